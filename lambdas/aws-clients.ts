@@ -1,0 +1,35 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { config } from './config.ts';
+
+/**
+ * One client of each kind per process. Endpoints come from the SDK's own AWS_ENDPOINT_URL_* variables,
+ * so the same code talks to AWS or to the local stack. Checksums are only computed when an operation
+ * requires them: s3rver cannot decode aws-chunked bodies, and we send our own SHA-256 where it matters.
+ */
+let s3Client: S3Client | undefined;
+let documentClient: DynamoDBDocumentClient | undefined;
+let sfnClient: SFNClient | undefined;
+
+export function s3(): S3Client {
+  s3Client ??= new S3Client({
+    forcePathStyle: config().s3ForcePathStyle,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  return s3Client;
+}
+
+export function dynamo(): DynamoDBDocumentClient {
+  documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return documentClient;
+}
+
+export function stepFunctions(): SFNClient {
+  sfnClient ??= new SFNClient({});
+  return sfnClient;
+}

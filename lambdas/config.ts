@@ -1,0 +1,98 @@
+/**
+ * Every setting a handler reads, in one place. Handlers never know whether they run in AWS or in the
+ * local stack: the CDK stack and `local/` both set these variables, and the AWS SDK reads its own
+ * endpoint variables (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SFN).
+ */
+export interface ReplicaLocation {
+  /** Name used in event texts, e.g. "replica-glacier". */
+  name: string;
+  bucket: string;
+  /** S3 storage class the replica's objects are written with (STANDARD, DEEP_ARCHIVE, ...). */
+  storageClass: string;
+}
+
+export interface Config {
+  tableName: string;
+  uploadBucket: string;
+  unpackBucket: string;
+  primaryBucket: string;
+  primaryStorageClass: string;
+  replicas: ReplicaLocation[];
+  bundleBucket: string;
+  ingestStateMachineArn: string;
+  cartStateMachineArn: string;
+  presignExpiresSeconds: number;
+  cartTtlSeconds: number;
+  maxUnpackedBytes: number;
+  maxUnpackedFiles: number;
+  /** Only the local stack sets this, so its tests can receive callbacks on 127.0.0.1. */
+  allowLoopbackCallbacks: boolean;
+  s3ForcePathStyle: boolean;
+}
+
+export const ENV = {
+  tableName: 'BAGVAULT_TABLE',
+  uploadBucket: 'BAGVAULT_UPLOAD_BUCKET',
+  unpackBucket: 'BAGVAULT_UNPACK_BUCKET',
+  primaryBucket: 'BAGVAULT_PRIMARY_BUCKET',
+  primaryStorageClass: 'BAGVAULT_PRIMARY_STORAGE_CLASS',
+  replicas: 'BAGVAULT_REPLICAS',
+  bundleBucket: 'BAGVAULT_BUNDLE_BUCKET',
+  ingestStateMachineArn: 'BAGVAULT_INGEST_STATE_MACHINE_ARN',
+  cartStateMachineArn: 'BAGVAULT_CART_STATE_MACHINE_ARN',
+  presignExpiresSeconds: 'BAGVAULT_PRESIGN_EXPIRES_SECONDS',
+  cartTtlSeconds: 'BAGVAULT_CART_TTL_SECONDS',
+  maxUnpackedBytes: 'BAGVAULT_MAX_UNPACKED_BYTES',
+  maxUnpackedFiles: 'BAGVAULT_MAX_UNPACKED_FILES',
+  allowLoopbackCallbacks: 'BAGVAULT_ALLOW_LOOPBACK_CALLBACKS',
+  s3ForcePathStyle: 'BAGVAULT_S3_FORCE_PATH_STYLE',
+} as const satisfies Record<keyof Config, string>;
+
+export const DEFAULTS = {
+  presignExpiresSeconds: 15 * 60,
+  cartTtlSeconds: 7 * 24 * 3600,
+  maxUnpackedBytes: 1024 ** 4,
+  maxUnpackedFiles: 1_000_000,
+  primaryStorageClass: 'STANDARD',
+};
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`Missing configuration: environment variable ${name} is not set`);
+  return value;
+}
+
+function optional(name: string): string | undefined {
+  return process.env[name] || undefined;
+}
+
+function integer(name: string, fallback: number): number {
+  const raw = optional(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new Error(`Invalid configuration: ${name} must be a positive integer, got "${raw}"`);
+  }
+  return value;
+}
+
+/** Reads the configuration lazily, so a handler module can be imported before the env is set. */
+export function config(): Config {
+  return {
+    tableName: required(ENV.tableName),
+    uploadBucket: required(ENV.uploadBucket),
+    unpackBucket: required(ENV.unpackBucket),
+    primaryBucket: required(ENV.primaryBucket),
+    primaryStorageClass: optional(ENV.primaryStorageClass) ?? DEFAULTS.primaryStorageClass,
+    replicas: JSON.parse(optional(ENV.replicas) ?? '[]') as ReplicaLocation[],
+    bundleBucket: required(ENV.bundleBucket),
+    ingestStateMachineArn: required(ENV.ingestStateMachineArn),
+    cartStateMachineArn: required(ENV.cartStateMachineArn),
+    presignExpiresSeconds: integer(ENV.presignExpiresSeconds, DEFAULTS.presignExpiresSeconds),
+    cartTtlSeconds: integer(ENV.cartTtlSeconds, DEFAULTS.cartTtlSeconds),
+    maxUnpackedBytes: integer(ENV.maxUnpackedBytes, DEFAULTS.maxUnpackedBytes),
+    maxUnpackedFiles: integer(ENV.maxUnpackedFiles, DEFAULTS.maxUnpackedFiles),
+    allowLoopbackCallbacks: optional(ENV.allowLoopbackCallbacks) === 'true',
+    s3ForcePathStyle: optional(ENV.s3ForcePathStyle) === 'true',
+  };
+}
