@@ -1,0 +1,92 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../aws-clients.ts';
+import { config } from '../config.ts';
+import { decodeCursor, encodeCursor } from '../table/pagination.ts';
+
+export interface Space {
+  id: string;
+  description: string;
+  /** Bytes, or null for no quota. */
+  quota: number | null;
+  used: number;
+  bagCount: number;
+}
+
+export const SPACE_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+const keyOf = (id: string) => ({ pk: `SPACE#${id}`, sk: 'SPACE' });
+const LIST_PARTITION = 'SPACES';
+
+function toSpace(item: Record<string, unknown>): Space {
+  return {
+    id: item.id as string,
+    description: (item.description as string) ?? '',
+    quota: (item.quota as number | null) ?? null,
+    used: (item.used as number) ?? 0,
+    bagCount: (item.bagCount as number) ?? 0,
+  };
+}
+
+export async function getSpace(id: string): Promise<Space | undefined> {
+  const { Item } = await dynamo().send(new GetCommand({ TableName: config().tableName, Key: keyOf(id) }));
+  return Item ? toSpace(Item) : undefined;
+}
+
+/** Creates the space unless it exists (idempotent, so the local stack can call it on every start). */
+export async function ensureSpace(
+  id: string,
+  description: string,
+  quota: number | null = null,
+): Promise<void> {
+  try {
+    await dynamo().send(
+      new PutCommand({
+        TableName: config().tableName,
+        Item: {
+          ...keyOf(id),
+          gsi1pk: LIST_PARTITION,
+          gsi1sk: id,
+          type: 'Space',
+          id,
+          description,
+          quota,
+          used: 0,
+          bagCount: 0,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+  }
+}
+
+export async function listSpaces(limit: number, cursor: string | undefined) {
+  const startKey = decodeCursor(cursor, {
+    attributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
+    partition: { gsi1pk: LIST_PARTITION },
+  });
+  const result = await dynamo().send(
+    new QueryCommand({
+      TableName: config().tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': LIST_PARTITION },
+      Limit: limit,
+      ExclusiveStartKey: startKey,
+    }),
+  );
+  return { spaces: (result.Items ?? []).map(toSpace), next: encodeCursor(result.LastEvaluatedKey) };
+}
+
+/** Adds a newly registered bag version's bytes (and, for a new bag, one to the count). */
+export async function recordStoredBytes(id: string, bytes: number, newBag: boolean): Promise<void> {
+  await dynamo().send(
+    new UpdateCommand({
+      TableName: config().tableName,
+      Key: keyOf(id),
+      UpdateExpression: 'ADD used :bytes, bagCount :bags',
+      ExpressionAttributeValues: { ':bytes': bytes, ':bags': newBag ? 1 : 0 },
+    }),
+  );
+}

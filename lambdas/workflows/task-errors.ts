@@ -1,0 +1,65 @@
+/**
+ * Error names the state machines' Retry and Catch fields match on. A handler throws
+ * `TransientError` for what a retry can cure (throttling, 5xx, timeouts, resets); everything else
+ * ends the workflow through its Catch path with the error's message as the reason.
+ */
+export class TransientError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientError';
+  }
+}
+
+/** The workflow refuses the input (a bad bag, a wrong identifier): the message is shown to the user. */
+export class RefusalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RefusalError';
+  }
+}
+
+const TRANSIENT_NAMES = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  'InternalError',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
+
+export function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const sdk = error as Error & {
+    $retryable?: unknown;
+    $metadata?: { httpStatusCode?: number };
+    code?: string;
+  };
+  if (sdk.$retryable) return true;
+  if ((sdk.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  return TRANSIENT_NAMES.has(error.name) || (sdk.code !== undefined && TRANSIENT_NAMES.has(sdk.code));
+}
+
+/**
+ * The reason a Catch recorded. Step Functions hands Lambda errors over as a JSON `Cause`
+ * (`{"errorMessage": …}`); the local runner hands over the bare message. Both read the same.
+ */
+export function reasonFromCause(cause: string | undefined): string {
+  if (!cause) return 'unknown error';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: the local runner's bare message
+  }
+  return cause;
+}
