@@ -1,0 +1,97 @@
+/**
+ * The Bagvault stack: storage buckets, the state table, one Lambda function per handler module,
+ * the ingest and cart state machines, the HTTP API, and the grants tying them together.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { DeploymentOptions } from './deployment-options.ts';
+import { applyHandlerAccess } from './handler-access.ts';
+import { allHandlerModules, moduleExists } from './handler-modules.ts';
+import { handlerEnvironment } from './handler-environment.ts';
+import { HandlerFunctions } from './handler-functions.ts';
+import { BagvaultHttpApi } from './http-api.ts';
+import { acknowledgeNagFindings } from './nag-suppressions.ts';
+import { StateTable } from './state-table.ts';
+import { StorageBuckets } from './storage-buckets.ts';
+import { stateMachineArn, Workflows } from './workflows.ts';
+import { routeKey, routes } from '../lambdas/http/routes.ts';
+
+export interface BagvaultStackProps extends StackProps {
+  options: DeploymentOptions;
+}
+
+export class BagvaultStack extends Stack {
+  readonly buckets: StorageBuckets;
+  readonly stateTable: StateTable;
+  readonly functions: HandlerFunctions;
+  readonly workflows: Workflows;
+  readonly httpApi: BagvaultHttpApi;
+
+  constructor(scope: Construct, id: string, props: BagvaultStackProps) {
+    super(scope, id, props);
+    const { options } = props;
+    failOnMissingHandlerModules(this);
+
+    this.buckets = new StorageBuckets(this, 'Storage', {
+      replicaStorageClass: options.replicaStorageClass,
+      uploadExpiryDays: options.uploadExpiryDays,
+      cartTtlDays: options.cartTtlDays,
+    });
+    this.stateTable = new StateTable(this, 'State');
+
+    this.functions = new HandlerFunctions(this, 'Functions', {
+      environment: handlerEnvironment({
+        stack: this,
+        table: this.stateTable.table,
+        buckets: this.buckets,
+        ingestStateMachineArn: stateMachineArn(this, 'ingest'),
+        cartStateMachineArn: stateMachineArn(this, 'cart'),
+        options,
+      }),
+    });
+    this.workflows = new Workflows(this, 'Workflows', { functions: this.functions });
+    this.httpApi = new BagvaultHttpApi(this, 'Api', { functions: this.functions });
+
+    applyHandlerAccess(this.functions, {
+      table: this.stateTable.table,
+      buckets: this.buckets,
+      stateMachines: this.workflows.stateMachines,
+    });
+
+    acknowledgeNagFindings(this, {
+      functions: this.functions,
+      accessLogsBucket: this.buckets.accessLogs,
+      openRoutes: routes
+        .filter((route) => route.role === undefined)
+        .map((route) => this.httpApi.routes.get(routeKey(route)))
+        .filter((route) => route !== undefined),
+    });
+
+    // What operators and the command line need after `cdk deploy`.
+    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'BAGVAULT_URL' });
+    new CfnOutput(this, 'TableName', { value: this.stateTable.table.tableName });
+    new CfnOutput(this, 'UploadBucketName', { value: this.buckets.uploads.bucketName });
+    new CfnOutput(this, 'PrimaryBucketName', { value: this.buckets.primary.bucketName });
+    for (const [index, replica] of this.buckets.replicas.entries()) {
+      new CfnOutput(this, `ReplicaBucketName${index + 1}`, { value: replica.bucket.bucketName });
+    }
+    new CfnOutput(this, 'BundleBucketName', { value: this.buckets.bundles.bucketName });
+    for (const [name, stateMachine] of Object.entries(this.workflows.stateMachines)) {
+      new CfnOutput(this, `${name.charAt(0).toUpperCase()}${name.slice(1)}StateMachineArn`, {
+        value: stateMachine.stateMachineArn,
+      });
+    }
+  }
+}
+
+/** A deployable synth needs every module; name them all at once rather than the first one. */
+function failOnMissingHandlerModules(stack: Stack): void {
+  if (!stack.bundlingRequired) return;
+  const missing = allHandlerModules().filter((module) => !moduleExists(module));
+  if (missing.length > 0) {
+    throw new Error(
+      `Cannot bundle the Lambda functions: these handler modules named by lambdas/http/routes.ts or ` +
+        `lambdas/workflows/tasks.ts do not exist:\n${missing.map((m) => `  lambdas/${m}.ts`).join('\n')}`,
+    );
+  }
+}

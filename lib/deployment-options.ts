@@ -1,0 +1,88 @@
+/**
+ * The CDK context options of a deployment (`cdk deploy -c name=value`, or `context` in cdk.json),
+ * parsed and checked once so that a typo fails the synth instead of deploying a surprise.
+ * bin/app.ts documents them for operators.
+ */
+import type { IConstruct } from 'constructs';
+import { DEFAULTS } from '../lambdas/config.ts';
+
+/** S3 storage classes an object can be written with (PutObject's `StorageClass`). */
+export const STORAGE_CLASSES = [
+  'STANDARD',
+  'STANDARD_IA',
+  'ONEZONE_IA',
+  'INTELLIGENT_TIERING',
+  'GLACIER_IR',
+  'GLACIER',
+  'DEEP_ARCHIVE',
+] as const;
+export type StorageClassName = (typeof STORAGE_CLASSES)[number];
+
+export interface DeploymentOptions {
+  /** Storage class the replica's objects are written with. */
+  replicaStorageClass: StorageClassName;
+  /** Days a cart (its DynamoDB item and its bundle) lives. */
+  cartTtlDays: number;
+  /** Lifetime of presigned upload and download URLs. */
+  presignExpiresSeconds: number;
+  /** Days an uploaded object stays in the upload bucket (ingests must start before then). */
+  uploadExpiryDays: number;
+  /** The unpacking step refuses archives expanding beyond this many bytes... */
+  maxUnpackedBytes: number;
+  /** ...or this many files. */
+  maxUnpackedFiles: number;
+}
+
+export const DEFAULT_DEPLOYMENT_OPTIONS: DeploymentOptions = {
+  replicaStorageClass: 'DEEP_ARCHIVE',
+  cartTtlDays: DEFAULTS.cartTtlSeconds / 86_400,
+  presignExpiresSeconds: DEFAULTS.presignExpiresSeconds,
+  uploadExpiryDays: 14,
+  maxUnpackedBytes: DEFAULTS.maxUnpackedBytes,
+  maxUnpackedFiles: DEFAULTS.maxUnpackedFiles,
+};
+
+/** SigV4 presigned URLs cannot live longer than seven days. */
+const MAX_PRESIGN_SECONDS = 7 * 86_400;
+
+/** Context from `-c` arrives as a string, from cdk.json as a number: accept both. */
+function positiveInteger(scope: IConstruct, name: keyof DeploymentOptions, fallback: number, max?: number) {
+  const raw: unknown = scope.node.tryGetContext(name);
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  const value = typeof raw === 'number' ? raw : Number(String(raw).trim());
+  if (!Number.isSafeInteger(value) || value <= 0 || (max !== undefined && value > max)) {
+    const range = max === undefined ? 'a positive integer' : `an integer from 1 to ${max}`;
+    throw new Error(`CDK context "${name}" must be ${range}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function storageClass(scope: IConstruct, name: keyof DeploymentOptions, fallback: StorageClassName) {
+  const raw: unknown = scope.node.tryGetContext(name);
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  const value = String(raw).trim().toUpperCase();
+  const known = STORAGE_CLASSES.find((candidate) => candidate === value);
+  if (!known) {
+    throw new Error(
+      `CDK context "${name}" must be one of ${STORAGE_CLASSES.join(', ')}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return known;
+}
+
+export function readDeploymentOptions(scope: IConstruct): DeploymentOptions {
+  const defaults = DEFAULT_DEPLOYMENT_OPTIONS;
+  return {
+    replicaStorageClass: storageClass(scope, 'replicaStorageClass', defaults.replicaStorageClass),
+    cartTtlDays: positiveInteger(scope, 'cartTtlDays', defaults.cartTtlDays),
+    presignExpiresSeconds: positiveInteger(
+      scope,
+      'presignExpiresSeconds',
+      defaults.presignExpiresSeconds,
+      MAX_PRESIGN_SECONDS,
+    ),
+    uploadExpiryDays: positiveInteger(scope, 'uploadExpiryDays', defaults.uploadExpiryDays),
+    maxUnpackedBytes: positiveInteger(scope, 'maxUnpackedBytes', defaults.maxUnpackedBytes),
+    maxUnpackedFiles: positiveInteger(scope, 'maxUnpackedFiles', defaults.maxUnpackedFiles),
+  };
+}

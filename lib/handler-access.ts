@@ -1,0 +1,173 @@
+/**
+ * What each handler may touch: the one table of IAM needs, applied with CDK grant methods. Anything
+ * not listed here is denied. Keys are handler modules (relative to lambdas/, see handler-modules.ts).
+ */
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { StateMachineName } from '../lambdas/workflows/tasks.ts';
+import type { HandlerFunctions } from './handler-functions.ts';
+import { apiHandlerModule as api, AUTHORIZER_MODULE, taskHandlerModule as task } from './handler-modules.ts';
+import type { StorageBuckets } from './storage-buckets.ts';
+
+/** `replicas` stands for every replica bucket. */
+export type BucketName = 'uploads' | 'unpack' | 'primary' | 'replicas' | 'bundles';
+
+/**
+ * - `read`: GetObject (incl. GetObjectAttributes, for checksums of cold objects), List, bucket info.
+ * - `put`: PutObject and the multipart upload calls (create, upload part, complete, abort).
+ * - `delete`: DeleteObject (refused anyway on primary and replicas by their bucket policy).
+ * - `restore`: RestoreObject, to bring cold objects back for a cart.
+ */
+export type BucketAccess = 'read' | 'put' | 'delete' | 'restore';
+
+export type AccessNeed =
+  | { table: 'read' | 'readWrite' }
+  | { bucket: BucketName; access: readonly BucketAccess[] }
+  | {
+      stateMachine: StateMachineName;
+      actions: readonly ('states:StartExecution' | 'states:StopExecution')[];
+    };
+
+const TABLE_READ = { table: 'read' } as const;
+const TABLE_READ_WRITE = { table: 'readWrite' } as const;
+
+export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
+  [AUTHORIZER_MODULE]: [TABLE_READ],
+
+  // API handlers
+  [api('healthcheck')]: [],
+  [api('list-spaces')]: [TABLE_READ],
+  [api('get-space')]: [TABLE_READ],
+  [api('create-upload')]: [TABLE_READ, { bucket: 'uploads', access: ['put'] }],
+  [api('complete-upload')]: [TABLE_READ, { bucket: 'uploads', access: ['put'] }],
+  [api('create-ingest')]: [TABLE_READ_WRITE, { stateMachine: 'ingest', actions: ['states:StartExecution'] }],
+  [api('list-ingests')]: [TABLE_READ],
+  [api('get-ingest')]: [TABLE_READ],
+  [api('ingest-action')]: [
+    TABLE_READ_WRITE,
+    { stateMachine: 'ingest', actions: ['states:StopExecution'] },
+    { bucket: 'unpack', access: ['read', 'delete'] },
+  ],
+  [api('list-bags')]: [TABLE_READ, { bucket: 'primary', access: ['read'] }],
+  [api('get-bag')]: [TABLE_READ, { bucket: 'primary', access: ['read'] }],
+  [api('create-cart')]: [
+    TABLE_READ_WRITE,
+    { bucket: 'bundles', access: ['put'] },
+    { stateMachine: 'cart', actions: ['states:StartExecution'] },
+  ],
+  [api('cart-status')]: [TABLE_READ],
+  [api('download-cart')]: [TABLE_READ, { bucket: 'bundles', access: ['read'] }],
+  [api('delete-cart')]: [
+    TABLE_READ_WRITE,
+    { bucket: 'bundles', access: ['delete'] },
+    { stateMachine: 'cart', actions: ['states:StopExecution'] },
+  ],
+
+  // Ingest workflow tasks
+  [task('ingest/unpack')]: [
+    TABLE_READ_WRITE,
+    { bucket: 'uploads', access: ['read'] },
+    { bucket: 'unpack', access: ['read', 'put', 'delete'] },
+  ],
+  [task('ingest/detect-bag-root')]: [TABLE_READ_WRITE, { bucket: 'unpack', access: ['read'] }],
+  [task('ingest/verify-bag')]: [
+    TABLE_READ_WRITE,
+    { bucket: 'unpack', access: ['read', 'put'] },
+    // fetch.txt entries point at files of earlier versions in the primary location.
+    { bucket: 'primary', access: ['read'] },
+  ],
+  [task('ingest/assign-version')]: [TABLE_READ_WRITE],
+  [task('ingest/record-step')]: [TABLE_READ_WRITE],
+  [task('ingest/replicate-chunk')]: [
+    TABLE_READ,
+    { bucket: 'unpack', access: ['read'] },
+    // Read too: an existing object is compared, never overwritten with different content.
+    { bucket: 'primary', access: ['read', 'put'] },
+    { bucket: 'replicas', access: ['read', 'put'] },
+  ],
+  [task('ingest/verify-replica-chunk')]: [
+    TABLE_READ_WRITE,
+    { bucket: 'primary', access: ['read'] },
+    { bucket: 'replicas', access: ['read'] },
+  ],
+  [task('ingest/aggregate-replicas')]: [TABLE_READ_WRITE],
+  [task('ingest/register')]: [
+    TABLE_READ_WRITE,
+    { bucket: 'primary', access: ['read', 'put'] },
+    { bucket: 'unpack', access: ['read', 'delete'] },
+  ],
+  [task('ingest/callback')]: [TABLE_READ_WRITE],
+  [task('ingest/record-failure')]: [TABLE_READ_WRITE, { bucket: 'unpack', access: ['read', 'delete'] }],
+
+  // Cart workflow tasks
+  [task('cart/stage')]: [
+    TABLE_READ_WRITE,
+    { bucket: 'primary', access: ['read', 'restore'] },
+    { bucket: 'replicas', access: ['read', 'restore'] },
+    { bucket: 'bundles', access: ['read'] },
+  ],
+  [task('cart/bundle')]: [
+    TABLE_READ_WRITE,
+    { bucket: 'primary', access: ['read'] },
+    { bucket: 'replicas', access: ['read'] },
+    { bucket: 'bundles', access: ['read', 'put', 'delete'] },
+  ],
+  [task('cart/record-error')]: [TABLE_READ_WRITE, { bucket: 'bundles', access: ['delete'] }],
+};
+
+export interface AccessTargets {
+  table: Table;
+  buckets: StorageBuckets;
+  stateMachines: Record<StateMachineName, StateMachine>;
+}
+
+/** Grants every built function exactly its needs; a function without an entry fails the synth. */
+export function applyHandlerAccess(functions: HandlerFunctions, targets: AccessTargets): void {
+  for (const [module, fn] of functions.all()) {
+    const needs = HANDLER_ACCESS[module];
+    if (!needs) throw new Error(`lib/handler-access.ts declares no access for lambdas/${module}.ts`);
+    for (const need of needs) grantNeed(fn, need, targets);
+  }
+}
+
+function grantNeed(grantee: IGrantable, need: AccessNeed, targets: AccessTargets): void {
+  if ('table' in need) {
+    if (need.table === 'read') targets.table.grants.readData(grantee);
+    else targets.table.grants.readWriteData(grantee);
+  } else if ('bucket' in need) {
+    for (const bucket of bucketsNamed(need.bucket, targets.buckets)) {
+      for (const access of need.access) grantBucketAccess(grantee, bucket, access);
+    }
+  } else {
+    const stateMachine = targets.stateMachines[need.stateMachine];
+    for (const action of need.actions) {
+      // Starting targets the state machine; stopping targets its executions.
+      if (action === 'states:StartExecution') stateMachine.grants.startExecution(grantee);
+      else stateMachine.grants.execution(grantee, action);
+    }
+  }
+}
+
+function bucketsNamed(name: BucketName, buckets: StorageBuckets): Bucket[] {
+  if (name === 'replicas') return buckets.replicas.map((replica) => replica.bucket);
+  return [buckets[name]];
+}
+
+function grantBucketAccess(grantee: IGrantable, bucket: Bucket, access: BucketAccess): void {
+  switch (access) {
+    case 'read':
+      bucket.grants.read(grantee);
+      break;
+    case 'put':
+      bucket.grants.put(grantee);
+      break;
+    case 'delete':
+      bucket.grants.delete(grantee);
+      break;
+    case 'restore':
+      bucket.grants.actionsOnObjectKeys(grantee, '*', 's3:RestoreObject');
+      break;
+  }
+}

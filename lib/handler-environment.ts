@@ -1,0 +1,49 @@
+/**
+ * The environment every function gets: the names lambdas/config.ts reads (ENV), filled with this
+ * stack's resources and the deployment options, plus the Powertools settings.
+ */
+import { Stack } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { ENV, type ReplicaLocation } from '../lambdas/config.ts';
+import type { DeploymentOptions } from './deployment-options.ts';
+import type { StorageBuckets } from './storage-buckets.ts';
+
+export const PRIMARY_STORAGE_CLASS = 'STANDARD';
+
+export interface HandlerEnvironmentProps {
+  stack: Stack;
+  table: ITable;
+  buckets: StorageBuckets;
+  /** ARNs built from the fixed state machine names (see workflows.ts), not references to them. */
+  ingestStateMachineArn: string;
+  cartStateMachineArn: string;
+  options: DeploymentOptions;
+}
+
+export function handlerEnvironment(props: HandlerEnvironmentProps): Record<string, string> {
+  const { buckets, options } = props;
+  const replicas: ReplicaLocation[] = buckets.replicas.map((replica) => ({
+    name: replica.name,
+    bucket: replica.bucket.bucketName,
+    storageClass: replica.storageClass,
+  }));
+  const environment: Record<string, string> = {
+    [ENV.tableName]: props.table.tableName,
+    [ENV.uploadBucket]: buckets.uploads.bucketName,
+    [ENV.unpackBucket]: buckets.unpack.bucketName,
+    [ENV.primaryBucket]: buckets.primary.bucketName,
+    [ENV.primaryStorageClass]: PRIMARY_STORAGE_CLASS,
+    // toJsonString keeps the bucket-name references intact inside the JSON text.
+    [ENV.replicas]: props.stack.toJsonString(replicas),
+    [ENV.bundleBucket]: buckets.bundles.bucketName,
+    [ENV.ingestStateMachineArn]: props.ingestStateMachineArn,
+    [ENV.cartStateMachineArn]: props.cartStateMachineArn,
+    [ENV.presignExpiresSeconds]: String(options.presignExpiresSeconds),
+    [ENV.cartTtlSeconds]: String(options.cartTtlDays * 86_400),
+    [ENV.maxUnpackedBytes]: String(options.maxUnpackedBytes),
+    [ENV.maxUnpackedFiles]: String(options.maxUnpackedFiles),
+    POWERTOOLS_SERVICE_NAME: 'bagvault',
+    POWERTOOLS_METRICS_NAMESPACE: 'Bagvault',
+  };
+  return environment;
+}

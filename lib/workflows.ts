@@ -1,0 +1,74 @@
+/**
+ * The two state machines, deployed from the ASL files in statemachines/ exactly as written: every
+ * Task's `${XxxFunctionArn}` variable is substituted with the ARN of the function built from the
+ * handler module lambdas/workflows/tasks.ts maps it to — the same mapping the local stack runs.
+ */
+import path from 'node:path';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { type StateMachineName, stateMachines } from '../lambdas/workflows/tasks.ts';
+import type { HandlerFunctions } from './handler-functions.ts';
+import { STATE_MACHINES_DIR, taskHandlerModule } from './handler-modules.ts';
+
+export const STATE_MACHINE_NAMES = Object.keys(stateMachines) as StateMachineName[];
+
+/**
+ * State machines get fixed names so their ARNs can be written before they exist: functions carry
+ * both ARNs in their environment, while the state machines reference the functions' ARNs. Building
+ * the ARN from the name breaks that cycle. The stack name keeps two stacks in one account apart.
+ */
+export function stateMachineName(stack: Stack, name: StateMachineName): string {
+  return `${stack.stackName}-${name}`;
+}
+
+export function stateMachineArn(stack: Stack, name: StateMachineName): string {
+  return stack.formatArn({
+    service: 'states',
+    resource: 'stateMachine',
+    resourceName: stateMachineName(stack, name),
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+export interface WorkflowsProps {
+  functions: HandlerFunctions;
+}
+
+export class Workflows extends Construct {
+  readonly stateMachines: Record<StateMachineName, StateMachine>;
+
+  constructor(scope: Construct, id: string, props: WorkflowsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const built: Partial<Record<StateMachineName, StateMachine>> = {};
+    for (const name of STATE_MACHINE_NAMES) {
+      const definition = stateMachines[name];
+      const taskFunctions = Object.entries(definition.tasks).map(
+        ([variable, module]) =>
+          [variable, props.functions.add(taskHandlerModule(module), 'workflow')] as const,
+      );
+      const title = name.charAt(0).toUpperCase() + name.slice(1);
+      const stateMachine = new StateMachine(this, `${title}StateMachine`, {
+        stateMachineName: stateMachineName(stack, name),
+        stateMachineType: StateMachineType.STANDARD,
+        definitionBody: DefinitionBody.fromFile(path.join(STATE_MACHINES_DIR, definition.file)),
+        definitionSubstitutions: Object.fromEntries(
+          taskFunctions.map(([variable, fn]) => [variable, fn.functionArn]),
+        ),
+        // Full execution history in CloudWatch: the inputs are ids and keys, never file lists or keys.
+        logs: {
+          destination: new LogGroup(this, `${title}StateMachineLogs`, { retention: RetentionDays.ONE_YEAR }),
+          level: LogLevel.ALL,
+          includeExecutionData: true,
+        },
+        tracingEnabled: true,
+      });
+      // Invoke permission on exactly the functions the definition names, nothing else.
+      for (const fn of new Set(taskFunctions.map(([, fn]) => fn))) fn.grantInvoke(stateMachine);
+      built[name] = stateMachine;
+    }
+    this.stateMachines = built as Record<StateMachineName, StateMachine>;
+  }
+}

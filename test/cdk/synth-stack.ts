@@ -1,0 +1,27 @@
+/**
+ * Synthesizes the Bagvault stack for template assertions: the feature flags of cdk.json (as a real
+ * `cdk synth` uses them), extra context from the test, and Lambda bundling skipped for speed.
+ */
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { BagvaultStack } from '../../lib/bagvault-stack.ts';
+import { readDeploymentOptions } from '../../lib/deployment-options.ts';
+
+const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+
+export interface SynthesizedStack {
+  app: App;
+  stack: BagvaultStack;
+  template: Template;
+}
+
+export function synthStack(context: Record<string, unknown> = {}): SynthesizedStack {
+  const app = new App({
+    context: { ...cdkJson.context, ...context, 'aws:cdk:bundling-stacks': [] },
+  });
+  const stack = new BagvaultStack(app, 'Bagvault', { options: readDeploymentOptions(app) });
+  return { app, stack, template: Template.fromStack(stack) };
+}
