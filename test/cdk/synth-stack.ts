@@ -16,6 +16,8 @@ export interface SynthesizedStack {
   app: App;
   stack: BagvaultStack;
   template: Template;
+  /** The cloud assembly directory (file assets are staged there as `asset.{hash}{ext}`). */
+  assemblyDir: string;
 }
 
 export function synthStack(context: Record<string, unknown> = {}): SynthesizedStack {
@@ -23,5 +25,6 @@ export function synthStack(context: Record<string, unknown> = {}): SynthesizedSt
     context: { ...cdkJson.context, ...context, 'aws:cdk:bundling-stacks': [] },
   });
   const stack = new BagvaultStack(app, 'Bagvault', { options: readDeploymentOptions(app) });
-  return { app, stack, template: Template.fromStack(stack) };
+  const template = Template.fromStack(stack);
+  return { app, stack, template, assemblyDir: app.synth().directory };
 }

@@ -1,0 +1,46 @@
+import { App } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_DEPLOYMENT_OPTIONS, readDeploymentOptions } from '../../lib/deployment-options.ts';
+
+const optionsFrom = (context: Record<string, unknown>) => readDeploymentOptions(new App({ context }));
+
+describe('deployment options (CDK context)', () => {
+  it('default to DEEP_ARCHIVE replicas, 7-day carts and 15-minute presigned URLs', () => {
+    expect(optionsFrom({})).toEqual(DEFAULT_DEPLOYMENT_OPTIONS);
+    expect(DEFAULT_DEPLOYMENT_OPTIONS).toMatchObject({
+      replicaStorageClass: 'DEEP_ARCHIVE',
+      cartTtlDays: 7,
+      presignExpiresSeconds: 900,
+    });
+  });
+
+  it('accept numbers from cdk.json and strings from -c', () => {
+    expect(
+      optionsFrom({
+        replicaStorageClass: 'glacier',
+        cartTtlDays: '3',
+        presignExpiresSeconds: 600,
+        uploadExpiryDays: '30',
+        maxUnpackedBytes: '1000',
+        maxUnpackedFiles: 10,
+      }),
+    ).toEqual({
+      replicaStorageClass: 'GLACIER',
+      cartTtlDays: 3,
+      presignExpiresSeconds: 600,
+      uploadExpiryDays: 30,
+      maxUnpackedBytes: 1000,
+      maxUnpackedFiles: 10,
+    });
+  });
+
+  it.each([
+    [{ replicaStorageClass: 'COLD' }, /replicaStorageClass.*DEEP_ARCHIVE/],
+    [{ cartTtlDays: '0' }, /cartTtlDays/],
+    [{ cartTtlDays: 'seven' }, /cartTtlDays/],
+    [{ uploadExpiryDays: 1.5 }, /uploadExpiryDays/],
+    [{ presignExpiresSeconds: 604_801 }, /presignExpiresSeconds.*604800/],
+  ])('refuse %j', (context, message) => {
+    expect(() => optionsFrom(context)).toThrow(message);
+  });
+});

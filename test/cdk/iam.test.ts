@@ -1,0 +1,159 @@
+import type { CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { type BucketAccess, type BucketName, HANDLER_ACCESS } from '../../lib/handler-access.ts';
+import { allHandlerModules } from '../../lib/handler-modules.ts';
+import { ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS } from '../../lib/nag-suppressions.ts';
+import { synthStack } from './synth-stack.ts';
+import {
+  allPolicyStatements,
+  asArray,
+  functionsByModule,
+  type PolicyStatement,
+  referencedIds,
+  roleOfFunction,
+  statementsOfRole,
+} from './template-helpers.ts';
+
+const { stack, template } = synthStack();
+const idOf = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const functions = functionsByModule(template);
+
+const bucketIds: Record<BucketName, string[]> = {
+  uploads: [idOf(stack.buckets.uploads)],
+  unpack: [idOf(stack.buckets.unpack)],
+  primary: [idOf(stack.buckets.primary)],
+  replicas: stack.buckets.replicas.map((replica) => idOf(replica.bucket)),
+  bundles: [idOf(stack.buckets.bundles)],
+};
+const dataBucketIds = new Set(stack.buckets.dataBuckets().map(idOf));
+const tableId = idOf(stack.stateTable.table);
+const stateMachineIds = Object.fromEntries(
+  Object.entries(stack.workflows.stateMachines).map(([name, machine]) => [name, idOf(machine)]),
+);
+
+/** The S3 actions a kind of access must produce, and must not appear without it. */
+const ACCESS_ACTIONS: Record<BucketAccess, string> = {
+  read: 's3:GetObject*',
+  put: 's3:PutObject',
+  delete: 's3:DeleteObject*',
+  restore: 's3:RestoreObject',
+};
+const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+
+function actionsOn(statements: PolicyStatement[], resourceId: string): Set<string> {
+  return new Set(
+    statements
+      .filter(
+        (statement) => statement.Effect === 'Allow' && referencedIds(statement.Resource).has(resourceId),
+      )
+      .flatMap((statement) => asArray(statement.Action)),
+  );
+}
+
+describe('IAM', () => {
+  it('declares access for exactly the handler modules the stack builds', () => {
+    expect(Object.keys(HANDLER_ACCESS).sort()).toEqual([...allHandlerModules()].sort());
+  });
+
+  it('never allows a service-wide or global wildcard action', () => {
+    for (const statement of allPolicyStatements(template)) {
+      for (const action of asArray(statement.Action)) {
+        expect(action).not.toBe('*');
+        expect(action).not.toMatch(/:\*$/);
+      }
+    }
+  });
+
+  it('never allows s3:* (or *) on a data bucket', () => {
+    for (const statement of allPolicyStatements(template)) {
+      const onDataBucket = [...referencedIds(statement.Resource)].some((id) => dataBucketIds.has(id));
+      if (!onDataBucket) continue;
+      expect(asArray(statement.Action)).not.toContain('s3:*');
+      expect(asArray(statement.Action)).not.toContain('*');
+    }
+  });
+
+  it('uses Resource * only for actions without resource-level permissions (X-Ray, log delivery)', () => {
+    for (const statement of allPolicyStatements(template)) {
+      if (!asArray(statement.Resource).includes('*')) continue;
+      for (const action of asArray(statement.Action)) {
+        expect(ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS.has(action), action).toBe(true);
+      }
+    }
+  });
+
+  describe.each(Object.entries(HANDLER_ACCESS))('lambdas/%s.ts', (module, needs) => {
+    const statements = () => statementsOfRole(template, roleOfFunction(template, functions.get(module)!));
+
+    it('touches exactly the buckets, table and state machines of its entry in the access table', () => {
+      const referenced = new Set(
+        statements()
+          .filter((statement) => statement.Effect === 'Allow')
+          .flatMap((statement) => [...referencedIds(statement.Resource)])
+          .filter((id) => !id.startsWith('AWS::')),
+      );
+      const declared = new Set<string>();
+      for (const need of needs) {
+        if ('table' in need) declared.add(tableId);
+        else if ('bucket' in need) bucketIds[need.bucket].forEach((id) => declared.add(id));
+        else declared.add(stateMachineIds[need.stateMachine]);
+      }
+      // Execution ARNs are built from the state machine's ARN, so they reference it too.
+      expect([...referenced].sort()).toEqual([...declared].sort());
+    });
+
+    it('has the declared kind of access on each bucket, and no other', () => {
+      for (const [bucket, ids] of Object.entries(bucketIds) as [BucketName, string[]][]) {
+        const access = new Set(
+          needs.flatMap((need) => ('bucket' in need && need.bucket === bucket ? need.access : [])),
+        );
+        for (const id of ids) {
+          const actions = actionsOn(statements(), id);
+          for (const [kind, action] of Object.entries(ACCESS_ACTIONS) as [BucketAccess, string][]) {
+            expect(actions.has(action), `${action} on ${bucket}`).toBe(access.has(kind));
+          }
+        }
+      }
+    });
+
+    it('reads or writes the table as declared', () => {
+      const tableNeed = needs.find((need) => 'table' in need);
+      const actions = actionsOn(statements(), tableId);
+      if (!tableNeed) expect(actions.size).toBe(0);
+      else {
+        expect(actions.has('dynamodb:GetItem')).toBe(true);
+        expect(actions.has('dynamodb:Query')).toBe(true);
+        for (const action of TABLE_WRITE_ACTIONS) {
+          expect(actions.has(action), action).toBe(tableNeed.table === 'readWrite');
+        }
+      }
+    });
+
+    it('may start or stop workflow executions only as declared', () => {
+      const allowed = statements()
+        .filter((statement) => statement.Effect === 'Allow')
+        .flatMap((statement) => asArray(statement.Action))
+        .filter((action) => action.startsWith('states:'));
+      const declared = needs.flatMap((need) => ('stateMachine' in need ? need.actions : []));
+      expect([...new Set(allowed)].sort()).toEqual([...new Set(declared)].sort());
+    });
+  });
+
+  it('stops executions on execution ARNs and starts them on the state machine', () => {
+    const ingestAction = statementsOfRole(
+      template,
+      roleOfFunction(template, functions.get('handlers/api/ingest-action')!),
+    );
+    const stop = ingestAction.find((statement) => asArray(statement.Action).includes('states:StopExecution'));
+    expect(JSON.stringify(stop!.Resource)).toMatch(/:execution:.*:\*/);
+    const createIngest = statementsOfRole(
+      template,
+      roleOfFunction(template, functions.get('handlers/api/create-ingest')!),
+    );
+    const start = createIngest.find((statement) =>
+      asArray(statement.Action).includes('states:StartExecution'),
+    );
+    expect(start!.Resource).toEqual({ Ref: stateMachineIds.ingest });
+  });
+});

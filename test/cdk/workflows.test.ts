@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type StateMachineName, stateMachines } from '../../lambdas/workflows/tasks.ts';
+import { STATE_MACHINES_DIR, taskHandlerModule } from '../../lib/handler-modules.ts';
+import { synthStack } from './synth-stack.ts';
+import {
+  asArray,
+  functionsByModule,
+  referencedIds,
+  render,
+  resourcesOfType,
+  statementsOfRole,
+} from './template-helpers.ts';
+
+const { template, assemblyDir } = synthStack();
+const machines = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
+const functions = functionsByModule(template);
+
+const SUBSTITUTION = /\$\{(\w+)\}/g;
+
+/** Replaces `${Var}` everywhere in a JSON value, as CloudFormation's DefinitionSubstitutions does. */
+function substitute(value: unknown, replacements: Record<string, string>): unknown {
+  if (typeof value === 'string') {
+    return value.replace(SUBSTITUTION, (whole, name: string) => replacements[name] ?? whole);
+  }
+  if (Array.isArray(value)) return value.map((item) => substitute(item, replacements));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, substitute(item, replacements)]),
+    );
+  }
+  return value;
+}
+
+describe.each(Object.keys(stateMachines) as StateMachineName[])('the %s state machine', (name) => {
+  const definition = stateMachines[name];
+  const fileText = readFileSync(path.join(STATE_MACHINES_DIR, definition.file), 'utf8');
+  const [machineId, machine] = Object.entries(machines).find(
+    ([, candidate]) => candidate.Properties.StateMachineName === `Bagvault-${name}`,
+  )!;
+  const substitutions = machine.Properties.DefinitionSubstitutions as Record<string, unknown>;
+  // DefinitionBody.fromFile uploads the file as an asset; CloudFormation reads it from S3.
+  const location = machine.Properties.DefinitionS3Location as { Key: string };
+  const deployedText = readFileSync(path.join(assemblyDir, `asset.${location.Key}`), 'utf8');
+
+  it('deploys the ASL file byte for byte', () => {
+    expect(deployedText).toBe(fileText);
+  });
+
+  it('substitutes every variable of the file with the ARN of the function built from its mapped module', () => {
+    const variables = new Set([...fileText.matchAll(SUBSTITUTION)].map((match) => match[1]));
+    expect([...variables].sort()).toEqual(Object.keys(definition.tasks).sort());
+    expect(Object.keys(substitutions).sort()).toEqual([...variables].sort());
+    for (const [variable, module] of Object.entries(definition.tasks)) {
+      const functionId = functions.get(taskHandlerModule(module));
+      expect(functionId, module).toBeDefined();
+      expect(substitutions[variable], variable).toEqual({ 'Fn::GetAtt': [functionId, 'Arn'] });
+    }
+  });
+
+  it('after substitution equals the file with each Task pointing at its handler function', () => {
+    const placeholders = Object.fromEntries(
+      Object.entries(substitutions).map(([variable, arn]) => [variable, render(arn)]),
+    );
+    const deployed = substitute(JSON.parse(deployedText), placeholders);
+    expect(JSON.stringify(deployed)).not.toContain('${');
+    const expected = substitute(
+      JSON.parse(fileText),
+      Object.fromEntries(
+        Object.entries(definition.tasks).map(([variable, module]) => [
+          variable,
+          `<${functions.get(taskHandlerModule(module))}.Arn>`,
+        ]),
+      ),
+    );
+    expect(deployed).toEqual(expected);
+  });
+
+  it('may invoke exactly the functions its definition names', () => {
+    const [roleId] = referencedIds(machine.Properties.RoleArn);
+    const invoked = new Set(
+      statementsOfRole(template, roleId)
+        .filter((statement) => asArray(statement.Action).includes('lambda:InvokeFunction'))
+        .flatMap((statement) => [...referencedIds(statement.Resource)]),
+    );
+    const named = new Set(
+      Object.values(definition.tasks).map((module) => functions.get(taskHandlerModule(module))),
+    );
+    expect([...invoked].sort()).toEqual([...named].sort());
+    expect(machineId).toBeTruthy();
+  });
+
+  it('logs ALL events to CloudWatch and traces with X-Ray', () => {
+    expect(machine.Properties).toMatchObject({
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+      TracingConfiguration: { Enabled: true },
+    });
+  });
+});
