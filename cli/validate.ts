@@ -1,0 +1,79 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Verification } from '../lambdas/bagit/bag.ts';
+
+const USAGE = 'Usage: bagvault validate PATH [--quiet]\n  PATH is a bag directory or a .tar.gz holding one';
+
+/**
+ * `bagvault validate PATH [--quiet]`: RFC 8493 validation of a bag directory or a tar.gz.
+ * Exit 0 when valid (warnings on stderr unless --quiet), 1 when invalid (every reason on stderr),
+ * 2 for usage errors. Verification code is loaded only once the path is known to be usable, and an
+ * archive's unpacking code only for archives, to keep start-up short.
+ */
+export async function run(args: string[]): Promise<number> {
+  const parsed = parseArguments(args);
+  if ('help' in parsed) {
+    console.log(USAGE);
+    return 0;
+  }
+  if ('error' in parsed) {
+    console.error(`bagvault validate: ${parsed.error}\n${USAGE}`);
+    return 2;
+  }
+  const { path, quiet } = parsed;
+  const kind = await kindOf(path);
+  if (kind === undefined) {
+    console.error(`bagvault validate: ${path} is neither a directory nor a file\n${USAGE}`);
+    return 2;
+  }
+  const verification = kind === 'directory' ? await verifyDirectoryAt(path) : await verifyArchiveAt(path);
+  return report(path, verification, quiet);
+}
+
+type Arguments = { path: string; quiet: boolean } | { error: string } | { help: true };
+
+function parseArguments(args: string[]): Arguments {
+  let quiet = false;
+  const paths: string[] = [];
+  for (const arg of args) {
+    if (arg === '--quiet' || arg === '-q') quiet = true;
+    else if (arg === '--help' || arg === '-h') return { help: true };
+    else if (arg.startsWith('-') && arg !== '-') return { error: `unknown option ${arg}` };
+    else paths.push(arg);
+  }
+  if (paths.length !== 1) return { error: paths.length === 0 ? 'missing PATH' : 'expected exactly one PATH' };
+  return { path: paths[0], quiet };
+}
+
+async function kindOf(path: string): Promise<'directory' | 'file' | undefined> {
+  try {
+    const stats = await stat(path);
+    return stats.isDirectory() ? 'directory' : stats.isFile() ? 'file' : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function verifyDirectoryAt(path: string): Promise<Verification> {
+  const { verifyDirectory } = await import('../lambdas/bagit/verify-directory.ts');
+  return verifyDirectory(path);
+}
+
+async function verifyArchiveAt(path: string): Promise<Verification> {
+  const { verifyArchive } = await import('../lambdas/bagit/verify-archive.ts');
+  return verifyArchive(() => createReadStream(path, { highWaterMark: 1 << 20 }), {
+    archiveName: basename(path),
+  });
+}
+
+function report(path: string, verification: Verification, quiet: boolean): number {
+  if (!quiet) for (const warning of verification.warnings) console.error(`warning: ${warning}`);
+  if (verification.valid) {
+    if (!quiet) console.log(`${path}: valid bag`);
+    return 0;
+  }
+  console.error(`${path}: invalid bag`);
+  for (const failure of verification.failures) console.error(`error: ${failure}`);
+  return 1;
+}

@@ -1,0 +1,25 @@
+/**
+ * Turn a tar entry name into the relative path it will be stored under, or explain why it may not
+ * be stored at all. Only names that stay inside the unpack area survive: no absolute paths and no
+ * ".." segments, wherever they appear (a later entry could otherwise climb out through them).
+ */
+export type EntryPath = { ok: true; path: string } | { ok: false; problem: string };
+
+export function normaliseEntryPath(name: string): EntryPath {
+  const quoted = JSON.stringify(name);
+  if (name.length === 0) return refuse('Archive entry with an empty name');
+  if (name.includes('\0')) return refuse(`Archive entry ${quoted} has a NUL byte in its name`);
+  if (name.startsWith('/')) return refuse(`Archive entry ${quoted} escapes the bag: absolute path`);
+  if (/^[A-Za-z]:[\\/]/.test(name) || name.startsWith('\\\\')) {
+    return refuse(`Archive entry ${quoted} escapes the bag: absolute Windows path`);
+  }
+  // "./a", "a//b" and "a/./b" all mean "a/b"; a trailing "/" only marks a directory.
+  const segments = name.split('/').filter((segment) => segment !== '' && segment !== '.');
+  if (segments.includes('..')) return refuse(`Archive entry ${quoted} escapes the bag: ".." path segment`);
+  if (segments.length === 0) return { ok: true, path: '' };
+  return { ok: true, path: segments.join('/') };
+}
+
+function refuse(problem: string): EntryPath {
+  return { ok: false, problem };
+}

@@ -1,0 +1,425 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { RELATIVE_COST, type DigestAlgorithm, type Digests } from './algorithms.ts';
+import { HASH_WORKER_SOURCE } from './hash-worker.ts';
+import { SlabPool } from './slab-pool.ts';
+
+/** One byte stream being hashed with one or more algorithms. */
+export interface StreamHash {
+  /**
+   * Feed the next bytes; the chunk may be reused by the caller as soon as this returns.
+   * Returns a promise only when all buffers are busy: the caller must await it before the next call.
+   */
+  update(chunk: Uint8Array): Promise<void> | undefined;
+  /** No more bytes: resolves with one hex digest per algorithm. */
+  digest(): Promise<Digests>;
+}
+
+export interface HashPoolOptions {
+  /** Hashing threads; 0 hashes on the calling thread. Defaults to the number of cores (at most 4). */
+  threads?: number;
+  /** Size of each shared buffer that carries stream bytes to the threads. */
+  slabBytes?: number;
+  /** Number of those buffers: bounds the memory held by streams waiting to be hashed. */
+  slabCount?: number;
+}
+
+/**
+ * Hashes byte streams and files on worker threads, so that gunzip (on libuv's pool), tar parsing
+ * (on the main thread) and hashing (here) run on different cores, and several algorithms of one
+ * file run side by side instead of one after the other.
+ *
+ * Stream bytes are copied into a small set of SharedArrayBuffer "slabs"; many small files share one
+ * slab and one message, which keeps the per-file cost low. Files on disk are read by the threads
+ * themselves, so the main thread only hands out paths.
+ */
+export class HashPool {
+  readonly threads: number;
+  private readonly workers: PoolWorker[] = [];
+  private readonly slabs: SlabPool;
+  private readonly streams = new Map<number, PooledStream>();
+  private readonly fileJobs = new Map<number, FileJob>();
+  private readonly fileQueue: FileJob[] = [];
+  private readonly slabBatches = new Map<number, SlabBatch>();
+  private batch: OpenBatch | undefined;
+  private nextId = 1;
+  private flushScheduled = false;
+  private pumpScheduled = false;
+  private outstanding = 0;
+  private failure: Error | undefined;
+
+  constructor(options: HashPoolOptions = {}) {
+    this.threads = options.threads ?? Math.min(4, availableParallelism());
+    this.slabs = new SlabPool(options.slabBytes ?? 1 << 20, this.threads > 0 ? (options.slabCount ?? 8) : 0);
+    for (let index = 0; index < this.threads; index++) this.workers.push(this.startWorker(index));
+  }
+
+  stream(algorithms: readonly DigestAlgorithm[], expectedBytes = 0): StreamHash {
+    if (this.threads === 0 || algorithms.length === 0) return new InlineStream(algorithms);
+    const stream = new PooledStream(this, this.nextId++, this.assign(algorithms, expectedBytes));
+    this.streams.set(stream.id, stream);
+    this.track(1);
+    return stream;
+  }
+
+  /** Hash a file on disk (read by a hashing thread). Rejects when the file cannot be read. */
+  async hashFile(path: string, algorithms: readonly DigestAlgorithm[], expectedBytes = 0): Promise<Digests> {
+    if (algorithms.length === 0) return {};
+    if (this.threads === 0) return hashFileInline(path, algorithms);
+    // A big file with several algorithms is read once per thread rather than hashed serially.
+    if (algorithms.length > 1 && this.threads > 1 && expectedBytes >= SPLIT_FILE_BYTES) {
+      const parts = await Promise.all(algorithms.map((a) => this.enqueueFile(path, [a], expectedBytes)));
+      return Object.assign({}, ...parts) as Digests;
+    }
+    return this.enqueueFile(path, algorithms, expectedBytes);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.thread.terminate()));
+  }
+
+  // ---- streams ---------------------------------------------------------------------------------
+
+  /** @internal */
+  write(stream: PooledStream, chunk: Uint8Array, from = 0): Promise<void> | undefined {
+    if (this.failure) return Promise.reject(this.failure);
+    let offset = from;
+    while (offset < chunk.length) {
+      const batch = this.openBatch();
+      if (batch.slab < 0) {
+        const slab = this.slabs.tryAcquire();
+        if (slab === undefined) return this.slabs.waitForFree().then(() => this.write(stream, chunk, offset));
+        batch.slab = slab;
+      }
+      const room = this.slabs.slabBytes - batch.used;
+      const length = Math.min(room, chunk.length - offset);
+      this.slabs.view(batch.slab).set(chunk.subarray(offset, offset + length), batch.used);
+      addSegment(batch, stream, batch.used, length, false);
+      batch.used += length;
+      offset += length;
+      if (batch.used === this.slabs.slabBytes) this.dispatch();
+    }
+    return undefined;
+  }
+
+  /** @internal */
+  finish(stream: PooledStream): void {
+    const batch = this.openBatch();
+    addSegment(batch, stream, batch.used, 0, true);
+    if (++batch.finished >= FLUSH_AFTER_STREAMS) this.dispatch();
+    else this.scheduleFlush();
+  }
+
+  private openBatch(): OpenBatch {
+    this.batch ??= { slab: -1, used: 0, segments: [], finished: 0 };
+    return this.batch;
+  }
+
+  // Finished streams wait in the open batch for a moment, so that the many small files of an archive
+  // travel together: one message per slab rather than one per file.
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setTimeout(() => {
+      this.flushScheduled = false;
+      this.dispatch();
+    }, FLUSH_DELAY_MS);
+  }
+
+  private dispatch(): void {
+    const batch = this.batch;
+    if (!batch || batch.segments.length === 0) return;
+    this.batch = undefined;
+    const id = this.nextId++;
+    const perWorker = new Map<number, { opens: [number, string][]; segments: number[]; cost: number }>();
+    for (const segment of batch.segments) {
+      for (const [workerIndex, algorithms] of segment.stream.assignment) {
+        let message = perWorker.get(workerIndex);
+        if (!message) perWorker.set(workerIndex, (message = { opens: [], segments: [], cost: 0 }));
+        if (!segment.stream.opened.has(workerIndex)) {
+          segment.stream.opened.add(workerIndex);
+          message.opens.push([segment.stream.id, algorithms.join(',')]);
+        }
+        message.segments.push(segment.stream.id, segment.start, segment.length, segment.final ? 1 : 0);
+        message.cost += segment.length * costOf(algorithms);
+      }
+    }
+    const record: SlabBatch = { slab: batch.slab, references: perWorker.size, costs: new Map() };
+    this.slabBatches.set(id, record);
+    for (const [workerIndex, message] of perWorker) {
+      const worker = this.workers[workerIndex];
+      worker.pendingCost += message.cost;
+      record.costs.set(workerIndex, message.cost);
+      worker.thread.postMessage({ kind: 'slab', batch: id, slab: batch.slab, ...message });
+    }
+  }
+
+  private onSlabDone(
+    workerIndex: number,
+    batchId: number,
+    digests: [number, DigestAlgorithm, string][],
+  ): void {
+    const record = this.slabBatches.get(batchId);
+    if (record) {
+      this.workers[workerIndex].pendingCost -= record.costs.get(workerIndex) ?? 0;
+      if (--record.references === 0) {
+        this.slabBatches.delete(batchId);
+        if (record.slab >= 0) this.slabs.release(record.slab);
+      }
+    }
+    for (const [streamId, algorithm, hex] of digests) {
+      const stream = this.streams.get(streamId);
+      if (stream?.receive(algorithm, hex)) {
+        this.streams.delete(streamId);
+        this.track(-1);
+      }
+    }
+  }
+
+  // Spread a stream's algorithms over the least busy threads, the costliest algorithm first.
+  private assign(
+    algorithms: readonly DigestAlgorithm[],
+    expectedBytes: number,
+  ): Map<number, DigestAlgorithm[]> {
+    const planned = this.workers.map((worker) => worker.pendingCost);
+    const assignment = new Map<number, DigestAlgorithm[]>();
+    const byCost = [...new Set(algorithms)].sort((a, b) => RELATIVE_COST[b] - RELATIVE_COST[a]);
+    for (const algorithm of byCost) {
+      let best = 0;
+      for (let index = 1; index < planned.length; index++) if (planned[index] < planned[best]) best = index;
+      planned[best] += Math.max(expectedBytes, 1) * RELATIVE_COST[algorithm];
+      assignment.set(best, [...(assignment.get(best) ?? []), algorithm]);
+    }
+    return assignment;
+  }
+
+  // ---- files -----------------------------------------------------------------------------------
+
+  private enqueueFile(path: string, algorithms: readonly DigestAlgorithm[], expectedBytes: number) {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<Digests>((resolve, reject) => {
+      const job: FileJob = {
+        id: this.nextId++,
+        path,
+        algorithms,
+        cost: Math.max(expectedBytes, 4096) * costOf(algorithms),
+        resolve,
+        reject,
+      };
+      this.fileJobs.set(job.id, job);
+      this.fileQueue.push(job);
+      this.track(1);
+      this.schedulePump();
+    });
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  // Keep two batches in flight per thread: one being hashed, one queued behind it, so no thread idles
+  // while the main thread sends it more, yet big files still spread across threads.
+  private pump(): void {
+    while (this.fileQueue.length > 0) {
+      let target: PoolWorker | undefined;
+      for (const worker of this.workers) {
+        if (worker.fileBatches >= 2) continue;
+        if (!target || worker.pendingCost < target.pendingCost) target = worker;
+      }
+      if (!target) return;
+      const files: [number, string, string][] = [];
+      let cost = 0;
+      while (this.fileQueue.length > 0 && files.length < FILE_BATCH_COUNT && cost < FILE_BATCH_COST) {
+        const job = this.fileQueue.shift() as FileJob;
+        files.push([job.id, job.path, job.algorithms.join(',')]);
+        cost += job.cost;
+      }
+      target.fileBatches++;
+      target.pendingCost += cost;
+      target.thread.postMessage({ kind: 'files', batch: this.nextId++, files, cost });
+      target.fileBatchCosts.push(cost);
+    }
+  }
+
+  private onFilesDone(workerIndex: number, results: [number, Record<string, string>][]): void {
+    const worker = this.workers[workerIndex];
+    worker.fileBatches--;
+    worker.pendingCost -= worker.fileBatchCosts.shift() ?? 0;
+    for (const [jobId, result] of results) {
+      const job = this.fileJobs.get(jobId);
+      if (!job) continue;
+      this.fileJobs.delete(jobId);
+      this.track(-1);
+      if ('error' in result) job.reject(new Error(result.error));
+      else job.resolve(result as Digests);
+    }
+    this.pump();
+  }
+
+  // ---- threads ---------------------------------------------------------------------------------
+
+  private startWorker(index: number): PoolWorker {
+    const thread = new Worker(HASH_WORKER_SOURCE, { eval: true });
+    thread.postMessage({ kind: 'slabs', slabs: this.slabs.buffers });
+    thread.on('message', (message) => {
+      if (message.kind === 'slab-done') this.onSlabDone(index, message.batch, message.digests);
+      else if (message.kind === 'files-done') this.onFilesDone(index, message.results);
+    });
+    thread.on('error', (error) => this.fail(error));
+    thread.unref();
+    return { thread, pendingCost: 0, fileBatches: 0, fileBatchCosts: [] };
+  }
+
+  // Threads keep the process alive only while they owe us digests.
+  private track(delta: number): void {
+    const before = this.outstanding;
+    this.outstanding += delta;
+    if (before === 0 && this.outstanding > 0) for (const worker of this.workers) worker.thread.ref();
+    if (before > 0 && this.outstanding === 0) for (const worker of this.workers) worker.thread.unref();
+  }
+
+  private fail(error: Error): void {
+    this.failure = error;
+    for (const stream of this.streams.values()) stream.fail(error);
+    for (const job of this.fileJobs.values()) job.reject(error);
+    this.streams.clear();
+    this.fileJobs.clear();
+    this.fileQueue.length = 0;
+    this.track(-this.outstanding);
+  }
+}
+
+const SPLIT_FILE_BYTES = 16 << 20;
+const FLUSH_AFTER_STREAMS = 256;
+const FLUSH_DELAY_MS = 2;
+const FILE_BATCH_COST = 8 << 20;
+const FILE_BATCH_COUNT = 256;
+
+interface PoolWorker {
+  thread: Worker;
+  /** Bytes × algorithm cost sent to the thread and not yet hashed. */
+  pendingCost: number;
+  fileBatches: number;
+  fileBatchCosts: number[];
+}
+
+interface Segment {
+  stream: PooledStream;
+  start: number;
+  length: number;
+  final: boolean;
+}
+
+interface OpenBatch {
+  slab: number;
+  used: number;
+  segments: Segment[];
+  /** Streams that ended in this batch. */
+  finished: number;
+}
+
+interface SlabBatch {
+  slab: number;
+  references: number;
+  costs: Map<number, number>;
+}
+
+interface FileJob {
+  id: number;
+  path: string;
+  algorithms: readonly DigestAlgorithm[];
+  cost: number;
+  resolve: (digests: Digests) => void;
+  reject: (error: Error) => void;
+}
+
+function addSegment(batch: OpenBatch, stream: PooledStream, start: number, length: number, final: boolean) {
+  const last = batch.segments.at(-1);
+  if (last && last.stream === stream && !last.final && last.start + last.length === start) {
+    last.length += length;
+    last.final = final;
+  } else {
+    batch.segments.push({ stream, start, length, final });
+  }
+}
+
+function costOf(algorithms: readonly DigestAlgorithm[]): number {
+  return algorithms.reduce((sum, algorithm) => sum + RELATIVE_COST[algorithm], 0);
+}
+
+class PooledStream implements StreamHash {
+  readonly opened = new Set<number>();
+  private readonly digests: Digests = {};
+  private missing: number;
+  private readonly result: Promise<Digests>;
+  private settle!: { resolve: (digests: Digests) => void; reject: (error: Error) => void };
+  private finished = false;
+  private readonly pool: HashPool;
+  readonly id: number;
+  readonly assignment: Map<number, DigestAlgorithm[]>;
+
+  constructor(pool: HashPool, id: number, assignment: Map<number, DigestAlgorithm[]>) {
+    this.pool = pool;
+    this.id = id;
+    this.assignment = assignment;
+    this.missing = [...assignment.values()].reduce((sum, algorithms) => sum + algorithms.length, 0);
+    this.result = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
+    this.result.catch(() => {}); // rejections surface through digest()
+  }
+
+  update(chunk: Uint8Array): Promise<void> | undefined {
+    if (this.finished) throw new Error('update() after digest()');
+    return chunk.length === 0 ? undefined : this.pool.write(this, chunk);
+  }
+
+  digest(): Promise<Digests> {
+    if (!this.finished) {
+      this.finished = true;
+      this.pool.finish(this);
+    }
+    return this.result;
+  }
+
+  /** Returns true once every algorithm has reported. */
+  receive(algorithm: DigestAlgorithm, hex: string): boolean {
+    this.digests[algorithm] = hex;
+    if (--this.missing > 0) return false;
+    this.settle.resolve(this.digests);
+    return true;
+  }
+
+  fail(error: Error): void {
+    this.settle.reject(error);
+  }
+}
+
+class InlineStream implements StreamHash {
+  private readonly hashes: [DigestAlgorithm, Hash][];
+
+  constructor(algorithms: readonly DigestAlgorithm[]) {
+    this.hashes = [...new Set(algorithms)].map((algorithm) => [algorithm, createHash(algorithm)]);
+  }
+
+  update(chunk: Uint8Array): undefined {
+    for (const [, hash] of this.hashes) hash.update(chunk);
+    return undefined;
+  }
+
+  async digest(): Promise<Digests> {
+    return Object.fromEntries(this.hashes.map(([algorithm, hash]) => [algorithm, hash.digest('hex')]));
+  }
+}
+
+async function hashFileInline(path: string, algorithms: readonly DigestAlgorithm[]): Promise<Digests> {
+  const stream = new InlineStream(algorithms);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }))
+    stream.update(chunk as Buffer);
+  return stream.digest();
+}

@@ -1,0 +1,20 @@
+import type { Readable } from 'node:stream';
+import type { Digests } from './hashing/algorithms.ts';
+
+/** Where unpacked files go: a directory, an S3 prefix, or nowhere at all (hash only). */
+export interface UnpackSink {
+  /**
+   * Store one regular file at a normalised relative path ("data/a.tif": never absolute, never "..").
+   * `size` is the length declared by the archive. Must fully consume `content` before resolving.
+   */
+  writeFile(path: string, size: number, content: Readable): Promise<void>;
+  /** Remove everything this sink wrote (called when the archive is refused or unpacking fails). */
+  discard(): Promise<void>;
+}
+
+/** One stored file and the digests computed while it streamed past. */
+export interface UnpackedFile {
+  path: string;
+  size: number;
+  digests: Digests;
+}

@@ -1,0 +1,376 @@
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import tar from 'tar-stream';
+import { ArchiveRefusedError } from './archive-refused-error.ts';
+import { normaliseEntryPath } from './entry-path.ts';
+import type { DigestAlgorithm } from './hashing/algorithms.ts';
+import { HashPool, type StreamHash } from './hashing/hash-pool.ts';
+import type { UnpackedFile, UnpackSink } from './unpack-sink.ts';
+
+export interface UnpackLimits {
+  /** Total bytes of all files once unpacked. */
+  maxBytes?: number;
+  /** Number of entries (files and directories). */
+  maxFiles?: number;
+}
+
+export interface UnpackOptions {
+  /** How the archive is named in refusal reasons, e.g. the S3 key. */
+  archiveName?: string;
+  limits?: UnpackLimits;
+  /**
+   * Which digests to compute for each file, decided when its header is read. A function lets the
+   * caller add algorithms as it learns about them (e.g. from manifests met earlier in the archive).
+   */
+  digests?: readonly DigestAlgorithm[] | ((path: string) => readonly DigestAlgorithm[]);
+  /** Called once per stored file, in archive order, after its digests are known. */
+  onFile?: (file: UnpackedFile) => Promise<void> | void;
+  /** Also return every stored file (convenient for small archives; large ones should use onFile). */
+  listFiles?: boolean;
+  /** Share hashing threads with other work; otherwise a pool is started and stopped here. */
+  hashPool?: HashPool;
+}
+
+export interface UnpackResult {
+  /** Bytes of regular files stored. */
+  bytes: number;
+  /** Regular files stored. */
+  files: number;
+  /** Present when `listFiles` was set. */
+  list?: UnpackedFile[];
+}
+
+export const DEFAULT_UNPACK_DIGESTS: readonly DigestAlgorithm[] = ['sha256'];
+
+const GZIP_CHUNK = 1 << 20;
+const TAR_BLOCK = 512;
+// Digests still being computed for files already written; bounds memory for archives of tiny files.
+const MAX_UNREPORTED_FILES = 4096;
+
+/**
+ * Stream a tar.gz into a sink: gunzip → tar → sink, hashing each file on the way through, with
+ * backpressure from the sink and the hashing threads all the way back to `source`.
+ * Refuses unsafe or broken archives with an ArchiveRefusedError; on any failure the sink is
+ * discarded, so nothing partial remains.
+ */
+export async function unpackArchive(
+  source: Readable,
+  sink: UnpackSink,
+  options: UnpackOptions = {},
+): Promise<UnpackResult> {
+  const pool = options.hashPool ?? new HashPool();
+  try {
+    return await new Unpacker(source, sink, pool, options).run();
+  } catch (error) {
+    await sink.discard();
+    throw error;
+  } finally {
+    if (!options.hashPool) await pool.close();
+  }
+}
+
+class Unpacker {
+  private readonly name: string;
+  private readonly maxBytes: number;
+  private readonly maxFiles: number;
+  private readonly filePaths = new Set<string>();
+  private readonly directoryPaths = new Set<string>();
+  private readonly result: UnpackResult;
+  private entries = 0;
+  private endOfLastEntry = 0;
+  private reporting: Promise<void> = Promise.resolve();
+  private unreported = 0;
+  private reportFailure: { error: unknown } | undefined;
+  private readonly source: Readable;
+  private readonly sink: UnpackSink;
+  private readonly pool: HashPool;
+  private readonly options: UnpackOptions;
+
+  constructor(source: Readable, sink: UnpackSink, pool: HashPool, options: UnpackOptions) {
+    this.source = source;
+    this.sink = sink;
+    this.pool = pool;
+    this.options = options;
+    this.name = JSON.stringify(options.archiveName ?? 'archive');
+    this.maxBytes = options.limits?.maxBytes ?? Number.MAX_SAFE_INTEGER;
+    this.maxFiles = options.limits?.maxFiles ?? Number.MAX_SAFE_INTEGER;
+    this.result = { bytes: 0, files: 0, ...(options.listFiles ? { list: [] } : {}) };
+  }
+
+  async run(): Promise<UnpackResult> {
+    const tarBytes = new ByteCounter();
+    const extract = tar.extract();
+    let feedError: unknown;
+    const feeding = pipeline(
+      this.source,
+      new GzipMagicCheck(this.name),
+      createGunzip({ chunkSize: GZIP_CHUNK }),
+      tarBytes,
+      extract,
+    ).catch((error: unknown) => {
+      feedError ??= error;
+    });
+    let bodyError: unknown;
+    try {
+      for await (const entry of extract as AsyncIterable<TarEntry>) {
+        try {
+          await this.unpackEntry(entry);
+          if (this.reportFailure) throw this.reportFailure.error;
+        } catch (error) {
+          bodyError = error;
+          throw error;
+        }
+      }
+    } catch (error) {
+      extract.destroy();
+      await feeding;
+      throw this.explain(mostTelling(bodyError, feedError, error));
+    }
+    await feeding;
+    if (feedError) throw this.explain(feedError);
+    if (tarBytes.bytes < this.endOfLastEntry + TAR_BLOCK) {
+      throw new ArchiveRefusedError(
+        tarBytes.bytes === 0
+          ? `Archive ${this.name} is empty: the gzip stream holds no tar data`
+          : `Archive ${this.name} is truncated: the tar data has no end-of-archive marker`,
+      );
+    }
+    await this.reporting;
+    if (this.reportFailure) throw this.reportFailure.error;
+    return this.result;
+  }
+
+  private async unpackEntry(entry: TarEntry): Promise<void> {
+    const header = entry.header;
+    const named = normaliseEntryPath(header.name);
+    if (!named.ok) throw new ArchiveRefusedError(named.problem);
+    const path = named.path;
+    const quoted = JSON.stringify(header.name);
+    this.refuseSpecialEntry(header, quoted);
+    if (++this.entries > this.maxFiles) {
+      throw new ArchiveRefusedError(
+        `Archive ${this.name} has more than ${this.maxFiles} entries (the limit) at entry ${quoted}`,
+      );
+    }
+    this.endOfLastEntry = entry.offset + TAR_BLOCK + roundUpToBlock(header.size);
+    if (header.type === 'directory') {
+      this.claimDirectory(path, quoted);
+      entry.resume();
+      return;
+    }
+    if (path === '') throw new ArchiveRefusedError(`Archive entry ${quoted} is a file without a name`);
+    this.claimFile(path, quoted);
+    if (this.result.bytes + header.size > this.maxBytes) {
+      throw new ArchiveRefusedError(
+        `Archive ${this.name} expands beyond the limit of ${this.maxBytes} bytes at entry ${quoted}`,
+      );
+    }
+    const hash = this.pool.stream(this.digestsFor(path), header.size);
+    const content = new EntryContent(entry, hash);
+    try {
+      await this.sink.writeFile(path, header.size, Readable.from(content.chunks(), { objectMode: false }));
+      if (content.bytes !== header.size) {
+        throw new Error(
+          `Archive entry ${quoted}: the sink consumed ${content.bytes} of ${header.size} bytes`,
+        );
+      }
+    } catch (error) {
+      hash.digest().catch(() => {}); // release the hashing stream; its digests are no longer wanted
+      throw error;
+    }
+    this.result.bytes += header.size;
+    this.result.files += 1;
+    this.report(path, header.size, hash.digest());
+    if (this.unreported > MAX_UNREPORTED_FILES) await this.reporting;
+  }
+
+  private refuseSpecialEntry(header: tar.Header, quoted: string): void {
+    switch (header.type) {
+      case 'file':
+      case 'contiguous-file':
+      case 'directory':
+        return;
+      case 'symlink':
+        throw new ArchiveRefusedError(
+          `Archive entry ${quoted} is a symbolic link (to ${JSON.stringify(header.linkname)}); links are not allowed`,
+        );
+      case 'link':
+        throw new ArchiveRefusedError(
+          `Archive entry ${quoted} is a hard link (to ${JSON.stringify(header.linkname)}); links are not allowed`,
+        );
+      case 'character-device':
+      case 'block-device':
+        throw new ArchiveRefusedError(`Archive entry ${quoted} is a ${header.type}; only files are allowed`);
+      case 'fifo':
+        throw new ArchiveRefusedError(`Archive entry ${quoted} is a FIFO; only files are allowed`);
+      default:
+        throw new ArchiveRefusedError(`Archive entry ${quoted} has an unsupported tar entry type`);
+    }
+  }
+
+  // Two entries for one path would make the stored content depend on which one won.
+  private claimFile(path: string, quoted: string): void {
+    if (this.filePaths.has(path)) throw new ArchiveRefusedError(`Archive entry ${quoted} appears twice`);
+    if (this.directoryPaths.has(path)) {
+      throw new ArchiveRefusedError(
+        `Archive entry ${quoted} is a file where the archive also has a directory`,
+      );
+    }
+    for (const ancestor of ancestorsOf(path)) {
+      if (this.filePaths.has(ancestor)) {
+        throw new ArchiveRefusedError(
+          `Archive entry ${quoted} is inside ${JSON.stringify(ancestor)}, which the archive has as a file`,
+        );
+      }
+      this.directoryPaths.add(ancestor);
+    }
+    this.filePaths.add(path);
+  }
+
+  private claimDirectory(path: string, quoted: string): void {
+    if (path === '') return;
+    for (const directory of [...ancestorsOf(path), path]) {
+      if (this.filePaths.has(directory)) {
+        throw new ArchiveRefusedError(
+          `Archive entry ${quoted} is a directory where the archive also has a file ${JSON.stringify(directory)}`,
+        );
+      }
+      this.directoryPaths.add(directory);
+    }
+  }
+
+  private digestsFor(path: string): readonly DigestAlgorithm[] {
+    const digests = this.options.digests ?? DEFAULT_UNPACK_DIGESTS;
+    return typeof digests === 'function' ? digests(path) : digests;
+  }
+
+  // Digests arrive later than the bytes (the hashing threads batch small files), so files are
+  // reported through a chain that keeps archive order without holding up the unpacking.
+  private report(path: string, size: number, digests: Promise<UnpackedFile['digests']>): void {
+    this.unreported++;
+    this.reporting = this.reporting.then(async () => {
+      if (this.reportFailure) return;
+      try {
+        const file = { path, size, digests: await digests };
+        this.result.list?.push(file);
+        await this.options.onFile?.(file);
+      } catch (error) {
+        this.reportFailure = { error };
+      } finally {
+        this.unreported--;
+      }
+    });
+  }
+
+  private explain(error: unknown): unknown {
+    if (error instanceof ArchiveRefusedError) return error;
+    const { code, message } = error as { code?: string; message?: string };
+    if (code === 'Z_BUF_ERROR' || message === 'unexpected end of file') {
+      return new ArchiveRefusedError(`Archive ${this.name} is truncated: the gzip stream ends early`, {
+        cause: error,
+      });
+    }
+    if (code?.startsWith('Z_')) {
+      return new ArchiveRefusedError(`Archive ${this.name} is corrupt: gzip data error (${message})`, {
+        cause: error,
+      });
+    }
+    if (message === 'Unexpected end of data') {
+      return new ArchiveRefusedError(`Archive ${this.name} is truncated: the tar data ends inside an entry`, {
+        cause: error,
+      });
+    }
+    if (message?.startsWith('Invalid tar header') || message === 'Header exceeds max size') {
+      return new ArchiveRefusedError(`Archive ${this.name} is corrupt: invalid tar header`, { cause: error });
+    }
+    return error;
+  }
+}
+
+/** Bytes of one tar entry, hashed on their way to the sink. */
+class EntryContent {
+  bytes = 0;
+  private readonly entry: TarEntry;
+  private readonly hash: StreamHash;
+
+  constructor(entry: TarEntry, hash: StreamHash) {
+    this.entry = entry;
+    this.hash = hash;
+  }
+
+  async *chunks(): AsyncGenerator<Buffer> {
+    for await (const chunk of this.entry) {
+      const wait = this.hash.update(chunk);
+      if (wait) await wait;
+      this.bytes += chunk.length;
+      yield chunk;
+    }
+  }
+}
+
+/** Refuses anything that does not start like gzip (1f 8b), before zlib produces a vaguer error. */
+class GzipMagicCheck extends Transform {
+  private seen = 0;
+  private readonly name: string;
+
+  constructor(name: string) {
+    super();
+    this.name = name;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    for (let index = 0; this.seen < GZIP_MAGIC.length && index < chunk.length; index++, this.seen++) {
+      if (chunk[index] !== GZIP_MAGIC[this.seen]) {
+        callback(new ArchiveRefusedError(`Archive ${this.name} is not gzip-compressed`));
+        return;
+      }
+    }
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.seen === 0) callback(new ArchiveRefusedError(`Archive ${this.name} is empty`));
+    else if (this.seen < GZIP_MAGIC.length)
+      callback(new ArchiveRefusedError(`Archive ${this.name} is not gzip-compressed`));
+    else callback();
+  }
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+class ByteCounter extends Transform {
+  bytes = 0;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    callback(null, chunk);
+  }
+}
+
+/** What tar-stream hands out per entry (its own type for it is not exported). */
+interface TarEntry extends AsyncIterable<Buffer> {
+  header: tar.Header;
+  /** Position of the entry's header in the tar stream. */
+  offset: number;
+  resume(): void;
+}
+
+// A refusal names the real problem; a gzip or tar error beats the "premature close" it causes elsewhere.
+function mostTelling(bodyError: unknown, feedError: unknown, loopError: unknown): unknown {
+  if (bodyError instanceof ArchiveRefusedError) return bodyError;
+  const isPrematureClose = (error: unknown) =>
+    (error as { code?: string } | undefined)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
+  if (feedError && !isPrematureClose(feedError)) return feedError;
+  return bodyError ?? feedError ?? loopError;
+}
+
+function roundUpToBlock(size: number): number {
+  return Math.ceil(size / TAR_BLOCK) * TAR_BLOCK;
+}
+
+function* ancestorsOf(path: string): Generator<string> {
+  for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) {
+    yield path.slice(0, slash);
+  }
+}

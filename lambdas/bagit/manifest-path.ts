@@ -1,0 +1,31 @@
+/**
+ * Paths in manifests and fetch.txt: "/"-separated, relative to the bag, with CR, LF and "%"
+ * percent-encoded (RFC 8493 §2.1.3). A leading "./" is tolerated; anything that would resolve
+ * outside the bag is refused.
+ */
+export type DecodedPath = { ok: true; path: string } | { ok: false; problem: string };
+
+export function decodeManifestPath(raw: string): DecodedPath {
+  const decoded = raw.replace(/%(0A|0D|25)/gi, (escape) =>
+    String.fromCharCode(parseInt(escape.slice(1), 16)),
+  );
+  if (decoded.startsWith('/') || /^[A-Za-z]:[\\/]/.test(decoded)) {
+    return { ok: false, problem: `path ${JSON.stringify(raw)} escapes the bag (absolute path)` };
+  }
+  const segments: string[] = [];
+  for (const segment of decoded.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') {
+      if (segments.length === 0) return { ok: false, problem: `path ${JSON.stringify(raw)} escapes the bag` };
+      segments.pop();
+    } else {
+      segments.push(segment);
+    }
+  }
+  if (segments.length === 0) return { ok: false, problem: `path ${JSON.stringify(raw)} names no file` };
+  return { ok: true, path: segments.join('/') };
+}
+
+export function isPayloadPath(path: string): boolean {
+  return path.startsWith('data/');
+}
