@@ -57,7 +57,7 @@ export class Workflows extends Construct {
         definitionSubstitutions: Object.fromEntries(
           taskFunctions.map(([variable, fn]) => [variable, fn.functionArn]),
         ),
-        // Full execution history in CloudWatch: the inputs are ids and keys, never file lists or keys.
+        // Full execution history in CloudWatch: states carry ids and S3 keys (never file lists or secrets).
         logs: {
           destination: new LogGroup(this, `${title}StateMachineLogs`, { retention: RetentionDays.ONE_YEAR }),
           level: LogLevel.ALL,
