@@ -44,11 +44,11 @@ function warnAboutWeakManifests(bag: Bag, report: VerificationReport): void {
 function warnAboutNameCollisions(paths: readonly string[], report: VerificationReport): void {
   const byNormalForm = groupBy(paths, (path) => path.normalize('NFC'));
   for (const group of byNormalForm.values()) {
-    if (group.length > 1) report.warn(`${group.join(' and ')} differ only in Unicode normalisation`);
+    if (group.length > 1) report.warn(`${group.sort().join(' and ')} differ only in Unicode normalisation`);
   }
   const byFoldedCase = groupBy([...byNormalForm.keys()], (path) => path.toLowerCase());
   for (const group of byFoldedCase.values()) {
-    if (group.length > 1) report.warn(`${group.join(' and ')} differ only in letter case`);
+    if (group.length > 1) report.warn(`${group.sort().join(' and ')} differ only in letter case`);
   }
 }
 

@@ -1,0 +1,87 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIGEST_ALGORITHMS, type DigestAlgorithm } from '../../lambdas/archive/hashing/algorithms.ts';
+import { HashPool } from '../../lambdas/archive/hashing/hash-pool.ts';
+import { scratchDirectory } from '../fixtures/scratch.ts';
+
+let scratch: Awaited<ReturnType<typeof scratchDirectory>>;
+beforeAll(async () => {
+  scratch = await scratchDirectory();
+});
+afterAll(() => scratch.cleanup());
+
+function expected(bytes: Buffer, algorithms: readonly DigestAlgorithm[]) {
+  return Object.fromEntries(algorithms.map((a) => [a, createHash(a).update(bytes).digest('hex')]));
+}
+
+async function hashInChunks(
+  pool: HashPool,
+  bytes: Buffer,
+  algorithms: readonly DigestAlgorithm[],
+  chunk: number,
+) {
+  const stream = pool.stream(algorithms, bytes.length);
+  for (let offset = 0; offset < bytes.length; offset += chunk) {
+    const wait = stream.update(bytes.subarray(offset, offset + chunk));
+    if (wait) await wait;
+  }
+  return stream.digest();
+}
+
+describe.each([0, 1, 3])('HashPool with %i threads', (threads) => {
+  let pool: HashPool;
+  beforeAll(() => {
+    pool = new HashPool({ threads, slabBytes: 64 * 1024, slabCount: 3 });
+  });
+  afterAll(() => pool.close());
+
+  it('matches node:crypto for every algorithm, across slab boundaries', async () => {
+    const bytes = randomBytes(1_000_003);
+    for (const chunk of [1, 4093, 65536, 300_000]) {
+      const input = chunk === 1 ? bytes.subarray(0, 20_000) : bytes;
+      expect(await hashInChunks(pool, input, DIGEST_ALGORITHMS, chunk)).toEqual(
+        expected(input, DIGEST_ALGORITHMS),
+      );
+    }
+  });
+
+  it('hashes many interleaved streams, including empty ones', async () => {
+    const inputs = Array.from({ length: 300 }, (_, i) => randomBytes(i % 7 === 0 ? 0 : i * 37));
+    const streams = inputs.map((bytes, i) =>
+      pool.stream(i % 2 ? ['sha256'] : ['md5', 'sha512'], bytes.length),
+    );
+    for (let i = 0; i < inputs.length; i++) {
+      const half = inputs[i].length >> 1;
+      await streams[i].update(inputs[i].subarray(0, half));
+      await streams[(i + 1) % inputs.length].update(Buffer.alloc(0));
+      await streams[i].update(inputs[i].subarray(half));
+    }
+    const digests = await Promise.all(streams.map((stream) => stream.digest()));
+    digests.forEach((digest, i) =>
+      expect(digest).toEqual(expected(inputs[i], i % 2 ? ['sha256'] : ['md5', 'sha512'])),
+    );
+  });
+
+  it('hashes files, splitting big ones across threads, and reports unreadable ones', async () => {
+    const big = randomBytes(17 << 20);
+    const small = randomBytes(1234);
+    await writeFile(join(scratch.path, `big-${threads}`), big);
+    await writeFile(join(scratch.path, `small-${threads}`), small);
+    const [bigDigests, smallDigests] = await Promise.all([
+      pool.hashFile(join(scratch.path, `big-${threads}`), ['sha1', 'sha512'], big.length),
+      pool.hashFile(join(scratch.path, `small-${threads}`), ['md5'], small.length),
+    ]);
+    expect(bigDigests).toEqual(expected(big, ['sha1', 'sha512']));
+    expect(smallDigests).toEqual(expected(small, ['md5']));
+    await expect(pool.hashFile(join(scratch.path, 'absent'), ['sha256'])).rejects.toThrow(/ENOENT/);
+  });
+});
+
+it('does not keep the process alive once idle', async () => {
+  const pool = new HashPool({ threads: 1 });
+  await pool.stream(['sha256']).digest();
+  // Nothing to assert beyond not hanging: vitest would time out if an idle thread held the fork.
+  await pool.close();
+});

@@ -1,0 +1,131 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildBag, withFile } from '../fixtures/bag-builder.ts';
+import { scratchDirectory, writeBagDirectory } from '../fixtures/scratch.ts';
+import { bagToTarGz, buildTar, buildTarGz, type TarEntry } from '../fixtures/tar-builder.ts';
+
+const NODE = 'node_modules/.bin/node';
+const scratch = await scratchDirectory();
+afterAll(() => scratch.cleanup());
+
+function bagvault(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(NODE, ['bin/bagvault.ts', ...args], (error, stdout, stderr) => {
+      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function file(name: string, content: Buffer): Promise<string> {
+  const path = join(scratch.path, name);
+  await writeFile(path, content);
+  return path;
+}
+
+const files = buildBag({ payload: { 'data/a.txt': 'alpha', 'data/b.txt': 'bravo' } });
+
+describe('bagvault validate', () => {
+  it('exits 0 on a valid bag directory', async () => {
+    const directory = await writeBagDirectory(files, join(scratch.path, 'valid'));
+    const result = await bagvault('validate', directory);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toContain('valid bag');
+  });
+
+  it('exits 0 on a valid tar.gz, with warnings on stderr unless --quiet', async () => {
+    const archive = await file(
+      'md5.tar.gz',
+      await bagToTarGz(buildBag({ payload: { 'data/a': 'a' }, algorithms: ['md5'] })),
+    );
+    const loud = await bagvault('validate', archive);
+    expect(loud.code).toBe(0);
+    expect(loud.stderr).toContain(
+      'warning: The payload manifests use only md5; sha256 or sha512 is recommended',
+    );
+    expect(await bagvault('validate', '--quiet', archive)).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('exits 1 on an invalid bag with every reason on stderr', async () => {
+    const broken = withFile(withFile(files, 'data/a.txt', 'tampered'), 'data/b.txt', 'tampered too');
+    const directory = await writeBagDirectory(broken, join(scratch.path, 'invalid'));
+    const result = await bagvault('validate', '--quiet', directory);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'Unable to verify 2 files in the bag: data/a.txt (checksum), data/b.txt (checksum)',
+    );
+  });
+
+  const good: TarEntry[] = [...files].map(([path, content]) => ({ name: `bag/${path}`, content }));
+  const hostile: [string, () => Promise<Buffer>, string][] = [
+    ['not gzip', () => buildTar(good), 'is not gzip-compressed'],
+    ['truncated gzip', async () => (await buildTarGz(good)).subarray(0, 100), 'the gzip stream ends early'],
+    [
+      'corrupt gzip',
+      async () => {
+        const archive = Buffer.from(await buildTarGz(good));
+        archive[archive.length - 8] ^= 0xff;
+        return archive;
+      },
+      'gzip data error',
+    ],
+    [
+      'truncated tar',
+      async () => gzipSync((await buildTar(good)).subarray(0, 700)),
+      'the tar data ends inside an entry',
+    ],
+    ['duplicate entry', () => buildTarGz([...good, good[1]]), 'appears twice'],
+    [
+      'absolute path',
+      () => buildTarGz([...good, { name: '/tmp/x', content: 'x' }]),
+      'escapes the bag: absolute path',
+    ],
+    [
+      '.. segment',
+      () => buildTarGz([...good, { name: 'bag/../../x', content: 'x' }]),
+      'escapes the bag: ".." path segment',
+    ],
+    [
+      'symlink',
+      () => buildTarGz([...good, { name: 'bag/data/l', type: 'symlink', linkname: '/' }]),
+      'is a symbolic link',
+    ],
+    [
+      'hard link',
+      () => buildTarGz([...good, { name: 'bag/data/h', type: 'link', linkname: 'bag/bagit.txt' }]),
+      'is a hard link',
+    ],
+    [
+      'device',
+      () => buildTarGz([...good, { name: 'bag/data/d', type: 'block-device' }]),
+      'is a block-device',
+    ],
+    ['fifo', () => buildTarGz([...good, { name: 'bag/data/f', type: 'fifo' }]), 'is a FIFO'],
+  ];
+
+  it.each(hostile)('exits 1 on a hostile archive: %s', async (name, build, reason) => {
+    const archive = await file(`${name.replace(/\W/g, '-')}.tar.gz`, await build());
+    const result = await bagvault('validate', archive);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(reason);
+  });
+
+  it.each([
+    ['no path', []],
+    ['two paths', ['a', 'b']],
+    ['an unknown option', ['--loud', '.']],
+    ['a path that does not exist', ['/nonexistent/bag']],
+  ])('exits 2 for usage errors: %s', async (_name, args) => {
+    const result = await bagvault('validate', ...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Usage: bagvault validate PATH [--quiet]');
+  });
+
+  it('exits 2 for an unknown command', async () => {
+    const result = await bagvault('frobnicate');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Usage: bagvault');
+  });
+});
