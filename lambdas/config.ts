@@ -76,23 +76,58 @@ function integer(name: string, fallback: number): number {
   return value;
 }
 
-/** Reads the configuration lazily, so a handler module can be imported before the env is set. */
+/**
+ * The configuration, read from the environment at the moment a setting is used, so a tool that needs
+ * only the table (the admin command) does not have to set every bucket, and tests can change settings.
+ */
 export function config(): Config {
-  return {
-    tableName: required(ENV.tableName),
-    uploadBucket: required(ENV.uploadBucket),
-    unpackBucket: required(ENV.unpackBucket),
-    primaryBucket: required(ENV.primaryBucket),
-    primaryStorageClass: optional(ENV.primaryStorageClass) ?? DEFAULTS.primaryStorageClass,
-    replicas: JSON.parse(optional(ENV.replicas) ?? '[]') as ReplicaLocation[],
-    bundleBucket: required(ENV.bundleBucket),
-    ingestStateMachineArn: required(ENV.ingestStateMachineArn),
-    cartStateMachineArn: required(ENV.cartStateMachineArn),
-    presignExpiresSeconds: integer(ENV.presignExpiresSeconds, DEFAULTS.presignExpiresSeconds),
-    cartTtlSeconds: integer(ENV.cartTtlSeconds, DEFAULTS.cartTtlSeconds),
-    maxUnpackedBytes: integer(ENV.maxUnpackedBytes, DEFAULTS.maxUnpackedBytes),
-    maxUnpackedFiles: integer(ENV.maxUnpackedFiles, DEFAULTS.maxUnpackedFiles),
-    allowLoopbackCallbacks: optional(ENV.allowLoopbackCallbacks) === 'true',
-    s3ForcePathStyle: optional(ENV.s3ForcePathStyle) === 'true',
-  };
+  return CONFIG;
 }
+
+const CONFIG: Config = {
+  get tableName() {
+    return required(ENV.tableName);
+  },
+  get uploadBucket() {
+    return required(ENV.uploadBucket);
+  },
+  get unpackBucket() {
+    return required(ENV.unpackBucket);
+  },
+  get primaryBucket() {
+    return required(ENV.primaryBucket);
+  },
+  get primaryStorageClass() {
+    return optional(ENV.primaryStorageClass) ?? DEFAULTS.primaryStorageClass;
+  },
+  get replicas() {
+    return JSON.parse(optional(ENV.replicas) ?? '[]') as ReplicaLocation[];
+  },
+  get bundleBucket() {
+    return required(ENV.bundleBucket);
+  },
+  get ingestStateMachineArn() {
+    return required(ENV.ingestStateMachineArn);
+  },
+  get cartStateMachineArn() {
+    return required(ENV.cartStateMachineArn);
+  },
+  get presignExpiresSeconds() {
+    return integer(ENV.presignExpiresSeconds, DEFAULTS.presignExpiresSeconds);
+  },
+  get cartTtlSeconds() {
+    return integer(ENV.cartTtlSeconds, DEFAULTS.cartTtlSeconds);
+  },
+  get maxUnpackedBytes() {
+    return integer(ENV.maxUnpackedBytes, DEFAULTS.maxUnpackedBytes);
+  },
+  get maxUnpackedFiles() {
+    return integer(ENV.maxUnpackedFiles, DEFAULTS.maxUnpackedFiles);
+  },
+  get allowLoopbackCallbacks() {
+    return optional(ENV.allowLoopbackCallbacks) === 'true';
+  },
+  get s3ForcePathStyle() {
+    return optional(ENV.s3ForcePathStyle) === 'true';
+  },
+};

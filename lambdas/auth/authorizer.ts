@@ -2,14 +2,12 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
+import { UNAUTHORIZED } from '../http/errors.ts';
 import { findRouteByKey } from '../http/routes.ts';
 import { logger } from '../observability.ts';
 import { findPrincipal } from './api-key-repository.ts';
 import { parseAuthorizationHeader } from './api-keys.ts';
 import { hasRole, principalToContext } from './principal.ts';
-
-/** API Gateway answers 401 when a Lambda authorizer fails with exactly this message. */
-export const UNAUTHORIZED = 'Unauthorized';
 
 /**
  * Authenticates the API key and checks the route's role from the route table. A missing, garbled or

@@ -40,3 +40,6 @@ export const unauthorized = (
 export function errorBody(status: number, description: string): ErrorBody {
   return { type: 'Error', httpStatus: status, label: LABELS[status] ?? 'Error', description };
 }
+
+/** API Gateway answers 401 when a Lambda authorizer fails with exactly this message. */
+export const UNAUTHORIZED = 'Unauthorized';

@@ -1,0 +1,36 @@
+import { optionsFromEnvironment, startLocalStack } from './stack.ts';
+
+/** `npm start`: the single-machine edition of Bagvault. */
+try {
+  const stack = await startLocalStack(optionsFromEnvironment());
+  console.log(`Bagvault local stack is running.
+
+  API:              ${stack.apiUrl}
+  S3 endpoint:      ${stack.s3Endpoint}  (access key ${stack.s3Credentials.accessKeyId}, secret ${stack.s3Credentials.secretAccessKey})
+  DynamoDB:         ${stack.dynamoDBEndpoint}  (table ${stack.tableName})
+  Step Functions:   ${stack.stepFunctionsEndpoint}
+  Buckets:          uploads=${stack.buckets.uploads} primary=${stack.buckets.primary} replica=${stack.buckets.replica} bundles=${stack.buckets.bundles} unpack=${stack.buckets.unpack}
+  Data:             ${stack.home}
+  Admin API key:    ${stack.adminKey}
+
+  Try: curl -H "Authorization: ApiKey ${stack.adminKey}" ${stack.apiUrl}/spaces
+`);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the local stack...`);
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+} catch (error) {
+  console.error(`Could not start the local stack: ${(error as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,64 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.ts';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function freePorts() {
+  return {
+    apiPort: await freePort(),
+    s3Port: await freePort(),
+    dynamoDBPort: await freePort(),
+    stepFunctionsPort: await freePort(),
+  };
+}
+
+export interface TestStack extends LocalStack {
+  /** Same stack, restarted on the same ports and home (data must survive). */
+  restart(): Promise<TestStack>;
+  /** Stops the stack and removes its temporary home. */
+  destroy(): Promise<void>;
+  api(path: string, init?: RequestInit & { key?: string | null }): Promise<Response>;
+}
+
+/** Boots the whole local stack on free ports in a fresh temporary directory, as a user would run it. */
+export async function startTestStack(overrides: Partial<LocalStackOptions> = {}): Promise<TestStack> {
+  const home = overrides.home ?? (await mkdtemp(join(tmpdir(), 'bagvault-test-')));
+  const options: LocalStackOptions = {
+    home,
+    ...(await freePorts()),
+    adminKey: 'admin:test-admin-secret-0123456789',
+    ...overrides,
+    settings: { allowLoopbackCallbacks: 'true', ...overrides.settings },
+  };
+  const stack = await startLocalStack(options);
+  const wrapped: TestStack = {
+    ...stack,
+    restart: async () => {
+      await stack.stop();
+      return startTestStack(options);
+    },
+    destroy: async () => {
+      await stack.stop();
+      await rm(home, { recursive: true, force: true });
+    },
+    api: (path, init = {}) => {
+      const { key = stack.adminKey, headers, ...rest } = init;
+      const allHeaders = new Headers(headers);
+      if (key !== null) allHeaders.set('authorization', `ApiKey ${key}`);
+      return fetch(`${stack.apiUrl}${path}`, { ...rest, headers: allHeaders, redirect: 'manual' });
+    },
+  };
+  return wrapped;
+}
