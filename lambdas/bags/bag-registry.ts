@@ -1,0 +1,268 @@
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../aws-clients.ts';
+import { config } from '../config.ts';
+import { decodeCursor, encodeCursor } from '../table/pagination.ts';
+
+/**
+ * The registry of bags, their versions and their stored files, all in the one table under
+ * `BAG#{space}#{externalIdentifier}`:
+ * - `CLAIM#000002`: version 2 is taken by an ingest (claims are conditional writes, so concurrent
+ *   ingests of one bag get distinct, contiguous numbers);
+ * - `VERSION#000002`: version 2 is registered (its storage manifest is written);
+ * - `BAG`: the bag's summary (latest registered version), listed per space through gsi1.
+ * Stored files are items of their own, `FILE#{id}`, so a cart can check one id in one read.
+ */
+const bagPartition = (space: string, externalIdentifier: string) => `BAG#${space}#${externalIdentifier}`;
+const padded = (n: number) => String(n).padStart(6, '0');
+const listPartition = (space: string) => `BAGS#${space}`;
+
+export interface VersionClaim {
+  version: number;
+  ingestId: string;
+}
+
+export interface RegisteredVersion {
+  space: string;
+  externalIdentifier: string;
+  version: string;
+  createdDate: string;
+  ingestId: string;
+  /** Key of the storage manifest JSON in the primary bucket. */
+  manifestKey: string;
+  manifestBytes: number;
+  /** Bytes and files of the whole version (including files that came from earlier versions). */
+  size: number;
+  fileCount: number;
+}
+
+export interface BagSummary {
+  space: string;
+  externalIdentifier: string;
+  latestVersion: string;
+  size: number;
+  fileCount: number;
+  createdDate: string;
+}
+
+/** A file stored in the primary location; `id` is its key there (SPEC §3). */
+export interface StoredFileRecord {
+  id: string;
+  space: string;
+  externalIdentifier: string;
+  /** The version that holds the bytes. */
+  version: string;
+  /** Path inside the bag. */
+  path: string;
+  size: number;
+  /** Lower-case hex digests from the bag's manifests (at least sha256 or sha512). */
+  checksums: Partial<Record<'md5' | 'sha1' | 'sha256' | 'sha512', string>>;
+}
+
+const tableName = () => config().tableName;
+
+export async function claimsOf(space: string, externalIdentifier: string): Promise<VersionClaim[]> {
+  const claims: VersionClaim[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :claim)',
+        ExpressionAttributeValues: { ':pk': bagPartition(space, externalIdentifier), ':claim': 'CLAIM#' },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? [])
+      claims.push({ version: item.version as number, ingestId: item.ingestId as string });
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return claims;
+}
+
+/** Takes version `n` for an ingest; false when another ingest took it first. */
+export async function claimVersion(space: string, externalIdentifier: string, n: number, ingestId: string) {
+  try {
+    await dynamo().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { pk: bagPartition(space, externalIdentifier), sk: `CLAIM#${padded(n)}`, version: n, ingestId },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+}
+
+/** Gives a failed ingest's version back, so the next ingest of the bag takes that number. */
+export async function releaseClaim(space: string, externalIdentifier: string, n: number, ingestId: string) {
+  try {
+    await dynamo().send(
+      new DeleteCommand({
+        TableName: tableName(),
+        Key: { pk: bagPartition(space, externalIdentifier), sk: `CLAIM#${padded(n)}` },
+        ConditionExpression: 'ingestId = :ingestId',
+        ExpressionAttributeValues: { ':ingestId': ingestId },
+      }),
+    );
+  } catch (error) {
+    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+  }
+}
+
+/**
+ * Registers a version, once: returns false when it was already registered (a retried Register), so
+ * accounting is not repeated. Also moves the bag summary to this version.
+ */
+export async function registerVersion(registered: RegisteredVersion): Promise<boolean> {
+  const pk = bagPartition(registered.space, registered.externalIdentifier);
+  const n = Number(registered.version.slice(1));
+  try {
+    await dynamo().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { pk, sk: `VERSION#${padded(n)}`, kind: 'BagVersion', ...registered },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+  const summary: BagSummary = {
+    space: registered.space,
+    externalIdentifier: registered.externalIdentifier,
+    latestVersion: registered.version,
+    size: registered.size,
+    fileCount: registered.fileCount,
+    createdDate: registered.createdDate,
+  };
+  // Versions may register out of order when concurrent; the summary only ever moves forward.
+  try {
+    await dynamo().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          pk,
+          sk: 'BAG',
+          gsi1pk: listPartition(registered.space),
+          gsi1sk: registered.externalIdentifier,
+          kind: 'Bag',
+          latestNumber: n,
+          ...summary,
+        },
+        ConditionExpression: 'attribute_not_exists(pk) OR latestNumber < :n',
+        ExpressionAttributeValues: { ':n': n },
+      }),
+    );
+  } catch (error) {
+    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+  }
+  return true;
+}
+
+function toRegistered(item: Record<string, unknown>): RegisteredVersion {
+  const { pk: _pk, sk: _sk, kind: _kind, ...rest } = item;
+  return rest as unknown as RegisteredVersion;
+}
+
+/** A registered version, or the latest one when `version` is undefined. */
+export async function getVersion(space: string, externalIdentifier: string, version?: string) {
+  const pk = bagPartition(space, externalIdentifier);
+  if (version) {
+    const n = Number(version.slice(1));
+    const { Item } = await dynamo().send(
+      new GetCommand({ TableName: tableName(), Key: { pk, sk: `VERSION#${padded(n)}` } }),
+    );
+    return Item ? toRegistered(Item) : undefined;
+  }
+  const { Items } = await dynamo().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :version)',
+      ExpressionAttributeValues: { ':pk': pk, ':version': 'VERSION#' },
+      ScanIndexForward: false,
+      Limit: 1,
+    }),
+  );
+  return Items?.[0] ? toRegistered(Items[0]) : undefined;
+}
+
+/** Registered versions, newest first, optionally only those before `before` (e.g. "v3"). */
+export async function listVersions(space: string, externalIdentifier: string, before?: number) {
+  const { Items } = await dynamo().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: before
+        ? 'pk = :pk AND sk BETWEEN :from AND :to'
+        : 'pk = :pk AND begins_with(sk, :from)',
+      ExpressionAttributeValues: {
+        ':pk': bagPartition(space, externalIdentifier),
+        ':from': 'VERSION#',
+        ...(before ? { ':to': `VERSION#${padded(before - 1)}` } : {}),
+      },
+      ScanIndexForward: false,
+    }),
+  );
+  return (Items ?? []).map(toRegistered);
+}
+
+export async function listBags(space: string, limit: number, cursor?: string) {
+  const partition = listPartition(space);
+  const result = await dynamo().send(
+    new QueryCommand({
+      TableName: tableName(),
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': partition },
+      Limit: limit,
+      ExclusiveStartKey: decodeCursor(cursor, {
+        attributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
+        partition: { gsi1pk: partition },
+      }),
+    }),
+  );
+  const bags = (result.Items ?? []).map((item) => {
+    const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, kind: _kind, latestNumber: _n, ...summary } = item;
+    return summary as unknown as BagSummary;
+  });
+  return { bags, next: encodeCursor(result.LastEvaluatedKey) };
+}
+
+/** Records stored files (idempotent: the same id always describes the same bytes). */
+export async function putStoredFiles(files: readonly StoredFileRecord[]): Promise<void> {
+  for (let start = 0; start < files.length; start += 25) {
+    let requests = files.slice(start, start + 25).map((file) => ({
+      PutRequest: { Item: { pk: `FILE#${file.id}`, sk: 'FILE', kind: 'StoredFile', ...file } },
+    }));
+    for (let attempt = 0; requests.length > 0; attempt++) {
+      if (attempt > 8) throw new Error('DynamoDB kept returning unprocessed stored-file writes');
+      const result = await dynamo().send(
+        new BatchWriteCommand({ RequestItems: { [tableName()]: requests } }),
+      );
+      requests = (result.UnprocessedItems?.[tableName()] ?? []) as typeof requests;
+      if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+    }
+  }
+}
+
+/** A stored file by id, only once the version holding it is registered. */
+export async function getStoredFile(id: string): Promise<StoredFileRecord | undefined> {
+  const { Item } = await dynamo().send(
+    new GetCommand({ TableName: tableName(), Key: { pk: `FILE#${id}`, sk: 'FILE' } }),
+  );
+  if (!Item) return undefined;
+  const { pk: _pk, sk: _sk, kind: _kind, ...file } = Item;
+  const record = file as unknown as StoredFileRecord;
+  const registered = await getVersion(record.space, record.externalIdentifier, record.version);
+  return registered ? record : undefined;
+}
