@@ -1,0 +1,67 @@
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { s3 } from '../aws-clients.ts';
+
+/** Small JSON documents the workflow keeps beside its data (chunk lists, bag summaries). */
+export async function putJson(bucket: string, key: string, value: unknown): Promise<void> {
+  await s3().send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: JSON.stringify(value),
+      ContentType: 'application/json',
+    }),
+  );
+}
+
+export async function getJson<T>(bucket: string, key: string): Promise<T> {
+  const { Body } = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return JSON.parse(await (Body as { transformToString(): Promise<string> }).transformToString()) as T;
+}
+
+export async function openObject(bucket: string, key: string): Promise<Readable> {
+  const { Body } = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Body as Readable;
+}
+
+export async function* listKeys(
+  bucket: string,
+  prefix: string,
+): AsyncGenerator<{ key: string; size: number }> {
+  let token: string | undefined;
+  do {
+    const page = await s3().send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const object of page.Contents ?? []) yield { key: object.Key as string, size: object.Size ?? 0 };
+    token = page.NextContinuationToken;
+  } while (token);
+}
+
+/** Deletes everything under a prefix, a thousand keys per request. */
+export async function deletePrefix(bucket: string, prefix: string): Promise<number> {
+  let deleted = 0;
+  let batch: string[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await s3().send(
+      new DeleteObjectsCommand({
+        Bucket: bucket,
+        Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+      }),
+    );
+    deleted += batch.length;
+    batch = [];
+  };
+  for await (const { key } of listKeys(bucket, prefix)) {
+    batch.push(key);
+    if (batch.length === 1000) await flush();
+  }
+  await flush();
+  return deleted;
+}
