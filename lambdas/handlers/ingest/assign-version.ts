@@ -1,0 +1,29 @@
+import type { BagSummary } from '../../ingest-workflow/bag-files.ts';
+import { activeIngest, startStep, succeedStep } from '../../ingest-workflow/step-events.ts';
+import { bagSummaryKey } from '../../ingest-workflow/verify-step.ts';
+import { assignVersion, checkQuota, enterVersioning } from '../../ingest-workflow/version-assignment.ts';
+import { config } from '../../config.ts';
+import { updateIngest } from '../../ingests/ingest-repository.ts';
+import { STEPS } from '../../ingests/ingest.ts';
+import { storageLocations } from '../../storage/locations.ts';
+import { getJson } from '../../storage/s3-objects.ts';
+import { workflowTask } from '../../workflows/workflow-task.ts';
+
+export const handler = workflowTask(async ({ ingestId }: { ingestId: string }) => {
+  const ingest = await activeIngest(ingestId);
+  await enterVersioning(ingest);
+  await startStep(ingestId, STEPS.assigningVersion);
+  const summary = await getJson<BagSummary>(config().unpackBucket, bagSummaryKey(ingestId));
+  await checkQuota(ingest.space.id, summary.newBytes);
+  const version = await assignVersion(ingest);
+  const locations = storageLocations();
+  const heldFiles = summary.files; // fetched files are not copied, but replication still checks them
+  await updateIngest(ingestId, {
+    set: {
+      'progress.bytesTotal': summary.newBytes * locations.length,
+      'progress.filesTotal': heldFiles * locations.length,
+    },
+  });
+  await succeedStep(ingestId, STEPS.assigningVersion, `assigned bag version ${version}`);
+  return { version, locations: locations.map((location) => location.name) };
+});

@@ -1,0 +1,18 @@
+import { activeIngest, startStep, succeedStep } from '../../ingest-workflow/step-events.ts';
+import { verifyUnpackedBag } from '../../ingest-workflow/verify-step.ts';
+import { STEPS } from '../../ingests/ingest.ts';
+import { workflowTask } from '../../workflows/workflow-task.ts';
+
+export const handler = workflowTask(async ({ ingestId, bagRoot }: { ingestId: string; bagRoot: string }) => {
+  const ingest = await activeIngest(ingestId);
+  await startStep(ingestId, STEPS.verifying);
+  const { summary, warnings } = await verifyUnpackedBag(ingest, bagRoot);
+  const detail =
+    `Verified ${summary.files} files` + (warnings.length > 0 ? ` with warnings: ${warnings.join('; ')}` : '');
+  await succeedStep(ingestId, STEPS.verifying, detail);
+  return {
+    chunks: Array.from({ length: summary.chunkCount }, (_, index) => index),
+    files: summary.files,
+    bytes: summary.bytes,
+  };
+});

@@ -1,0 +1,140 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { getVersion, putStoredFiles, registerVersion, type StoredFileRecord } from '../bags/bag-registry.ts';
+import type { FileManifest, ManifestFile, StorageManifest } from '../bags/storage-manifest.ts';
+import { s3 } from '../aws-clients.ts';
+import { config } from '../config.ts';
+import type { IngestRecord } from '../ingests/ingest-repository.ts';
+import { recordStoredBytes } from '../spaces/space-repository.ts';
+import { storageLocations } from '../storage/locations.ts';
+import { bagPrefix, storageManifestKey, storedFileKey } from '../storage/storage-layout.ts';
+import type { BagFile, BagSummary } from './bag-files.ts';
+import { readChunk } from './verify-step.ts';
+
+/** bag-info.txt labels the manifest names (Wellcome's camelCase); others keep their label. */
+const NAMED_INFO: Record<string, string> = {
+  'External-Identifier': 'externalIdentifier',
+  'Payload-Oxum': 'payloadOxum',
+  'Bagging-Date': 'baggingDate',
+};
+
+function infoOf(summary: BagSummary, externalIdentifier: string): StorageManifest['info'] {
+  const info: Record<string, unknown> = { externalIdentifier };
+  for (const { label, value } of summary.info) {
+    const name = NAMED_INFO[label] ?? label;
+    if (name === 'externalIdentifier') continue;
+    const previous = info[name];
+    info[name] =
+      previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
+  }
+  return info as StorageManifest['info'];
+}
+
+function fileManifest(files: BagFile[], algorithm: 'sha512' | 'sha256', version: string): FileManifest {
+  const entries: ManifestFile[] = files
+    .map((file) => ({
+      type: 'File' as const,
+      name: file.name,
+      path: file.heldBy === 'this' ? `${version}/${file.name}` : `${file.heldBy.version}/${file.heldBy.path}`,
+      size: file.size,
+      checksum: (file.checksums[algorithm] ?? file.checksums.sha256) as string,
+    }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return {
+    type: 'BagManifest',
+    checksumAlgorithm: algorithm === 'sha512' ? 'SHA-512' : 'SHA-256',
+    files: entries,
+  };
+}
+
+/**
+ * Writes the storage manifest (S3 JSON) and its index (registered version, stored files), then adds
+ * the new bytes to the space. Idempotent: a version already registered by this ingest is left as is.
+ */
+export async function registerBag(
+  ingest: IngestRecord,
+  summary: BagSummary,
+): Promise<StorageManifest | undefined> {
+  const space = ingest.space.id;
+  const externalIdentifier = ingest.bag.info.externalIdentifier;
+  const version = ingest.bag.info.version as string;
+  const already = await getVersion(space, externalIdentifier, version);
+  if (already) {
+    if (already.ingestId !== ingest.id)
+      throw new Error(`${space}/${externalIdentifier} ${version} belongs to another ingest`);
+    return undefined;
+  }
+  const files: BagFile[] = [];
+  for (let chunk = 0; chunk < summary.chunkCount; chunk++) files.push(...(await readChunk(ingest.id, chunk)));
+
+  const algorithm = summary.manifestAlgorithms.includes('sha512') ? 'sha512' : 'sha256';
+  const [primary, ...replicas] = storageLocations();
+  const createdDate = new Date().toISOString();
+  const location = (bucket: string) => ({
+    provider: { id: 'amazon-s3' as const },
+    bucket,
+    path: bagPrefix(space, externalIdentifier),
+  });
+  const manifest: StorageManifest = {
+    type: 'Bag',
+    id: `${space}/${externalIdentifier}`,
+    space: { id: space },
+    version,
+    createdDate,
+    info: infoOf(summary, externalIdentifier),
+    manifest: fileManifest(
+      files.filter((file) => file.kind === 'payload'),
+      algorithm,
+      version,
+    ),
+    tagManifest: fileManifest(
+      files.filter((file) => file.kind === 'tag'),
+      algorithm,
+      version,
+    ),
+    location: {
+      ...location(primary?.bucket ?? config().primaryBucket),
+      storageClass: primary?.storageClass ?? 'STANDARD',
+    },
+    replicaLocations: replicas.map((replica) => ({
+      ...location(replica.bucket),
+      name: replica.name,
+      storageClass: replica.storageClass,
+    })),
+    ingestId: ingest.id,
+  };
+  const body = JSON.stringify(manifest);
+  const manifestKey = storageManifestKey(space, externalIdentifier, version);
+  await s3().send(
+    new PutObjectCommand({
+      Bucket: config().primaryBucket,
+      Key: manifestKey,
+      Body: body,
+      ContentType: 'application/json',
+    }),
+  );
+  const stored: StoredFileRecord[] = files
+    .filter((file) => file.heldBy === 'this')
+    .map((file) => ({
+      id: storedFileKey(space, externalIdentifier, version, file.name),
+      space,
+      externalIdentifier,
+      version,
+      path: file.name,
+      size: file.size,
+      checksums: file.checksums,
+    }));
+  await putStoredFiles(stored);
+  const first = await registerVersion({
+    space,
+    externalIdentifier,
+    version,
+    createdDate,
+    ingestId: ingest.id,
+    manifestKey,
+    manifestBytes: Buffer.byteLength(body),
+    size: summary.bytes,
+    fileCount: summary.files,
+  });
+  if (first) await recordStoredBytes(space, summary.newBytes, version === 'v1');
+  return manifest;
+}

@@ -1,0 +1,79 @@
+import { GetObjectAttributesCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { s3 } from '../aws-clients.ts';
+import { describeFileFailures } from '../bagit/file-failures.ts';
+import { isCold, type StorageLocation } from '../storage/locations.ts';
+import { storedFileKey } from '../storage/storage-layout.ts';
+import { digestStream } from '../storage/stream-digest.ts';
+import { RefusalError } from '../workflows/task-errors.ts';
+import type { BagFile } from './bag-files.ts';
+import { forEachLimited } from './replication.ts';
+
+export type VerificationMethod = 'read-back hashing' | 'S3-stored SHA-256 checksums';
+
+/** Reading a cold object needs a restore, so cold locations are checked with S3's own checksums. */
+export function verificationMethod(location: StorageLocation): VerificationMethod {
+  return isCold(location.storageClass) ? 'S3-stored SHA-256 checksums' : 'read-back hashing';
+}
+
+const hexToBase64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
+
+async function problemWith(
+  location: StorageLocation,
+  key: string,
+  file: BagFile,
+): Promise<string | undefined> {
+  const expected = file.checksums.sha256 as string;
+  try {
+    if (verificationMethod(location) === 'S3-stored SHA-256 checksums') {
+      const attributes = await s3().send(
+        new GetObjectAttributesCommand({
+          Bucket: location.bucket,
+          Key: key,
+          ObjectAttributes: ['Checksum', 'ObjectSize'],
+        }),
+      );
+      if (attributes.ObjectSize !== file.size) return 'size';
+      const stored = attributes.Checksum?.ChecksumSHA256;
+      if (!stored) return 'no stored checksum';
+      // Multipart copies store a checksum of part checksums ("…-N"); only a full-object one can match.
+      if (stored.includes('-')) return 'only a multipart checksum is stored';
+      return stored === hexToBase64(expected) ? undefined : 'checksum';
+    }
+    const { Body } = await s3().send(new GetObjectCommand({ Bucket: location.bucket, Key: key }));
+    const actual = await digestStream(Body as Readable, 'sha256');
+    if (actual.size !== file.size) return 'size';
+    return actual.digest === expected ? undefined : 'checksum';
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'NoSuchKey' || name === 'NotFound') return 'missing';
+    throw error;
+  }
+}
+
+/**
+ * Checks every file this version holds in one location against the bag's checksums. Files that
+ * came through fetch.txt were verified when their own version was stored.
+ */
+export async function verifyReplicaFiles(
+  location: StorageLocation,
+  bag: { space: string; externalIdentifier: string; version: string },
+  files: readonly BagFile[],
+): Promise<void> {
+  const failures: { path: string; reason: string }[] = [];
+  await forEachLimited(
+    files.filter((file) => file.heldBy === 'this'),
+    8,
+    async (file) => {
+      const reason = await problemWith(
+        location,
+        storedFileKey(bag.space, bag.externalIdentifier, bag.version, file.name),
+        file,
+      );
+      if (reason) failures.push({ path: file.name, reason });
+    },
+  );
+  if (failures.length > 0) {
+    throw new RefusalError(`${describeFileFailures(failures)} in ${location.name}`);
+  }
+}

@@ -1,0 +1,25 @@
+import { type IngestRecord, recordEvent, requireIngest } from '../ingests/ingest-repository.ts';
+import { startedEvent, succeededEvent } from '../ingests/ingest.ts';
+
+/** Thrown by a step that finds its ingest cancelled: the Catch path then only cleans up. */
+export class IngestCancelledError extends Error {
+  constructor(id: string) {
+    super(`Ingest ${id} was cancelled`);
+    this.name = 'IngestCancelled';
+  }
+}
+
+/** The ingest, unless it was cancelled (a running Lambda is not stopped by StopExecution). */
+export async function activeIngest(id: string): Promise<IngestRecord> {
+  const ingest = await requireIngest(id);
+  if (ingest.status.id === 'cancelled') throw new IngestCancelledError(id);
+  return ingest;
+}
+
+export async function startStep(id: string, step: string, key = step): Promise<void> {
+  await recordEvent(id, `${key}#started`, startedEvent(step), { currentStep: step });
+}
+
+export async function succeedStep(id: string, step: string, detail?: string, key = step): Promise<void> {
+  await recordEvent(id, `${key}#succeeded`, succeededEvent(step, detail));
+}

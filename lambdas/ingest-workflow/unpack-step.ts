@@ -1,0 +1,56 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { ArchiveRefusedError } from '../archive/archive-refused-error.ts';
+import { unpackArchive } from '../archive/unpack.ts';
+import { s3 } from '../aws-clients.ts';
+import { manifestAwareDigests } from '../bagit/digest-plan.ts';
+import { config } from '../config.ts';
+import type { IngestRecord } from '../ingests/ingest-repository.ts';
+import { S3PrefixSink } from '../storage/s3-prefix-sink.ts';
+import { unpackPrefix } from '../storage/storage-layout.ts';
+import { RefusalError } from '../workflows/task-errors.ts';
+import { UnpackedFileWriter } from './unpacked-files.ts';
+
+async function openSource(ingest: IngestRecord): Promise<Readable> {
+  const { bucket, path } = ingest.sourceLocation;
+  try {
+    const { Body } = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: path }));
+    return Body as Readable;
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'NoSuchKey' || name === 'NotFound') {
+      throw new RefusalError(`There is no archive at s3://${bucket}/${path}`);
+    }
+    if (name === 'AccessDenied' || name === 'NoSuchBucket') {
+      throw new RefusalError(`The archive at s3://${bucket}/${path} cannot be read (${name})`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Streams the uploaded tar.gz into the ingest's unpack prefix, hashing as it goes, and records what
+ * it held. A refused archive leaves nothing behind (the sink discards what it wrote).
+ */
+export async function unpackIngest(ingest: IngestRecord): Promise<{ bytes: number; files: number }> {
+  const settings = config();
+  const source = await openSource(ingest);
+  const list = new UnpackedFileWriter(ingest.id);
+  try {
+    const result = await unpackArchive(
+      source,
+      new S3PrefixSink(settings.unpackBucket, unpackPrefix(ingest.space.id, ingest.id)),
+      {
+        archiveName: ingest.sourceLocation.path,
+        limits: { maxBytes: settings.maxUnpackedBytes, maxFiles: settings.maxUnpackedFiles },
+        digests: manifestAwareDigests(['sha256']),
+        onFile: (file) => list.add(file),
+      },
+    );
+    await list.finish();
+    return { bytes: result.bytes, files: result.files };
+  } catch (error) {
+    if (error instanceof ArchiveRefusedError) throw new RefusalError(error.message);
+    throw error;
+  }
+}

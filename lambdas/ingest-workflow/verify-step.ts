@@ -1,0 +1,133 @@
+import type { Digests } from '../archive/hashing/algorithms.ts';
+import type { Bag } from '../bagit/bag.ts';
+import type { StoredFile } from '../bagit/bag-store.ts';
+import type { FetchEntry } from '../bagit/fetch-file.ts';
+import { describeFileFailures } from '../bagit/file-failures.ts';
+import { checkFetchedFiles, checkIngestPolicy, type FetchResolution } from '../bagit/ingest-policy.ts';
+import { verifyBag } from '../bagit/verify-bag.ts';
+import { getStoredFile } from '../bags/bag-registry.ts';
+import { config } from '../config.ts';
+import type { IngestRecord } from '../ingests/ingest-repository.ts';
+import { S3BagStore } from '../storage/s3-bag-store.ts';
+import { getJson, putJson } from '../storage/s3-objects.ts';
+import { chunkKey, parseStoredFileId, unpackPrefix, workPrefix } from '../storage/storage-layout.ts';
+import { digestStream } from '../storage/stream-digest.ts';
+import { RefusalError } from '../workflows/task-errors.ts';
+import { type BagFile, type BagSummary, CHUNK_SIZE } from './bag-files.ts';
+import { readUnpackedFiles } from './unpacked-files.ts';
+
+export const bagSummaryKey = (ingestId: string) => `${workPrefix(ingestId)}bag.json`;
+
+/**
+ * fetch.txt may only point at files of earlier versions of the same bag in the primary location:
+ * `s3://{primary bucket}/{space}/{externalIdentifier}/{vN}/{path}`, registered in the bag registry.
+ */
+function fetchResolver(ingest: IngestRecord) {
+  const resolved = new Map<string, { version: string; path: string }>();
+  const resolve = async (entry: FetchEntry): Promise<FetchResolution> => {
+    const wrongPlace = `${entry.url} is not a file of an earlier version of ${ingest.space.id}/${ingest.bag.info.externalIdentifier} in the primary location`;
+    if (!URL.canParse(entry.url)) return { ok: false, problem: wrongPlace };
+    const url = new URL(entry.url);
+    if (url.protocol !== 's3:' || url.hostname !== config().primaryBucket)
+      return { ok: false, problem: wrongPlace };
+    const key = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    const id = parseStoredFileId(key);
+    if (!id || id.space !== ingest.space.id || id.externalIdentifier !== ingest.bag.info.externalIdentifier) {
+      return { ok: false, problem: wrongPlace };
+    }
+    const stored = await getStoredFile(key);
+    if (!stored) return { ok: false, problem: `${entry.url} is not a stored file` };
+    resolved.set(entry.path, { version: stored.version, path: stored.path });
+    return { ok: true, size: stored.size, digests: stored.checksums };
+  };
+  return { resolve, resolved };
+}
+
+function digestsOf(bag: Bag, name: string, computed: Digests | undefined): Digests {
+  const digests: Digests = { ...computed };
+  for (const manifest of [...bag.manifests, ...bag.tagManifests]) {
+    const digest = manifest.entries.get(name);
+    if (digest) digests[manifest.algorithm] = digest;
+  }
+  return digests;
+}
+
+/**
+ * Verifies the unpacked bag (RFC 8493, then the ingest policy, then fetch.txt against earlier
+ * versions) using the digests computed while unpacking, and writes the bag's file list in chunks
+ * for replication. Fails naming every bad file.
+ */
+export async function verifyUnpackedBag(ingest: IngestRecord, bagRoot: string) {
+  const settings = config();
+  const knownDigests = new Map<string, Digests>();
+  async function* listFiles(): AsyncGenerator<StoredFile> {
+    for await (const file of readUnpackedFiles(ingest.id)) {
+      if (!file.path.startsWith(bagRoot)) continue;
+      const path = file.path.slice(bagRoot.length);
+      knownDigests.set(path, file.digests);
+      yield { path, size: file.size };
+    }
+  }
+  const prefix = `${unpackPrefix(ingest.space.id, ingest.id)}${bagRoot}`;
+  const store = new S3BagStore(settings.unpackBucket, prefix, listFiles);
+  const verification = await verifyBag(store, { knownDigests: (path) => knownDigests.get(path) });
+  if (!verification.valid || !verification.bag) {
+    throw new RefusalError(
+      verification.failures.join('\n') || describeFileFailures(verification.fileFailures),
+    );
+  }
+  const bag = verification.bag;
+  const policyFailures = checkIngestPolicy(bag, { externalIdentifier: ingest.bag.info.externalIdentifier });
+  const fetch = fetchResolver(ingest);
+  policyFailures.push(...(await checkFetchedFiles(bag, fetch.resolve)));
+  if (policyFailures.length > 0) throw new RefusalError(policyFailures.join('\n'));
+
+  const files: BagFile[] = [];
+  for (const [name, size] of bag.files) {
+    const checksums = digestsOf(bag, name, knownDigests.get(name));
+    // Unpacking computes sha256 of every file; this only runs if a tag file somehow escaped that.
+    checksums.sha256 ??= (await digestStream(await store.readFile(name), 'sha256')).digest;
+    files.push({ name, size, checksums, heldBy: 'this', kind: name.startsWith('data/') ? 'payload' : 'tag' });
+  }
+  const newBytes = files.reduce((total, file) => total + file.size, 0);
+  for (const entry of bag.fetch) {
+    const heldBy = fetch.resolved.get(entry.path);
+    if (!heldBy) continue;
+    const stored = await getStoredFile(
+      `${ingest.space.id}/${ingest.bag.info.externalIdentifier}/${heldBy.version}/${heldBy.path}`,
+    );
+    if (!stored)
+      throw new RefusalError(`fetch.txt entry ${entry.path}: the earlier version's file disappeared`);
+    files.push({
+      name: entry.path,
+      size: stored.size,
+      checksums: digestsOf(bag, entry.path, stored.checksums),
+      heldBy,
+      kind: 'payload',
+    });
+  }
+
+  const chunkCount = Math.ceil(files.length / CHUNK_SIZE);
+  for (let chunk = 0; chunk < chunkCount; chunk++) {
+    await putJson(
+      settings.unpackBucket,
+      chunkKey(ingest.id, chunk),
+      files.slice(chunk * CHUNK_SIZE, (chunk + 1) * CHUNK_SIZE),
+    );
+  }
+  const summary: BagSummary = {
+    bagRoot,
+    info: bag.info,
+    manifestAlgorithms: bag.manifests.map((manifest) => manifest.algorithm),
+    chunkCount,
+    files: files.length,
+    bytes: files.reduce((total, file) => total + file.size, 0),
+    newBytes,
+  };
+  await putJson(settings.unpackBucket, bagSummaryKey(ingest.id), summary);
+  return { summary, warnings: verification.warnings };
+}
+
+export function readChunk(ingestId: string, chunk: number): Promise<BagFile[]> {
+  return getJson<BagFile[]>(config().unpackBucket, chunkKey(ingestId, chunk));
+}
