@@ -122,8 +122,6 @@ export async function recordEvent(
     ':key': new Set([key]),
     ':keyValue': key,
     ':now': now,
-    ':processing': 'processing',
-    ':accepted': 'accepted',
   };
   const sets = ['events = list_append(events, :event)', 'lastModifiedDate = :now'];
   if (changes.currentStep) {
