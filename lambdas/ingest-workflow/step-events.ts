@@ -1,4 +1,5 @@
 import { type IngestRecord, recordEvent, requireIngest } from '../ingests/ingest-repository.ts';
+import { cleanUnpackArea } from './unpack-area.ts';
 import { startedEvent, succeededEvent } from '../ingests/ingest.ts';
 
 /** Thrown by a step that finds its ingest cancelled: the Catch path then only cleans up. */
@@ -22,4 +23,15 @@ export async function startStep(id: string, step: string, key = step): Promise<v
 
 export async function succeedStep(id: string, step: string, detail?: string, key = step): Promise<void> {
   await recordEvent(id, `${key}#succeeded`, succeededEvent(step, detail));
+}
+
+/**
+ * After a long step: a cancel that arrived meanwhile already cleaned the unpack area, but this step
+ * kept writing to it (a running Lambda is not stopped), so clean again and stop here.
+ */
+export async function stopIfCancelled(ingest: IngestRecord): Promise<void> {
+  const current = await requireIngest(ingest.id);
+  if (current.status.id !== 'cancelled') return;
+  await cleanUnpackArea(ingest.space.id, ingest.id);
+  throw new IngestCancelledError(ingest.id);
 }

@@ -1,4 +1,4 @@
-import { startStep, succeedStep, activeIngest } from '../../ingest-workflow/step-events.ts';
+import { activeIngest, startStep, stopIfCancelled, succeedStep } from '../../ingest-workflow/step-events.ts';
 import { unpackIngest } from '../../ingest-workflow/unpack-step.ts';
 import { formatBytes, STEPS } from '../../ingests/ingest.ts';
 import { workflowTask } from '../../workflows/workflow-task.ts';
@@ -7,6 +7,7 @@ export const handler = workflowTask(async ({ ingestId }: { ingestId: string }) =
   const ingest = await activeIngest(ingestId);
   await startStep(ingestId, STEPS.unpacking);
   const { bytes, files } = await unpackIngest(ingest);
+  await stopIfCancelled(ingest);
   await succeedStep(ingestId, STEPS.unpacking, `Unpacked ${formatBytes(bytes)} from ${files} files`);
   return { bytes, files };
 });

@@ -1,4 +1,4 @@
-import { activeIngest, startStep, succeedStep } from '../../ingest-workflow/step-events.ts';
+import { activeIngest, startStep, stopIfCancelled, succeedStep } from '../../ingest-workflow/step-events.ts';
 import { verifyUnpackedBag } from '../../ingest-workflow/verify-step.ts';
 import { STEPS } from '../../ingests/ingest.ts';
 import { workflowTask } from '../../workflows/workflow-task.ts';
@@ -7,6 +7,7 @@ export const handler = workflowTask(async ({ ingestId, bagRoot }: { ingestId: st
   const ingest = await activeIngest(ingestId);
   await startStep(ingestId, STEPS.verifying);
   const { summary, warnings } = await verifyUnpackedBag(ingest, bagRoot);
+  await stopIfCancelled(ingest);
   const detail =
     `Verified ${summary.files} files` + (warnings.length > 0 ? ` with warnings: ${warnings.join('; ')}` : '');
   await succeedStep(ingestId, STEPS.verifying, detail);
