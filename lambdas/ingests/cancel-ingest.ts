@@ -1,0 +1,104 @@
+import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { s3, stepFunctions } from '../aws-clients.ts';
+import { config } from '../config.ts';
+import { conflict } from '../http/errors.ts';
+import { unpackPrefix, workPrefix } from '../storage/storage-layout.ts';
+import { CANCELLABLE_STEPS, STEPS } from './ingest.ts';
+import {
+  ConditionFailed,
+  getIngest,
+  type IngestRecord,
+  recordEvent,
+  updateIngest,
+} from './ingest-repository.ts';
+
+/**
+ * The cancel rule as one conditional write: the ingest is still accepted or processing, and has not
+ * started a step from "Assigning bag version" on. The workflow moves to that step with a condition
+ * on the status, so exactly one of the two wins and a bag is never versioned after a cancel.
+ */
+const CANCEL_WINDOW = [
+  '(#status.#id = :accepted OR #status.#id = :processing)',
+  `(attribute_not_exists(currentStep) OR currentStep IN (${CANCELLABLE_STEPS.map((_, i) => `:step${i}`).join(', ')}))`,
+].join(' AND ');
+
+const windowValues = () => ({
+  ':accepted': 'accepted',
+  ':processing': 'processing',
+  ...Object.fromEntries(CANCELLABLE_STEPS.map((step, i) => [`:step${i}`, step])),
+});
+
+/** `succeeded`, or `processing (at "Register")` when only the step closes the window. */
+function stateOf(ingest: IngestRecord | undefined): string {
+  const status = ingest?.status.id ?? 'gone';
+  if ((status === 'accepted' || status === 'processing') && ingest?.currentStep) {
+    return `${status} (at "${ingest.currentStep}"); ingests can be cancelled only before "${STEPS.assigningVersion}"`;
+  }
+  return status;
+}
+
+/** Step Functions names executions by ingest id, so the ARN is known even before it was stored. */
+function executionArnOf(ingest: IngestRecord): string {
+  const machine = config().ingestStateMachineArn;
+  return ingest.executionArn ?? `${machine.replace(':stateMachine:', ':execution:')}:${ingest.id}`;
+}
+
+async function stopWorkflow(ingest: IngestRecord, user: string): Promise<void> {
+  try {
+    await stepFunctions().send(
+      new StopExecutionCommand({
+        executionArn: executionArnOf(ingest),
+        cause: `Ingest cancelled by ${user}`,
+      }),
+    );
+  } catch (error) {
+    // Never started (or already gone): there is nothing to stop.
+    if ((error as Error).name !== 'ExecutionDoesNotExist') throw error;
+  }
+}
+
+/** Removes every object under a prefix, a listing page (at most 1,000 keys) at a time. */
+async function deletePrefix(bucket: string, prefix: string): Promise<void> {
+  let token: string | undefined;
+  do {
+    const page = await s3().send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    const objects = (page.Contents ?? []).map((object) => ({ Key: object.Key as string }));
+    if (objects.length > 0) {
+      const result = await s3().send(
+        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
+      );
+      const failed = result.Errors ?? [];
+      if (failed.length > 0) {
+        throw new Error(
+          `Could not delete ${failed.length} staged objects, e.g. ${failed[0]?.Key}: ${failed[0]?.Message}`,
+        );
+      }
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+}
+
+/**
+ * Cancels an ingest that has not reached "Assigning bag version": marks it cancelled, stops its
+ * workflow, removes what it staged in the unpack area and records who cancelled it. Otherwise 409.
+ */
+export async function cancelIngest(ingest: IngestRecord, user: string): Promise<void> {
+  try {
+    await updateIngest(ingest.id, {
+      set: { 'status.id': 'cancelled' },
+      condition: CANCEL_WINDOW,
+      values: windowValues(),
+    });
+  } catch (error) {
+    if (!(error instanceof ConditionFailed)) throw error;
+    throw conflict(`You cannot cancel an ingest that is ${stateOf(await getIngest(ingest.id))}`);
+  }
+  await stopWorkflow(ingest, user);
+  const unpackBucket = config().unpackBucket;
+  await deletePrefix(unpackBucket, unpackPrefix(ingest.space.id, ingest.id));
+  await deletePrefix(unpackBucket, workPrefix(ingest.id));
+  await recordEvent(ingest.id, 'cancel', `Ingest cancelled by ${user}`);
+}

@@ -1,0 +1,57 @@
+import type { Principal } from '../auth/principal.ts';
+import { isSpaceAvailable, spaceUnavailable } from '../identifiers.ts';
+import {
+  array,
+  invalidAt,
+  object,
+  parseRequest,
+  positiveInteger,
+  rejectIfAny,
+  text,
+} from '../json-validation.ts';
+import { spaceOfUploadKey } from './upload-key.ts';
+
+const S3_MAX_PARTS = 10_000;
+
+/** The body of `POST /uploads/complete`: the plan's path and upload id, and each part's ETag. */
+const schema = object({
+  path: text(),
+  uploadId: text(),
+  parts: array(object({ partNumber: positiveInteger(S3_MAX_PARTS), etag: text() }), {
+    min: 1,
+    max: S3_MAX_PARTS,
+  }),
+});
+
+export interface CompleteUploadRequest {
+  path: string;
+  uploadId: string;
+  /** In ascending part order, as S3 requires; ETags quoted, as S3 returns them. */
+  parts: { partNumber: number; etag: string }[];
+}
+
+const quotedEtag = (etag: string) => `"${etag.replace(/"/g, '')}"`;
+
+export async function parseCompleteUploadRequest(
+  body: unknown,
+  caller: Principal,
+): Promise<CompleteUploadRequest> {
+  const request = parseRequest(body, schema);
+  const problems: string[] = [];
+  const numbers = request.parts.map((part) => part.partNumber);
+  const repeated = numbers.filter((n, index) => numbers.indexOf(n) !== index);
+  if (repeated.length > 0) {
+    problems.push(invalidAt('.parts', `part ${repeated[0]} is listed more than once.`));
+  }
+  const space = spaceOfUploadKey(request.path);
+  if (!space || !(await isSpaceAvailable(caller, space))) {
+    problems.push(
+      invalidAt('.path', space ? spaceUnavailable(space) : 'is not a path POST /uploads issued.'),
+    );
+  }
+  rejectIfAny(problems);
+  const parts = request.parts
+    .map((part) => ({ partNumber: part.partNumber, etag: quotedEtag(part.etag) }))
+    .sort((a, b) => a.partNumber - b.partNumber);
+  return { path: request.path, uploadId: request.uploadId, parts };
+}

@@ -1,0 +1,23 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { config } from '../config.ts';
+import { presign } from './presign.ts';
+import type { UploadRequest } from './upload-request.ts';
+import { newUploadKey } from './upload-key.ts';
+
+export interface SingleUploadPlan {
+  bucket: string;
+  path: string;
+  uploadUrl: string;
+  expires: string;
+}
+
+/**
+ * One presigned PUT. Only the host is signed (no content length or type), so `curl -T` and a
+ * plain `fetch(url, {method: 'PUT', body})` both work without any header of their own.
+ */
+export async function planSingleUpload(request: UploadRequest): Promise<SingleUploadPlan> {
+  const bucket = config().uploadBucket;
+  const path = newUploadKey(request.space, request.filename);
+  const { url, expires } = await presign(new PutObjectCommand({ Bucket: bucket, Key: path }));
+  return { bucket, path, uploadUrl: url, expires };
+}

@@ -1,0 +1,64 @@
+import type { Ingest, IngestStatus } from '../../lambdas/ingests/ingest.ts';
+import { putNewIngest, updateIngest } from '../../lambdas/ingests/ingest-repository.ts';
+import type { TestStack } from '../support/local-stack.ts';
+
+/** A valid `POST /ingests` body; `overrides` replace top-level fields. */
+export function ingestRequest(stack: TestStack, overrides: Record<string, unknown> = {}) {
+  return {
+    type: 'Ingest',
+    space: { id: 'digitised', type: 'Space' },
+    bag: { type: 'Bag', info: { type: 'BagInfo', externalIdentifier: 'b1234' } },
+    ingestType: { id: 'create', type: 'IngestType' },
+    sourceLocation: {
+      type: 'Location',
+      provider: { type: 'Provider', id: 'amazon-s3' },
+      bucket: stack.buckets.uploads,
+      path: 'digitised/b1234.tar.gz',
+    },
+    callback: { type: 'Callback', url: 'https://example.org/callbacks/b1234' },
+    ...overrides,
+  };
+}
+
+/**
+ * An ingest written straight to the table, with no workflow behind it, so tests of the cancel rule
+ * are not racing a real workflow. `currentStep` and `status` place it anywhere in its life.
+ */
+export async function seedIngest(
+  options: {
+    space?: string;
+    externalIdentifier?: string;
+    createdDate?: string;
+    status?: IngestStatus;
+    currentStep?: string;
+  } = {},
+): Promise<Ingest> {
+  const now = options.createdDate ?? new Date().toISOString();
+  const ingest: Ingest = {
+    id: crypto.randomUUID(),
+    type: 'Ingest',
+    space: { id: options.space ?? 'digitised', type: 'Space' },
+    bag: {
+      type: 'Bag',
+      info: { type: 'BagInfo', externalIdentifier: options.externalIdentifier ?? 'seeded' },
+    },
+    ingestType: { id: 'create', type: 'IngestType' },
+    sourceLocation: {
+      type: 'Location',
+      provider: { type: 'Provider', id: 'amazon-s3' },
+      bucket: 'bagvault-uploads',
+      path: 'digitised/seeded.tar.gz',
+    },
+    status: { id: 'accepted', type: 'Status' },
+    progress: { bytesTotal: 0, bytesDone: 0, filesTotal: 0, filesDone: 0 },
+    events: [],
+    createdDate: now,
+    lastModifiedDate: now,
+  };
+  await putNewIngest(ingest);
+  const set: Record<string, unknown> = {};
+  if (options.status) set['status.id'] = options.status;
+  if (options.currentStep) set.currentStep = options.currentStep;
+  if (Object.keys(set).length > 0) await updateIngest(ingest.id, { set });
+  return ingest;
+}
