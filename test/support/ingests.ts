@@ -47,7 +47,8 @@ export async function startIngest(stack: TestStack, body: IngestBody): Promise<I
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(ingestRequest({ bucket: stack.buckets.uploads, ...body })),
   });
-  if (response.status !== 201) throw new Error(`POST /ingests answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 201)
+    throw new Error(`POST /ingests answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as IngestView;
 }
 
@@ -62,7 +63,8 @@ export async function waitForIngest(stack: TestStack, id: string, timeoutMs = 60
     const ingest = await getIngest(stack, id);
     const final = ['succeeded', 'failed', 'cancelled'].includes(ingest.status.id);
     if (final && ingest.callback?.status.id !== 'pending') return ingest;
-    if (Date.now() > deadline) throw new Error(`Ingest ${id} still ${ingest.status.id}: ${JSON.stringify(ingest.events)}`);
+    if (Date.now() > deadline)
+      throw new Error(`Ingest ${id} still ${ingest.status.id}: ${JSON.stringify(ingest.events)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
