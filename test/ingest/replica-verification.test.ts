@@ -1,0 +1,122 @@
+import {
+  CopyObjectCommand,
+  GetObjectAttributesCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BagFile } from '../../lambdas/ingest-workflow/bag-files.ts';
+import {
+  verificationMethod,
+  verifyReplicaFiles,
+} from '../../lambdas/ingest-workflow/replica-verification.ts';
+import { replicateFile } from '../../lambdas/ingest-workflow/replication.ts';
+
+/**
+ * Cold storage classes cannot be read back without a restore, which the local S3 cannot show; these
+ * paths are checked against the S3 API with aws-sdk-client-mock.
+ */
+const s3 = mockClient(S3Client);
+const cold = { name: 'replica-glacier', bucket: 'replica-bucket', storageClass: 'DEEP_ARCHIVE' };
+const warm = { name: 'primary', bucket: 'primary-bucket', storageClass: 'STANDARD' };
+const bag = { space: 'digitised', externalIdentifier: 'b1', version: 'v1' };
+const content = Buffer.from('page one');
+const sha256 = createHash('sha256').update(content).digest();
+const file: BagFile = {
+  name: 'data/a.txt',
+  size: content.length,
+  checksums: { sha256: sha256.toString('hex') },
+  heldBy: 'this',
+  kind: 'payload',
+};
+
+beforeEach(() => {
+  s3.reset();
+  process.env.BAGVAULT_UNPACK_BUCKET = 'unpack-bucket';
+});
+afterEach(() => s3.reset());
+
+describe('verifying a cold replica', () => {
+  it('uses S3-stored SHA-256 checksums and never reads the object', async () => {
+    s3.on(GetObjectAttributesCommand).resolves({
+      ObjectSize: content.length,
+      Checksum: { ChecksumSHA256: sha256.toString('base64') },
+    });
+    await verifyReplicaFiles(cold, bag, [file]);
+    expect(verificationMethod(cold)).toBe('S3-stored SHA-256 checksums');
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    const call = s3.commandCalls(GetObjectAttributesCommand)[0];
+    expect(call?.args[0].input).toMatchObject({
+      Bucket: 'replica-bucket',
+      Key: 'digitised/b1/v1/data/a.txt',
+    });
+  });
+
+  it('fails naming the file when the stored checksum differs', async () => {
+    s3.on(GetObjectAttributesCommand).resolves({
+      ObjectSize: content.length,
+      Checksum: { ChecksumSHA256: Buffer.alloc(32).toString('base64') },
+    });
+    await expect(verifyReplicaFiles(cold, bag, [file])).rejects.toThrow('data/a.txt (checksum)');
+  });
+
+  it('fails when only a multipart checksum of checksums is stored', async () => {
+    s3.on(GetObjectAttributesCommand).resolves({
+      ObjectSize: content.length,
+      Checksum: { ChecksumSHA256: `${sha256.toString('base64')}-3` },
+    });
+    await expect(verifyReplicaFiles(cold, bag, [file])).rejects.toThrow(
+      'data/a.txt (only a multipart checksum is stored)',
+    );
+  });
+
+  it('fails naming a missing object', async () => {
+    s3.on(GetObjectAttributesCommand).rejects(Object.assign(new Error('no such key'), { name: 'NoSuchKey' }));
+    await expect(verifyReplicaFiles(cold, bag, [file])).rejects.toThrow('data/a.txt (missing)');
+  });
+
+  it('reads warm replicas back instead', () => {
+    expect(verificationMethod(warm)).toBe('read-back hashing');
+  });
+});
+
+describe('replicating into a cold location', () => {
+  it('copies server side with the storage class and an S3-computed SHA-256', async () => {
+    s3.on(HeadObjectCommand).rejects(Object.assign(new Error('not found'), { name: 'NotFound' }));
+    s3.on(CopyObjectCommand).resolves({});
+    const result = await replicateFile({ ingestId: 'i1', ...bag, bagRoot: 'bag/', location: cold }, file);
+    expect(result).toBe('copied');
+    expect(s3.commandCalls(CopyObjectCommand)[0]?.args[0].input).toMatchObject({
+      Bucket: 'replica-bucket',
+      Key: 'digitised/b1/v1/data/a.txt',
+      CopySource: 'unpack-bucket/digitised/i1/bag/data/a.txt',
+      StorageClass: 'DEEP_ARCHIVE',
+      ChecksumAlgorithm: 'SHA256',
+    });
+  });
+
+  it('never overwrites an object that holds other content', async () => {
+    s3.on(HeadObjectCommand).resolves({
+      ContentLength: content.length,
+      Metadata: { sha256: 'f'.repeat(64) },
+    });
+    await expect(
+      replicateFile({ ingestId: 'i1', ...bag, bagRoot: 'bag/', location: cold }, file),
+    ).rejects.toThrow('Refusing to overwrite digitised/b1/v1/data/a.txt in replica-glacier');
+    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
+  });
+
+  it('keeps an identical object written by an earlier attempt', async () => {
+    s3.on(HeadObjectCommand).resolves({
+      ContentLength: content.length,
+      Metadata: { sha256: file.checksums.sha256 as string },
+    });
+    expect(await replicateFile({ ingestId: 'i1', ...bag, bagRoot: 'bag/', location: cold }, file)).toBe(
+      'present',
+    );
+    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
+  });
+});
