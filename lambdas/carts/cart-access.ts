@@ -1,0 +1,16 @@
+import { canUseSpace, type Principal } from '../auth/principal.ts';
+import { notFound } from '../http/errors.ts';
+import { validCartId } from './cart-id.ts';
+import type { CartRecord } from './cart-record.ts';
+import { findLiveCart } from './cart-repository.ts';
+
+/**
+ * A caller sees a cart when it may use every space the cart's files come from: a cart never reveals
+ * more than the caller could read directly. Anything else looks exactly like a cart that does not exist.
+ */
+export async function cartVisibleTo(cartId: string, caller: Principal): Promise<CartRecord> {
+  const record = await findLiveCart(validCartId(cartId));
+  if (!record || !record.spaces.every((space) => canUseSpace(caller, space)))
+    throw notFound(`Cart not found: ${cartId}`);
+  return record;
+}

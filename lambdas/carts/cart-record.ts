@@ -1,0 +1,39 @@
+/**
+ * A cart as the table holds it (`CART#{cartId}` / `CART`). The file list is not here: it lives in the
+ * bundle bucket at `requestKey`, so neither the item nor the state machine's state grows with the cart.
+ */
+export const CART_STATUSES = ['waiting', 'staging', 'bundling', 'ready', 'error'] as const;
+export type CartStatus = (typeof CART_STATUSES)[number];
+
+export interface CartRecord {
+  cartId: string;
+  status: CartStatus;
+  /** Empty unless the status is `error`. */
+  message: string;
+  /**
+   * Names this incarnation of the cart: the Step Functions execution name. Every workflow update is
+   * conditional on it, so a cart deleted and created again is never touched by the old execution.
+   */
+  executionName: string;
+  executionArn?: string;
+  /** Keys in the bundle bucket; unique per incarnation. */
+  requestKey: string;
+  bundleKey: string;
+  /** Who created it and which spaces its files come from: a caller must be able to use every one. */
+  user: string;
+  spaces: string[];
+  fileCount: number;
+  /** Bytes of the files (not of the tar). */
+  bytes: number;
+  createdDate: string;
+  lastModifiedDate: string;
+  /** Epoch seconds; DynamoDB's TTL attribute. Past it, the cart is gone whatever the table says. */
+  expiresAt: number;
+}
+
+export const nowInSeconds = () => Math.floor(Date.now() / 1000);
+
+/** DynamoDB deletes expired items lazily (and the local dynalite never does): readers check too. */
+export function isLive(record: Pick<CartRecord, 'expiresAt'>, now = nowInSeconds()): boolean {
+  return record.expiresAt > now;
+}

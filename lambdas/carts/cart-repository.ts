@@ -1,0 +1,126 @@
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../aws-clients.ts';
+import { config } from '../config.ts';
+import { type CartRecord, type CartStatus, isLive, nowInSeconds } from './cart-record.ts';
+
+/** Carts in the one table: `CART#{cartId}` / `CART`, expiring through TTL on `expiresAt`. */
+const keyOf = (cartId: string) => ({ pk: `CART#${cartId}`, sk: 'CART' });
+const tableName = () => config().tableName;
+const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
+
+function toRecord(item: Record<string, unknown>): CartRecord {
+  const { pk: _pk, sk: _sk, kind: _kind, ...record } = item;
+  return record as unknown as CartRecord;
+}
+
+/** Stores a new cart; false when a live cart already has the id (an expired one is replaced). */
+export async function insertCart(record: CartRecord): Promise<boolean> {
+  try {
+    await dynamo().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { ...keyOf(record.cartId), kind: 'Cart', ...record },
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+        ExpressionAttributeValues: { ':now': nowInSeconds() },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** The cart, unless it does not exist or has expired (TTL deletes lazily, so expiry is checked here). */
+export async function findLiveCart(cartId: string): Promise<CartRecord | undefined> {
+  const { Item } = await dynamo().send(
+    new GetCommand({ TableName: tableName(), Key: keyOf(cartId), ConsistentRead: true }),
+  );
+  const record = Item ? toRecord(Item) : undefined;
+  return record && isLive(record) ? record : undefined;
+}
+
+/** The cart as a workflow execution sees it: undefined once deleted, expired or replaced. */
+export async function findCartOfExecution(cartId: string, executionName: string) {
+  const record = await findLiveCart(cartId);
+  return record?.executionName === executionName ? record : undefined;
+}
+
+/** Which status each workflow step may move a cart from (retries repeat a step, so it may repeat). */
+const ALLOWED_FROM: Record<CartStatus, readonly CartStatus[]> = {
+  waiting: [],
+  staging: ['waiting', 'staging'],
+  bundling: ['staging', 'bundling'],
+  ready: ['bundling'],
+  error: ['waiting', 'staging', 'bundling'],
+};
+
+/**
+ * Moves the cart of one execution to `status`. False when the cart is gone, expired, replaced by a new
+ * incarnation or no longer in a status this step may leave: the execution then has nothing to do.
+ */
+export async function moveCart(
+  cartId: string,
+  executionName: string,
+  status: Exclude<CartStatus, 'waiting'>,
+  message = '',
+): Promise<boolean> {
+  const from = ALLOWED_FROM[status];
+  const fromValues = Object.fromEntries(from.map((value, index) => [`:from${index}`, value]));
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keyOf(cartId),
+        UpdateExpression: 'SET #status = :status, #message = :message, lastModifiedDate = :modified',
+        ConditionExpression: `executionName = :execution AND expiresAt > :now AND #status IN (${Object.keys(fromValues).join(', ')})`,
+        ExpressionAttributeNames: { '#status': 'status', '#message': 'message' },
+        ExpressionAttributeValues: {
+          ':status': status,
+          ':message': message,
+          ':modified': new Date().toISOString(),
+          ':execution': executionName,
+          ':now': nowInSeconds(),
+          ...fromValues,
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Records the execution's ARN once StartExecution has returned it (DELETE stops it by ARN). */
+export async function setExecutionArn(cartId: string, executionName: string, executionArn: string) {
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keyOf(cartId),
+        UpdateExpression: 'SET executionArn = :arn',
+        ConditionExpression: 'executionName = :execution',
+        ExpressionAttributeValues: { ':arn': executionArn, ':execution': executionName },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
+/** Deletes one incarnation of a cart; a newer one with the same id is left alone. */
+export async function removeCart(cartId: string, executionName: string): Promise<void> {
+  try {
+    await dynamo().send(
+      new DeleteCommand({
+        TableName: tableName(),
+        Key: keyOf(cartId),
+        ConditionExpression: 'executionName = :execution',
+        ExpressionAttributeValues: { ':execution': executionName },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}

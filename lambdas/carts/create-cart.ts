@@ -1,0 +1,56 @@
+import type { Principal } from '../auth/principal.ts';
+import { config } from '../config.ts';
+import { conflict } from '../http/errors.ts';
+import { logger } from '../observability.ts';
+import { putJson } from '../storage/s3-objects.ts';
+import { validCartId } from './cart-id.ts';
+import { bundleKeyOf, requestKeyOf } from './cart-objects.ts';
+import { type CartRecord, nowInSeconds } from './cart-record.ts';
+import { insertCart, removeCart, setExecutionArn } from './cart-repository.ts';
+import { executionNameFor, startCartExecution } from './cart-execution.ts';
+import { parseCartRequest } from './cart-request.ts';
+import { resolveCartFiles } from './resolve-cart-files.ts';
+
+/**
+ * POST /carts/{cartId}: validates every entry and id, then records the cart (status `waiting`),
+ * writes its file list to the bundle bucket and starts the cart state machine.
+ */
+export async function createCart(cartId: string, body: unknown, caller: Principal): Promise<CartRecord> {
+  validCartId(cartId);
+  const files = await resolveCartFiles(parseCartRequest(body), caller);
+
+  const executionName = executionNameFor(cartId);
+  const now = new Date();
+  const record: CartRecord = {
+    cartId,
+    status: 'waiting',
+    message: '',
+    executionName,
+    requestKey: requestKeyOf(cartId, executionName),
+    bundleKey: bundleKeyOf(cartId, executionName),
+    user: caller.user,
+    spaces: [...new Set(files.map((file) => file.space))].sort(),
+    fileCount: files.length,
+    bytes: files.reduce((sum, file) => sum + file.size, 0),
+    createdDate: now.toISOString(),
+    lastModifiedDate: now.toISOString(),
+    expiresAt: nowInSeconds() + config().cartTtlSeconds,
+  };
+  if (!(await insertCart(record))) throw conflict(`A cart with id ${cartId} already exists.`);
+
+  try {
+    await putJson(config().bundleBucket, record.requestKey, files);
+    record.executionArn = await startCartExecution(cartId, executionName);
+  } catch (error) {
+    // Without its file list or its workflow the cart would wait forever: take it back.
+    await removeCart(cartId, executionName).catch((cleanup: unknown) =>
+      logger.error('Could not remove a cart whose workflow did not start', {
+        cartId,
+        error: cleanup as Error,
+      }),
+    );
+    throw error;
+  }
+  await setExecutionArn(cartId, executionName, record.executionArn);
+  return record;
+}

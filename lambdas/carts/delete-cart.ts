@@ -1,0 +1,20 @@
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import type { Principal } from '../auth/principal.ts';
+import { s3 } from '../aws-clients.ts';
+import { config } from '../config.ts';
+import { cartVisibleTo } from './cart-access.ts';
+import { executionArnOf, stopCartExecution } from './cart-execution.ts';
+import { removeCart } from './cart-repository.ts';
+
+/**
+ * DELETE /carts/{cartId}: stops the workflow, forgets the cart and removes its objects. A bundling
+ * task still running notices the cart is gone at its next part and aborts its multipart upload.
+ */
+export async function deleteCart(cartId: string, caller: Principal): Promise<void> {
+  const record = await cartVisibleTo(cartId, caller);
+  await stopCartExecution(record.executionArn ?? executionArnOf(record.executionName));
+  await removeCart(cartId, record.executionName);
+  const bucket = config().bundleBucket;
+  for (const key of [record.bundleKey, record.requestKey])
+    await s3().send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+}

@@ -1,0 +1,68 @@
+import type { Readable } from 'node:stream';
+import type { StorageLocation } from '../storage/locations.ts';
+import type { CartFile } from './cart-file.ts';
+import { openStoredObject, readStoredObject } from './stored-object-reader.ts';
+
+export interface SourceQueueOptions {
+  /** Files up to this size are read ahead whole, several at once. */
+  smallFileBytes: number;
+  /** How far past the current file read-ahead may go ... */
+  aheadFiles: number;
+  /** ... and how many read-ahead bytes may wait in memory. */
+  aheadBytes: number;
+}
+
+const DEFAULTS: SourceQueueOptions = { smallFileBytes: 1 << 20, aheadFiles: 32, aheadBytes: 16 << 20 };
+
+/**
+ * Hands out the cart's files in order. A request's latency would dominate small files, so those
+ * ahead of the current one are fetched concurrently into memory (bounded in count and bytes); large
+ * files are streamed when their turn comes, so no connection sits idle while others are written.
+ */
+export class SourceQueue {
+  private readonly files: readonly CartFile[];
+  private readonly locations: readonly StorageLocation[];
+  private readonly options: SourceQueueOptions;
+  private readonly ahead = new Map<number, Promise<Buffer>>();
+  private aheadBytes = 0;
+  private nextToFetch = 0;
+
+  constructor(
+    files: readonly CartFile[],
+    locations: readonly StorageLocation[],
+    options: Partial<SourceQueueOptions> = {},
+  ) {
+    this.files = files;
+    this.locations = locations;
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  /** The bytes of file `index`: a buffer read ahead, or a stream. Call in order. */
+  async take(index: number): Promise<Buffer | Readable> {
+    this.nextToFetch = Math.max(this.nextToFetch, index + 1);
+    const prefetched = this.ahead.get(index);
+    this.fill(index);
+    if (prefetched) {
+      this.ahead.delete(index);
+      const bytes = await prefetched;
+      this.aheadBytes -= (this.files[index] as CartFile).size;
+      this.fill(index);
+      return bytes;
+    }
+    const file = this.files[index] as CartFile;
+    return openStoredObject(file.id, file.key, this.locations);
+  }
+
+  private fill(current: number): void {
+    const limit = Math.min(this.files.length, current + 1 + this.options.aheadFiles);
+    for (; this.nextToFetch < limit; this.nextToFetch++) {
+      const file = this.files[this.nextToFetch] as CartFile;
+      if (file.size > this.options.smallFileBytes) continue;
+      if (this.aheadBytes + file.size > this.options.aheadBytes) return;
+      this.aheadBytes += file.size;
+      const read = readStoredObject(file.id, file.key, this.locations);
+      read.catch(() => undefined); // reported when taken, never as an unhandled rejection
+      this.ahead.set(this.nextToFetch, read);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import { HeadObjectCommand, type HeadObjectCommandOutput, RestoreObjectCommand } from '@aws-sdk/client-s3';
+import { s3 } from '../aws-clients.ts';
+import { isCold, type StorageLocation } from '../storage/locations.ts';
+import type { CartFile } from './cart-file.ts';
+import { mapConcurrently } from './map-concurrently.ts';
+import { restoreState } from './restore-status.ts';
+
+/**
+ * Staging a cart: find, for every file, a location whose copy can be read now (primary first). When
+ * every copy is in a cold storage class, ask S3 to restore the first one and count the file as
+ * pending; the state machine waits and stages again until nothing is pending.
+ */
+const HEADS_IN_FLIGHT = 16;
+/**
+ * Days a restored copy stays readable. Restores finish over hours (DEEP_ARCHIVE standard tier: up to
+ * 12), and bundling starts after the last one, so the first copies must outlive the slowest.
+ */
+export const RESTORE_DAYS = 3;
+/** S3's standard retrieval tier: hours, at a fraction of the expedited price. */
+export const RESTORE_TIER = 'Standard';
+
+export type FileStage = 'readable' | 'restore-requested' | 'restore-in-progress' | 'missing' | 'wrong-size';
+
+export interface StagingResult {
+  /** Files waiting for a restore (requested now or earlier). */
+  pendingRestores: number;
+  restoresRequested: number;
+  /** Ids of files no location has. */
+  missing: string[];
+  /** Ids of files whose stored size is not the storage manifest's. */
+  wrongSize: string[];
+}
+
+async function headOrAbsent(bucket: string, key: string): Promise<HeadObjectCommandOutput | undefined> {
+  try {
+    return await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'NotFound' || name === 'NoSuchKey') return undefined;
+    throw error;
+  }
+}
+
+async function requestRestore(bucket: string, key: string): Promise<void> {
+  try {
+    await s3().send(
+      new RestoreObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        RestoreRequest: { Days: RESTORE_DAYS, GlacierJobParameters: { Tier: RESTORE_TIER } },
+      }),
+    );
+  } catch (error) {
+    // Another cart asked first: the same restore serves both.
+    if ((error as Error).name !== 'RestoreAlreadyInProgress') throw error;
+  }
+}
+
+export async function stageFile(file: CartFile, locations: readonly StorageLocation[]): Promise<FileStage> {
+  const cold: { location: StorageLocation; head: HeadObjectCommandOutput }[] = [];
+  for (const location of locations) {
+    const head = await headOrAbsent(location.bucket, file.key);
+    if (!head) continue;
+    if (head.ContentLength !== undefined && head.ContentLength !== file.size) return 'wrong-size';
+    if (!isCold(head.StorageClass) || restoreState(head.Restore) === 'restored') return 'readable';
+    cold.push({ location, head });
+  }
+  const first = cold[0];
+  if (!first) return 'missing';
+  if (restoreState(first.head.Restore) === 'in-progress') return 'restore-in-progress';
+  await requestRestore(first.location.bucket, file.key);
+  return 'restore-requested';
+}
+
+export async function stageFiles(
+  files: readonly CartFile[],
+  locations: readonly StorageLocation[],
+): Promise<StagingResult> {
+  const stages = await mapConcurrently(files, HEADS_IN_FLIGHT, (file) => stageFile(file, locations));
+  const idsIn = (stage: FileStage) =>
+    files.filter((_, index) => stages[index] === stage).map((file) => file.id);
+  const count = (stage: FileStage) => stages.filter((candidate) => candidate === stage).length;
+  return {
+    pendingRestores: count('restore-requested') + count('restore-in-progress'),
+    restoresRequested: count('restore-requested'),
+    missing: idsIn('missing'),
+    wrongSize: idsIn('wrong-size'),
+  };
+}
