@@ -33,3 +33,13 @@ export function stepFunctions(): SFNClient {
   sfnClient ??= new SFNClient({});
   return sfnClient;
 }
+
+/**
+ * Forgets the clients, so the next call builds them from the current environment. The local stack
+ * calls it after pointing the endpoint variables at its servers (tests start several stacks).
+ */
+export function forgetClients(): void {
+  s3Client = undefined;
+  documentClient = undefined;
+  sfnClient = undefined;
+}

@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { forgetClients } from '../lambdas/aws-clients.ts';
 import { ENV } from '../lambdas/config.ts';
 import { startDynamoDBServer } from './dynamodb-server.ts';
 import { startHttpGateway } from './http-gateway.ts';
@@ -79,6 +80,7 @@ function configureHandlers(
   for (const [name, value] of Object.entries(options.settings ?? {}))
     settings[ENV[name as keyof typeof ENV]] = value;
   Object.assign(process.env, settings);
+  forgetClients();
 }
 
 async function adminKeyFor(options: LocalStackOptions): Promise<{ key: string; generated: boolean }> {
