@@ -15,7 +15,8 @@ export function ingestRequest(stack: TestStack, overrides: Record<string, unknow
       bucket: stack.buckets.uploads,
       path: 'digitised/b1234.tar.gz',
     },
-    callback: { type: 'Callback', url: 'https://example.org/callbacks/b1234' },
+    // .invalid never resolves (RFC 2606), so a workflow that reaches its Callback step sends nothing.
+    callback: { type: 'Callback', url: 'https://callbacks.invalid/b1234' },
     ...overrides,
   };
 }
