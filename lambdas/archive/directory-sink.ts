@@ -15,24 +15,37 @@ export class DirectorySink implements UnpackSink {
   private readonly createdDirectories = new Set<string>();
   private readonly createdTopLevel = new Set<string>();
   private rootCreated: boolean | undefined;
+  private readonly writing = new Set<Promise<void>>();
 
   constructor(root: string) {
     this.root = resolve(root);
   }
 
-  async writeFile(path: string, _size: number, content: Readable): Promise<void> {
-    const target = this.resolveInside(path);
-    await this.ensureParent(path, target);
-    this.createdTopLevel.add(path.split('/')[0]);
-    await pipeline(content, createWriteStream(target, { flags: 'wx', highWaterMark: 1 << 20 }));
+  async writeFile(path: string, size: number, content: Readable): Promise<void> {
+    const writing = this.write(path, size, content);
+    this.writing.add(writing);
+    try {
+      await writing;
+    } finally {
+      this.writing.delete(writing);
+    }
   }
 
   async discard(): Promise<void> {
+    // A write still in flight could otherwise recreate what is about to be removed.
+    await Promise.allSettled(this.writing);
     if (this.rootCreated) {
       await rm(this.root, { recursive: true, force: true });
       return;
     }
     for (const top of this.createdTopLevel) await rm(join(this.root, top), { recursive: true, force: true });
+  }
+
+  private async write(path: string, _size: number, content: Readable): Promise<void> {
+    const target = this.resolveInside(path);
+    await this.ensureParent(path, target);
+    this.createdTopLevel.add(path.split('/')[0]);
+    await pipeline(content, createWriteStream(target, { flags: 'wx', highWaterMark: 1 << 20 }));
   }
 
   // Entry paths are already normalised by the unpacker; this check is the sink's own guarantee.

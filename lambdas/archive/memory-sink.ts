@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { UnpackSink } from './unpack-sink.ts';
 
 /**
@@ -18,9 +19,14 @@ export class MemorySink implements UnpackSink {
     this.maxKeptBytes = maxKeptBytes;
   }
 
+  wantsContent(path: string, size: number): boolean {
+    return this.keep(path, size) && this.keptBytes + size <= this.maxKeptBytes;
+  }
+
   async writeFile(path: string, size: number, content: Readable): Promise<void> {
-    if (!this.keep(path, size) || this.keptBytes + size > this.maxKeptBytes) {
-      for await (const _chunk of content); // hashing happens upstream; the bytes themselves are not needed
+    if (!this.wantsContent(path, size)) {
+      content.resume();
+      await finished(content);
       return;
     }
     const chunks: Buffer[] = [];

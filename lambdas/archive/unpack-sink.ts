@@ -8,6 +8,11 @@ export interface UnpackSink {
    * `size` is the length declared by the archive. Must fully consume `content` before resolving.
    */
   writeFile(path: string, size: number, content: Readable): Promise<void>;
+  /**
+   * Optional: false for a file whose bytes this sink does not need. The file is still hashed and
+   * reported, but writeFile is not called, which saves a stream per file when only verifying.
+   */
+  wantsContent?(path: string, size: number): boolean;
   /** Remove everything this sink wrote (called when the archive is refused or unpacking fails). */
   discard(): Promise<void>;
 }

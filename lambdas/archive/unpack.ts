@@ -60,9 +60,11 @@ export async function unpackArchive(
   options: UnpackOptions = {},
 ): Promise<UnpackResult> {
   const pool = options.hashPool ?? new HashPool();
+  const unpacker = new Unpacker(source, sink, pool, options);
   try {
-    return await new Unpacker(source, sink, pool, options).run();
+    return await unpacker.run();
   } catch (error) {
+    unpacker.stop();
     await sink.discard();
     throw error;
   } finally {
@@ -82,6 +84,7 @@ class Unpacker {
   private reporting: Promise<void> = Promise.resolve();
   private unreported = 0;
   private reportFailure: { error: unknown } | undefined;
+  private stopped = false;
   private readonly source: Readable;
   private readonly sink: UnpackSink;
   private readonly pool: HashPool;
@@ -101,34 +104,32 @@ class Unpacker {
   async run(): Promise<UnpackResult> {
     const tarBytes = new ByteCounter();
     const extract = tar.extract();
-    let feedError: unknown;
-    const feeding = pipeline(
-      this.source,
-      new GzipMagicCheck(this.name),
-      createGunzip({ chunkSize: GZIP_CHUNK }),
-      tarBytes,
-      extract,
-    ).catch((error: unknown) => {
-      feedError ??= error;
-    });
     let bodyError: unknown;
-    try {
-      for await (const entry of extract as AsyncIterable<TarEntry>) {
-        try {
-          await this.unpackEntry(entry);
-          if (this.reportFailure) throw this.reportFailure.error;
-        } catch (error) {
+    let current: Promise<void> = Promise.resolve();
+    // tar-stream waits for next() before parsing the following header: one entry at a time.
+    extract.on('entry', (_header, stream, next) => {
+      current = this.unpackEntry(stream as unknown as TarEntry);
+      current.then(
+        () => (this.reportFailure ? extract.destroy(asError(this.reportFailure.error)) : next()),
+        (error: unknown) => {
           bodyError = error;
-          throw error;
-        }
-      }
-    } catch (error) {
-      extract.destroy();
-      await feeding;
-      throw this.explain(mostTelling(bodyError, feedError, error));
+          extract.destroy(asError(error));
+        },
+      );
+    });
+    try {
+      await pipeline(
+        this.source,
+        new GzipMagicCheck(this.name),
+        createGunzip({ chunkSize: GZIP_CHUNK }),
+        tarBytes,
+        extract,
+      );
+    } catch (feedError) {
+      // Let the entry being written fail first, so that discarding the sink happens after it.
+      await current.catch(() => {});
+      throw this.explain(mostTelling(bodyError ?? this.reportFailure?.error, feedError));
     }
-    await feeding;
-    if (feedError) throw this.explain(feedError);
     if (tarBytes.bytes < this.endOfLastEntry + TAR_BLOCK) {
       throw new ArchiveRefusedError(
         tarBytes.bytes === 0
@@ -139,6 +140,11 @@ class Unpacker {
     await this.reporting;
     if (this.reportFailure) throw this.reportFailure.error;
     return this.result;
+  }
+
+  /** Files still waiting for their digests are no longer reported. */
+  stop(): void {
+    this.stopped = true;
   }
 
   private async unpackEntry(entry: TarEntry): Promise<void> {
@@ -167,13 +173,18 @@ class Unpacker {
       );
     }
     const hash = this.pool.stream(this.digestsFor(path), header.size);
-    const content = new EntryContent(entry, hash);
     try {
-      await this.sink.writeFile(path, header.size, Readable.from(content.chunks(), { objectMode: false }));
-      if (content.bytes !== header.size) {
-        throw new Error(
-          `Archive entry ${quoted}: the sink consumed ${content.bytes} of ${header.size} bytes`,
-        );
+      if (this.sink.wantsContent?.(path, header.size) === false) {
+        await hashOnly(entry, hash);
+      } else {
+        const content = new EntryContent(entry, hash);
+        await this.sink.writeFile(path, header.size, content);
+        await content.hashed();
+        if (content.bytes !== header.size) {
+          throw new Error(
+            `Archive entry ${quoted}: the sink consumed ${content.bytes} of ${header.size} bytes`,
+          );
+        }
       }
     } catch (error) {
       hash.digest().catch(() => {}); // release the hashing stream; its digests are no longer wanted
@@ -250,7 +261,7 @@ class Unpacker {
   private report(path: string, size: number, digests: Promise<UnpackedFile['digests']>): void {
     this.unreported++;
     this.reporting = this.reporting.then(async () => {
-      if (this.reportFailure) return;
+      if (this.reportFailure || this.stopped) return;
       try {
         const file = { path, size, digests: await digests };
         this.result.list?.push(file);
@@ -288,25 +299,72 @@ class Unpacker {
   }
 }
 
-/** Bytes of one tar entry, hashed on their way to the sink. */
-class EntryContent {
+/**
+ * Bytes of one tar entry, hashed on their way to the sink. Pushing from the entry's events, pausing it
+ * when the sink or the hashing threads fall behind, costs far less per file than async iteration,
+ * which matters for archives of many small files.
+ */
+class EntryContent extends Readable {
   bytes = 0;
   private readonly entry: TarEntry;
-  private readonly hash: StreamHash;
+  private pendingHash: Promise<void> | undefined;
+  private wanted = true;
 
   constructor(entry: TarEntry, hash: StreamHash) {
+    super({ highWaterMark: 1 << 20 });
     this.entry = entry;
-    this.hash = hash;
+    entry.on('data', (chunk: Buffer) => {
+      this.bytes += chunk.length;
+      const waitForHash = hash.update(chunk);
+      this.wanted = this.push(chunk);
+      if (waitForHash) {
+        this.pendingHash = waitForHash.then(
+          () => {
+            this.pendingHash = undefined;
+            if (this.wanted) entry.resume();
+          },
+          (error: Error) => {
+            this.destroy(error);
+          },
+        );
+      }
+      if (waitForHash || !this.wanted) entry.pause();
+    });
+    let ended = false;
+    entry.on('end', () => {
+      ended = true;
+      this.push(null);
+    });
+    entry.on('error', (error: Error) => this.destroy(error));
+    entry.on('close', () => {
+      if (!ended) this.destroy(new Error('The archive entry ended early'));
+    });
   }
 
-  async *chunks(): AsyncGenerator<Buffer> {
-    for await (const chunk of this.entry) {
-      const wait = this.hash.update(chunk);
-      if (wait) await wait;
-      this.bytes += chunk.length;
-      yield chunk;
-    }
+  override _read(): void {
+    this.wanted = true;
+    if (!this.pendingHash) this.entry.resume();
   }
+
+  /** Resolves once every byte pushed so far has been handed to the hashing threads. */
+  async hashed(): Promise<void> {
+    await this.pendingHash;
+  }
+}
+
+/** Hash an entry the sink does not want the bytes of. */
+function hashOnly(entry: TarEntry, hash: StreamHash): Promise<void> {
+  return new Promise((resolve, reject) => {
+    entry.on('data', (chunk: Buffer) => {
+      const waitForHash = hash.update(chunk);
+      if (!waitForHash) return;
+      entry.pause();
+      waitForHash.then(() => entry.resume(), reject);
+    });
+    entry.on('end', resolve);
+    entry.on('error', reject);
+    entry.on('close', () => reject(new Error('The archive entry ended early')));
+  });
 }
 
 /** Refuses anything that does not start like gzip (1f 8b), before zlib produces a vaguer error. */
@@ -353,16 +411,27 @@ interface TarEntry extends AsyncIterable<Buffer> {
   header: tar.Header;
   /** Position of the entry's header in the tar stream. */
   offset: number;
+  on(event: 'data', listener: (chunk: Buffer) => void): void;
+  on(event: 'end', listener: () => void): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+  on(event: 'close', listener: () => void): void;
+  pause(): void;
   resume(): void;
 }
 
-// A refusal names the real problem; a gzip or tar error beats the "premature close" it causes elsewhere.
-function mostTelling(bodyError: unknown, feedError: unknown, loopError: unknown): unknown {
+// A refusal names the real problem; a gzip or tar error beats what it then breaks downstream.
+function mostTelling(bodyError: unknown, feedError: unknown): unknown {
   if (bodyError instanceof ArchiveRefusedError) return bodyError;
   const isPrematureClose = (error: unknown) =>
     (error as { code?: string } | undefined)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
-  if (feedError && !isPrematureClose(feedError)) return feedError;
-  return bodyError ?? feedError ?? loopError;
+  if (bodyError !== undefined && feedError === bodyError) return bodyError;
+  if (!isPrematureClose(feedError) && (feedError as { code?: string })?.code?.startsWith('Z_'))
+    return feedError;
+  return bodyError ?? feedError;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function roundUpToBlock(size: number): number {

@@ -79,6 +79,16 @@ describe.each([0, 1, 3])('HashPool with %i threads', (threads) => {
   });
 });
 
+it('closes while digests are still owed, settling them rather than hanging', async () => {
+  const pool = new HashPool({ threads: 2 });
+  const stream = pool.stream(['sha512'], 1 << 20);
+  await stream.update(randomBytes(1 << 20));
+  const digest = stream.digest();
+  await pool.close();
+  const [outcome] = await Promise.allSettled([digest]);
+  if (outcome.status === 'rejected') expect(String(outcome.reason)).toContain('The hash pool was closed');
+});
+
 it('does not keep the process alive once idle', async () => {
   const pool = new HashPool({ threads: 1 });
   await pool.stream(['sha256']).digest();

@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { RELATIVE_COST, type DigestAlgorithm, type Digests } from './algorithms.ts';
+import { DIGEST_ALGORITHMS, RELATIVE_COST, type DigestAlgorithm, type Digests } from './algorithms.ts';
 import { HASH_WORKER_SOURCE } from './hash-worker.ts';
 import { SlabPool } from './slab-pool.ts';
 
@@ -49,6 +49,7 @@ export class HashPool {
   private pumpScheduled = false;
   private outstanding = 0;
   private failure: Error | undefined;
+  private closed = false;
 
   constructor(options: HashPoolOptions = {}) {
     this.threads = options.threads ?? Math.min(4, availableParallelism());
@@ -77,7 +78,11 @@ export class HashPool {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    // An unreferenced thread would not keep the process alive until its own exit is reported.
+    for (const worker of this.workers) worker.thread.ref();
     await Promise.all(this.workers.map((worker) => worker.thread.terminate()));
+    this.fail(new Error('The hash pool was closed'));
   }
 
   // ---- streams ---------------------------------------------------------------------------------
@@ -133,14 +138,14 @@ export class HashPool {
     if (!batch || batch.segments.length === 0) return;
     this.batch = undefined;
     const id = this.nextId++;
-    const perWorker = new Map<number, { opens: [number, string][]; segments: number[]; cost: number }>();
+    const perWorker = new Map<number, { opens: number[]; segments: number[]; cost: number }>();
     for (const segment of batch.segments) {
       for (const [workerIndex, algorithms] of segment.stream.assignment) {
         let message = perWorker.get(workerIndex);
         if (!message) perWorker.set(workerIndex, (message = { opens: [], segments: [], cost: 0 }));
         if (!segment.stream.opened.has(workerIndex)) {
           segment.stream.opened.add(workerIndex);
-          message.opens.push([segment.stream.id, algorithms.join(',')]);
+          message.opens.push(segment.stream.id, maskOf(algorithms));
         }
         message.segments.push(segment.stream.id, segment.start, segment.length, segment.final ? 1 : 0);
         message.cost += segment.length * costOf(algorithms);
@@ -152,15 +157,16 @@ export class HashPool {
       const worker = this.workers[workerIndex];
       worker.pendingCost += message.cost;
       record.costs.set(workerIndex, message.cost);
-      worker.thread.postMessage({ kind: 'slab', batch: id, slab: batch.slab, ...message });
+      const opens = Float64Array.from(message.opens);
+      const segments = Float64Array.from(message.segments);
+      worker.thread.postMessage({ kind: 'slab', batch: id, slab: batch.slab, opens, segments }, [
+        opens.buffer,
+        segments.buffer,
+      ]);
     }
   }
 
-  private onSlabDone(
-    workerIndex: number,
-    batchId: number,
-    digests: [number, DigestAlgorithm, string][],
-  ): void {
+  private onSlabDone(workerIndex: number, batchId: number, digests: string): void {
     const record = this.slabBatches.get(batchId);
     if (record) {
       this.workers[workerIndex].pendingCost -= record.costs.get(workerIndex) ?? 0;
@@ -169,10 +175,12 @@ export class HashPool {
         if (record.slab >= 0) this.slabs.release(record.slab);
       }
     }
-    for (const [streamId, algorithm, hex] of digests) {
-      const stream = this.streams.get(streamId);
-      if (stream?.receive(algorithm, hex)) {
-        this.streams.delete(streamId);
+    for (const line of digests.split('\n')) {
+      if (line === '') continue;
+      const [streamId, algorithm, hex] = line.split(' ');
+      const stream = this.streams.get(Number(streamId));
+      if (stream?.receive(algorithm as DigestAlgorithm, hex)) {
+        this.streams.delete(stream.id);
         this.track(-1);
       }
     }
@@ -234,11 +242,11 @@ export class HashPool {
         if (!target || worker.pendingCost < target.pendingCost) target = worker;
       }
       if (!target) return;
-      const files: [number, string, string][] = [];
+      const files: [number, string, number][] = [];
       let cost = 0;
       while (this.fileQueue.length > 0 && files.length < FILE_BATCH_COUNT && cost < FILE_BATCH_COST) {
         const job = this.fileQueue.shift() as FileJob;
-        files.push([job.id, job.path, job.algorithms.join(',')]);
+        files.push([job.id, job.path, maskOf(job.algorithms)]);
         cost += job.cost;
       }
       target.fileBatches++;
@@ -267,7 +275,7 @@ export class HashPool {
 
   private startWorker(index: number): PoolWorker {
     const thread = new Worker(HASH_WORKER_SOURCE, { eval: true });
-    thread.postMessage({ kind: 'slabs', slabs: this.slabs.buffers });
+    thread.postMessage({ kind: 'init', slabs: this.slabs.buffers, algorithms: DIGEST_ALGORITHMS });
     thread.on('message', (message) => {
       if (message.kind === 'slab-done') this.onSlabDone(index, message.batch, message.digests);
       else if (message.kind === 'files-done') this.onFilesDone(index, message.results);
@@ -281,6 +289,7 @@ export class HashPool {
   private track(delta: number): void {
     const before = this.outstanding;
     this.outstanding += delta;
+    if (this.closed) return;
     if (before === 0 && this.outstanding > 0) for (const worker of this.workers) worker.thread.ref();
     if (before > 0 && this.outstanding === 0) for (const worker of this.workers) worker.thread.unref();
   }
@@ -348,6 +357,10 @@ function addSegment(batch: OpenBatch, stream: PooledStream, start: number, lengt
   } else {
     batch.segments.push({ stream, start, length, final });
   }
+}
+
+function maskOf(algorithms: readonly DigestAlgorithm[]): number {
+  return algorithms.reduce((mask, algorithm) => mask | (1 << DIGEST_ALGORITHMS.indexOf(algorithm)), 0);
 }
 
 function costOf(algorithms: readonly DigestAlgorithm[]): number {

@@ -3,13 +3,15 @@
  * a file path, so the module survives bundling for Lambda unchanged. That is also why the function
  * must not refer to anything outside its own body.
  *
- * Messages in:
- *   { kind: 'slabs', slabs: SharedArrayBuffer[] }                       once, at start
- *   { kind: 'slab', batch, slab, opens: [id, 'sha256,md5'][], segments: [id, start, length, final, ...] }
- *   { kind: 'files', batch, files: [id, absolutePath, 'sha256,md5'][] }
+ * Messages in (algorithms travel as bit masks over the `algorithms` list given at start):
+ *   { kind: 'init', slabs: SharedArrayBuffer[], algorithms: string[] }                    once
+ *   { kind: 'slab', batch, slab, opens: Float64Array [id, mask]…, segments: Float64Array [id, start, length, final]… }
+ *   { kind: 'files', batch, files: [id, absolutePath, mask][] }
  * Messages out:
- *   { kind: 'slab-done', batch, digests: [id, algorithm, hex][] }
+ *   { kind: 'slab-done', batch, digests: "id algorithm hex\n…" }
  *   { kind: 'files-done', batch, results: [id, { sha256: hex } | { error: message }][] }
+ * Typed arrays and one string keep the structured-clone cost per message flat however many small
+ * files a slab carries.
  */
 export function hashWorker(): void {
   const { parentPort } = process.getBuiltinModule('node:worker_threads');
@@ -21,16 +23,22 @@ export function hashWorker(): void {
   type Hasher = { algorithm: string; hash: ReturnType<typeof createHash> };
   const streams = new Map<number, Hasher[]>();
   let slabs: SharedArrayBuffer[] = [];
+  let algorithms: string[] = [];
   const readBuffer = Buffer.allocUnsafe(4 * 1024 * 1024);
 
-  function openHashers(algorithms: string): Hasher[] {
-    return algorithms.split(',').map((algorithm) => ({ algorithm, hash: createHash(algorithm) }));
+  function openHashers(mask: number): Hasher[] {
+    const hashers: Hasher[] = [];
+    algorithms.forEach((algorithm, bit) => {
+      if (mask & (1 << bit)) hashers.push({ algorithm, hash: createHash(algorithm) });
+    });
+    return hashers;
   }
 
-  function hashSlab(message: { batch: number; slab: number; opens: [number, string][]; segments: number[] }) {
-    for (const [id, algorithms] of message.opens) streams.set(id, openHashers(algorithms));
+  function hashSlab(message: { batch: number; slab: number; opens: Float64Array; segments: Float64Array }) {
+    const opens = message.opens;
+    for (let i = 0; i < opens.length; i += 2) streams.set(opens[i], openHashers(opens[i + 1]));
     const slab = slabs[message.slab];
-    const digests: [number, string, string][] = [];
+    let digests = '';
     const segments = message.segments;
     for (let i = 0; i < segments.length; i += 4) {
       const id = segments[i];
@@ -42,15 +50,15 @@ export function hashWorker(): void {
         for (const hasher of hashers) hasher.hash.update(view);
       }
       if (segments[i + 3] === 1) {
-        for (const hasher of hashers) digests.push([id, hasher.algorithm, hasher.hash.digest('hex')]);
+        for (const hasher of hashers) digests += `${id} ${hasher.algorithm} ${hasher.hash.digest('hex')}\n`;
         streams.delete(id);
       }
     }
     port.postMessage({ kind: 'slab-done', batch: message.batch, digests });
   }
 
-  function hashFile(path: string, algorithms: string): Record<string, string> {
-    const hashers = openHashers(algorithms);
+  function hashFile(path: string, mask: number): Record<string, string> {
+    const hashers = openHashers(mask);
     const fd = fs.openSync(path, 'r');
     try {
       for (;;) {
@@ -67,11 +75,11 @@ export function hashWorker(): void {
     return digests;
   }
 
-  function hashFiles(message: { batch: number; files: [number, string, string][] }) {
+  function hashFiles(message: { batch: number; files: [number, string, number][] }) {
     const results: [number, Record<string, string>][] = [];
-    for (const [id, path, algorithms] of message.files) {
+    for (const [id, path, mask] of message.files) {
       try {
-        results.push([id, hashFile(path, algorithms)]);
+        results.push([id, hashFile(path, mask)]);
       } catch (error) {
         results.push([id, { error: (error as Error).message }]);
       }
@@ -80,7 +88,7 @@ export function hashWorker(): void {
   }
 
   port.on('message', (message) => {
-    if (message.kind === 'slabs') slabs = message.slabs;
+    if (message.kind === 'init') ({ slabs, algorithms } = message);
     else if (message.kind === 'slab') hashSlab(message);
     else if (message.kind === 'files') hashFiles(message);
   });
