@@ -1,0 +1,90 @@
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { s3 } from '../aws-clients.ts';
+import { config } from '../config.ts';
+import { conflict, notFound } from '../http/errors.ts';
+import { isCold } from '../storage/locations.ts';
+import { storedFileKey } from '../storage/storage-layout.ts';
+import { presign } from '../uploads/presign.ts';
+import { getStoredFile, type RegisteredVersion } from './bag-registry.ts';
+import type { StorageManifest } from './storage-manifest.ts';
+
+/** Beyond this a manifest is served by redirect: a Lambda response body is capped at 6 MB. */
+export const MAX_INLINE_MANIFEST_BYTES = 5_000_000;
+
+export type ManifestResponse = { inline: string } | { redirect: string };
+
+/** The version's storage manifest JSON, inline, or as a presigned URL when too big to inline. */
+export async function manifestResponse(version: RegisteredVersion): Promise<ManifestResponse> {
+  const bucket = config().primaryBucket;
+  if (version.manifestBytes > MAX_INLINE_MANIFEST_BYTES) {
+    const { url } = await presign(
+      new GetObjectCommand({
+        Bucket: bucket,
+        Key: version.manifestKey,
+        ResponseContentType: 'application/json',
+      }),
+    );
+    return { redirect: url };
+  }
+  const object = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: version.manifestKey }));
+  return { inline: await object.Body!.transformToString('utf8') };
+}
+
+async function readManifest(version: RegisteredVersion): Promise<StorageManifest> {
+  const object = await s3().send(
+    new GetObjectCommand({ Bucket: config().primaryBucket, Key: version.manifestKey }),
+  );
+  return JSON.parse(await object.Body!.transformToString('utf8')) as StorageManifest;
+}
+
+/**
+ * The primary-location key holding a file of a version. Usually the version holds the bytes itself
+ * (one registry read); a file that came through fetch.txt lives under an earlier version, which only
+ * the version's manifest knows (its `path` is `{version}/{name}`).
+ */
+async function storedKeyOf(version: RegisteredVersion, path: string): Promise<string | undefined> {
+  const { space, externalIdentifier } = version;
+  const direct = await getStoredFile(storedFileKey(space, externalIdentifier, version.version, path));
+  if (direct) return direct.id;
+  const manifest = await readManifest(version);
+  const file = [...manifest.manifest.files, ...manifest.tagManifest.files].find(
+    (entry) => entry.name === path,
+  );
+  return file ? `${space}/${externalIdentifier}/${file.path}` : undefined;
+}
+
+/** `attachment; filename="page-001.tif"`, with an RFC 6266 UTF-8 form when the name needs one. */
+export function attachment(path: string): string {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  if (ascii === name) return `attachment; filename="${name}"`;
+  const encoded = encodeURIComponent(name).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+/** A restored copy of a cold object reads like any other until it expires. */
+const isRestored = (restore: string | undefined) => restore?.includes('ongoing-request="false"') ?? false;
+
+/**
+ * A presigned GET of one stored file, named for download. Objects in a cold storage class cannot be
+ * read without a restore, which is the cart workflow's job: 409 says so.
+ */
+export async function fileDownloadUrl(version: RegisteredVersion, path: string): Promise<string> {
+  const bagId = `${version.space}/${version.externalIdentifier}`;
+  const key = await storedKeyOf(version, path);
+  if (!key) throw notFound(`File not found: ${path} in ${bagId} ${version.version}`);
+  const bucket = config().primaryBucket;
+  const head = await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  if (isCold(head.StorageClass) && !isRestored(head.Restore)) {
+    throw conflict(
+      `${path} in ${bagId} ${version.version} is in cold storage (${head.StorageClass}) and cannot be downloaded directly: request it through a cart (POST /carts/{cartId}), which restores it first.`,
+    );
+  }
+  const { url } = await presign(
+    new GetObjectCommand({ Bucket: bucket, Key: key, ResponseContentDisposition: attachment(path) }),
+  );
+  return url;
+}

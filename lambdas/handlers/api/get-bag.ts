@@ -1,0 +1,51 @@
+import { canUseSpace } from '../../auth/principal.ts';
+import { bagVersionsPage } from '../../bags/bag-versions.ts';
+import { fileDownloadUrl, manifestResponse } from '../../bags/bag-downloads.ts';
+import { getVersion } from '../../bags/bag-registry.ts';
+import { readingsOf } from '../../bags/bag-request.ts';
+import { apiHandler, callerOf, json, redirect } from '../../http/api-handler.ts';
+import { badRequest, notFound } from '../../http/errors.ts';
+import { invalidAt } from '../../json-validation.ts';
+import { versionNumber } from '../../storage/storage-layout.ts';
+
+/** `?version=v2` / `?before=v3`: undefined when absent, 400 when not a version. */
+function versionParameter(name: string, raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (versionNumber(raw) === undefined) {
+    throw badRequest(invalidAt(name, `got ${JSON.stringify(raw)}, expected a version such as v1.`));
+  }
+  return raw;
+}
+
+/**
+ * GET /bags/{space}/{proxy+}: a storage manifest, a bag's versions, or a redirect to one stored
+ * file. A bag in a space the key cannot use answers exactly like a bag that does not exist.
+ */
+export const handler = apiHandler(async (request) => {
+  const space = request.pathParameters.space ?? '';
+  const readings = readingsOf(request.pathParameters.proxy ?? '');
+  const visible = canUseSpace(callerOf(request), space);
+
+  if (readings[0]?.kind === 'versions') {
+    const before = versionParameter('before', request.query.before);
+    const bagId = `${space}/${readings[0].externalIdentifier}`;
+    const page = visible ? await bagVersionsPage(space, readings[0].externalIdentifier, before) : undefined;
+    if (!page) throw notFound(`No storage manifest versions found for ${bagId}`);
+    return json(200, page);
+  }
+
+  const version = versionParameter('version', request.query.version);
+  for (const reading of readings) {
+    const registered = visible ? await getVersion(space, reading.externalIdentifier, version) : undefined;
+    if (!registered) continue;
+    if (reading.kind === 'file') return redirect(302, await fileDownloadUrl(registered, reading.path));
+    const manifest = await manifestResponse(registered);
+    if ('redirect' in manifest) return redirect(307, manifest.redirect);
+    return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: manifest.inline };
+  }
+  // Name the bag the caller most likely meant: for `b1234/files/data/a.tif`, that is `b1234`.
+  const meant = readings.map((reading) => reading.externalIdentifier).sort((a, b) => a.length - b.length)[0];
+  throw notFound(
+    `Storage manifest ${space}/${meant ?? request.pathParameters.proxy}${version ? ` ${version}` : ''} not found`,
+  );
+});
