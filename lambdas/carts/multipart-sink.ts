@@ -106,10 +106,11 @@ export class MultipartSink {
         }),
       );
     } catch (error) {
-      logger.warn('Could not abort a multipart upload; the lifecycle rule will remove its parts', {
-        key: this.options.key,
-        error: error as Error,
-      });
+      // Some S3-compatible stores (the local s3rver among them) have no AbortMultipartUpload at all.
+      const unsupported = ['MethodNotAllowed', 'NotImplemented'].includes((error as Error).name);
+      const message = 'Could not abort a multipart upload; the lifecycle rule will remove its parts';
+      if (unsupported) logger.debug(message, { key: this.options.key, reason: (error as Error).name });
+      else logger.warn(message, { key: this.options.key, error: error as Error });
     }
   }
 

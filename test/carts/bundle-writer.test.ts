@@ -1,0 +1,150 @@
+/**
+ * The bundle writer against the local stack's S3: many multipart parts, files read from a replica
+ * when the primary copy is missing, and no object at all when a hash fails or the cart goes away.
+ */
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3 } from '../../lambdas/aws-clients.ts';
+import { writeBundle } from '../../lambdas/carts/bundle-writer.ts';
+import type { CartFile } from '../../lambdas/carts/cart-file.ts';
+import { config } from '../../lambdas/config.ts';
+import { storageLocations } from '../../lambdas/storage/locations.ts';
+import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { untar } from './cart-client.ts';
+import { storeBag, type StoredFile } from './stored-bag-fixture.ts';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack?.destroy();
+});
+
+const MiB = 1024 * 1024;
+
+const cartFile = (stored: StoredFile, path = stored.path, overrides: Partial<CartFile> = {}): CartFile => ({
+  id: stored.id,
+  space: stored.space,
+  key: stored.id,
+  path,
+  size: stored.size,
+  hashtype: 'sha256',
+  expected: stored.checksums.sha256,
+  fixity: { hashtype: 'sha256', digest: stored.checksums.sha256 as string },
+  ...overrides,
+});
+
+async function bundleExists(key: string) {
+  try {
+    await s3().send(new HeadObjectCommand({ Bucket: config().bundleBucket, Key: key }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function bundleBytes(key: string) {
+  const { Body } = await s3().send(new GetObjectCommand({ Bucket: config().bundleBucket, Key: key }));
+  return Buffer.from(await Body!.transformToByteArray());
+}
+
+describe('writing a bundle', () => {
+  it('streams files over many parts into one tar identical file by file', async () => {
+    const stored = await storeBag({
+      files: [
+        ...Array.from({ length: 3 }, (_, i) => ({
+          path: `data/big-${i}.bin`,
+          content: randomBytes(6 * MiB + i),
+        })),
+        ...Array.from({ length: 50 }, (_, i) => ({
+          path: `data/small/${i}.txt`,
+          content: randomBytes(i * 37),
+        })),
+      ],
+    });
+    const key = `bundles/test/${randomUUID()}.tar`;
+    const { bytes } = await writeBundle({
+      files: stored.map((file) => cartFile(file, `out/${file.path}`)),
+      locations: storageLocations(),
+      target: { bucket: config().bundleBucket, key },
+      preferredPartBytes: 5 * MiB,
+    });
+    const tar = await bundleBytes(key);
+    expect(tar.length).toBe(bytes);
+    expect(bytes).toBeGreaterThan(3 * 5 * MiB); // several parts
+    const members = await untar(tar);
+    expect(members.size).toBe(stored.length);
+    for (const file of stored)
+      expect(members.get(`out/${file.path}`)?.equals(file.content as Buffer)).toBe(true);
+  });
+
+  it('reads a replica when the primary copy is missing', async () => {
+    const content = Buffer.from('kept safe in the replica\n');
+    const [stored] = await storeBag({ files: [{ path: 'data/r.txt', content }], missing: ['data/r.txt'] });
+    const replica = storageLocations()[1]!;
+    await s3().send(new PutObjectCommand({ Bucket: replica.bucket, Key: stored!.id, Body: content }));
+    const key = `bundles/test/${randomUUID()}.tar`;
+    await writeBundle({
+      files: [cartFile(stored!)],
+      locations: storageLocations(),
+      target: { bucket: config().bundleBucket, key },
+    });
+    expect((await untar(await bundleBytes(key))).get('data/r.txt')?.equals(content)).toBe(true);
+  });
+
+  it('leaves no bundle when a file does not have the expected hash', async () => {
+    const stored = await storeBag({
+      files: [
+        { path: 'data/one.bin', content: randomBytes(6 * MiB) },
+        { path: 'data/two.bin', content: randomBytes(1000) },
+      ],
+    });
+    const key = `bundles/test/${randomUUID()}.tar`;
+    const wrongMd5 = createHash('md5').update('something else').digest('hex');
+    const files = [
+      cartFile(stored[0]!),
+      cartFile(stored[1]!, undefined, { hashtype: 'md5', expected: wrongMd5 }),
+    ];
+    await expect(
+      writeBundle({ files, locations: storageLocations(), target: { bucket: config().bundleBucket, key } }),
+    ).rejects.toThrow(`File hash does not match provided hash: ${stored[1]!.id}`);
+    expect(await bundleExists(key)).toBe(false);
+  });
+
+  it('checks the storage manifest digest even when the client asked for another hash', async () => {
+    const [stored] = await storeBag({ files: [{ path: 'data/x.txt', content: 'x' }] });
+    const key = `bundles/test/${randomUUID()}.tar`;
+    const files = [
+      cartFile(stored!, undefined, {
+        hashtype: 'md5',
+        expected: undefined,
+        fixity: { hashtype: 'sha256', digest: '0'.repeat(64) },
+      }),
+    ];
+    await expect(
+      writeBundle({ files, locations: storageLocations(), target: { bucket: config().bundleBucket, key } }),
+    ).rejects.toThrow(`File hash does not match the storage manifest: ${stored!.id}`);
+  });
+
+  it('stops, leaving no bundle, when the cart is no longer wanted', async () => {
+    const stored = await storeBag({
+      files: Array.from({ length: 4 }, (_, i) => ({ path: `data/${i}.bin`, content: randomBytes(6 * MiB) })),
+    });
+    const key = `bundles/test/${randomUUID()}.tar`;
+    let parts = 0;
+    await expect(
+      writeBundle({
+        files: stored.map((file) => cartFile(file)),
+        locations: storageLocations(),
+        target: { bucket: config().bundleBucket, key },
+        preferredPartBytes: 5 * MiB,
+        stillWanted: async () => {
+          if (++parts === 2) throw new Error('cart deleted');
+        },
+      }),
+    ).rejects.toThrow('cart deleted');
+    expect(await bundleExists(key)).toBe(false);
+  });
+});
