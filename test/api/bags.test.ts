@@ -157,6 +157,7 @@ describe('GET /bags/{space}/{externalIdentifier}/files/{path}', () => {
     const response = await stack.api(path);
     expect(response.status, path).toBe(302);
     const location = response.headers.get('location') as string;
+    expect(new URL(location).searchParams.get('X-Amz-Expires')).toBe('900');
     // As a browser or `curl -L` would: no Authorization header on the S3 request.
     const object = await fetch(location);
     expect(object.status).toBe(200);

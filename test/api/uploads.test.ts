@@ -41,6 +41,23 @@ describe('POST /uploads: a presigned PUT', () => {
     expect(await readBack(plan.bucket!, plan.path!)).toEqual(bytes);
   });
 
+  it('signs for 15 minutes by default, and for the configured time otherwise', async () => {
+    const plan = async () =>
+      (await (
+        await postJson(stack, '/uploads', { space: 'digitised', filename: 'a.tar.gz', size: 1 })
+      ).json()) as { uploadUrl: string; expires: string };
+    expect(new URL((await plan()).uploadUrl).searchParams.get('X-Amz-Expires')).toBe('900');
+    // The handlers run in this process and read their settings when they use them.
+    process.env.BAGVAULT_PRESIGN_EXPIRES_SECONDS = '60';
+    try {
+      const short = await plan();
+      expect(new URL(short.uploadUrl).searchParams.get('X-Amz-Expires')).toBe('60');
+      expect(Date.parse(short.expires) - Date.now()).toBeLessThanOrEqual(60_000);
+    } finally {
+      delete process.env.BAGVAULT_PRESIGN_EXPIRES_SECONDS;
+    }
+  });
+
   it('gives two uploads of one file name different paths', async () => {
     const plan = async () =>
       (
