@@ -65,7 +65,9 @@ export async function unpackArchive(
     return await unpacker.run();
   } catch (error) {
     unpacker.stop();
-    await sink.discard();
+    // The failure itself is what the caller needs to hear about; a failed clean-up is left to the
+    // caller's own clean-up of the sink's location.
+    await sink.discard().catch(() => {});
     throw error;
   } finally {
     if (!options.hashPool) await pool.close();

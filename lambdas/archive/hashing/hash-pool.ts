@@ -95,7 +95,9 @@ export class HashPool {
       const batch = this.openBatch();
       if (batch.slab < 0) {
         const slab = this.slabs.tryAcquire();
-        if (slab === undefined) return this.slabs.waitForFree().then(() => this.write(stream, chunk, offset));
+        if (slab === undefined) {
+          return this.slabs.waitForFree().then(() => this.write(stream, chunk, offset));
+        }
         batch.slab = slab;
       }
       const room = this.slabs.slabBytes - batch.used;
@@ -191,6 +193,7 @@ export class HashPool {
     algorithms: readonly DigestAlgorithm[],
     expectedBytes: number,
   ): Map<number, DigestAlgorithm[]> {
+    if (algorithms.length === 1) return new Map([[this.leastBusy(), [algorithms[0]]]]);
     const planned = this.workers.map((worker) => worker.pendingCost);
     const assignment = new Map<number, DigestAlgorithm[]>();
     const byCost = [...new Set(algorithms)].sort((a, b) => RELATIVE_COST[b] - RELATIVE_COST[a]);
@@ -201,6 +204,14 @@ export class HashPool {
       assignment.set(best, [...(assignment.get(best) ?? []), algorithm]);
     }
     return assignment;
+  }
+
+  private leastBusy(): number {
+    let best = 0;
+    for (let index = 1; index < this.workers.length; index++) {
+      if (this.workers[index].pendingCost < this.workers[best].pendingCost) best = index;
+    }
+    return best;
   }
 
   // ---- files -----------------------------------------------------------------------------------
@@ -302,6 +313,7 @@ export class HashPool {
     this.fileJobs.clear();
     this.fileQueue.length = 0;
     this.track(-this.outstanding);
+    this.slabs.wakeAll();
   }
 }
 

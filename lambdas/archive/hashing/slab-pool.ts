@@ -27,6 +27,11 @@ export class SlabPool {
 
   release(slab: number): void {
     this.free.push(slab);
+    this.wakeAll();
+  }
+
+  /** Wake every waiter, e.g. when the pool is failing and they should notice it. */
+  wakeAll(): void {
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
