@@ -6,7 +6,7 @@ import { storedFileKey } from '../storage/storage-layout.ts';
 import type { CartEntry, CartFile } from './cart-file.ts';
 import { mapConcurrently } from './map-concurrently.ts';
 
-const LOOKUPS_IN_FLIGHT = 16;
+const LOOKUPS_IN_FLIGHT = 32;
 /** How many bad ids one error message lists before it summarises. */
 const NAMED_IDS = 1000;
 

@@ -10,7 +10,7 @@ import { restoreState } from './restore-status.ts';
  * every copy is in a cold storage class, ask S3 to restore the first one and count the file as
  * pending; the state machine waits and stages again until nothing is pending.
  */
-const HEADS_IN_FLIGHT = 16;
+const HEADS_IN_FLIGHT = 32;
 /**
  * Days a restored copy stays readable. Restores finish over hours (DEEP_ARCHIVE standard tier: up to
  * 12), and bundling starts after the last one, so the first copies must outlive the slowest.
