@@ -1,6 +1,7 @@
+import { logger } from '../observability.ts';
 import { releaseClaim } from '../bags/bag-registry.ts';
 import { FINAL_STATUSES, failedEvent } from '../ingests/ingest.ts';
-import { ConditionFailed, recordEvent, requireIngest, updateIngest } from '../ingests/ingest-repository.ts';
+import { recordEvent, requireIngest } from '../ingests/ingest-repository.ts';
 import { versionNumber } from '../storage/storage-layout.ts';
 import { reasonFromCause } from '../workflows/task-errors.ts';
 import { cleanUnpackArea } from './unpack-area.ts';
@@ -20,20 +21,16 @@ const USER_FACING = new Set(['RefusalError']);
 export async function recordFailure(ingestId: string, caught: CaughtError): Promise<void> {
   const ingest = await requireIngest(ingestId);
   if (ingest.status.id !== 'cancelled' && !FINAL_STATUSES.includes(ingest.status.id)) {
+    if (!USER_FACING.has(caught.Error ?? ''))
+      logger.error('Ingest failed unexpectedly', { ingestId, caught });
     const reason = USER_FACING.has(caught.Error ?? '')
       ? reasonFromCause(caught.Cause)
       : `internal error (${caught.Error ?? 'unknown'}); the ingest can be retried`;
     const step = ingest.currentStep ?? 'Ingest';
-    try {
-      await updateIngest(ingestId, {
-        set: { 'status.id': 'failed' },
-        condition: '#status.#id IN (:accepted, :processing)',
-        values: { ':accepted': 'accepted', ':processing': 'processing' },
-      });
-      await recordEvent(ingestId, `${step}#failed`, failedEvent(step, reason), { status: 'failed' });
-    } catch (error) {
-      if (!(error instanceof ConditionFailed)) throw error;
-    }
+    await recordEvent(ingestId, `${step}#failed`, failedEvent(step, reason), {
+      status: 'failed',
+      onlyFrom: ['accepted', 'processing'],
+    });
   }
   const version = ingest.bag.info.version;
   if (version && ingest.status.id !== 'succeeded') {

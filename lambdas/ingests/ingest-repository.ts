@@ -113,7 +113,7 @@ export async function recordEvent(
   id: string,
   key: string,
   description: string,
-  changes: { currentStep?: string; status?: IngestStatus } = {},
+  changes: { currentStep?: string; status?: IngestStatus; onlyFrom?: IngestStatus[] } = {},
 ): Promise<boolean> {
   const now = new Date().toISOString();
   const names: Record<string, string> = { '#status': 'status', '#id': 'id' };
@@ -132,15 +132,20 @@ export async function recordEvent(
     sets.push('#status.#id = :newStatus');
     values[':newStatus'] = changes.status;
   }
+  // A status change and its event are one write, so no reader sees the status without its reason.
+  const from = (changes.onlyFrom ?? []).map((status, index) => {
+    values[`:from${index}`] = status;
+    return `:from${index}`;
+  });
+  const statusCondition = from.length > 0 ? ` AND #status.#id IN (${from.join(', ')})` : '';
   try {
     await dynamo().send(
       new UpdateCommand({
         TableName: config().tableName,
         Key: keyOf(id),
         UpdateExpression: `SET ${sets.join(', ')} ADD eventKeys :key`,
-        ConditionExpression:
-          'attribute_exists(pk) AND (attribute_not_exists(eventKeys) OR NOT contains(eventKeys, :keyValue))',
-        ExpressionAttributeNames: changes.status ? names : undefined,
+        ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(eventKeys) OR NOT contains(eventKeys, :keyValue))${statusCondition}`,
+        ExpressionAttributeNames: changes.status || from.length > 0 ? names : undefined,
         ExpressionAttributeValues: values,
       }),
     );

@@ -4,7 +4,7 @@ import { activeIngest, startStep } from '../../ingest-workflow/step-events.ts';
 import { cleanUnpackArea } from '../../ingest-workflow/unpack-area.ts';
 import { bagSummaryKey } from '../../ingest-workflow/verify-step.ts';
 import { config } from '../../config.ts';
-import { recordEvent, updateIngest } from '../../ingests/ingest-repository.ts';
+import { recordEvent } from '../../ingests/ingest-repository.ts';
 import { STEPS, succeededEvent } from '../../ingests/ingest.ts';
 import { getJson } from '../../storage/s3-objects.ts';
 import { workflowTask } from '../../workflows/workflow-task.ts';
@@ -18,11 +18,6 @@ export const handler = workflowTask(async ({ ingestId }: { ingestId: string }) =
   await startStep(ingestId, STEPS.registering);
   const summary = await getJson<BagSummary>(config().unpackBucket, bagSummaryKey(ingestId));
   await registerBag(ingest, summary);
-  await updateIngest(ingestId, {
-    set: { 'status.id': 'succeeded' },
-    condition: '#status.#id = :processing',
-    values: { ':processing': 'processing' },
-  });
   await recordEvent(
     ingestId,
     `${STEPS.registering}#succeeded`,
@@ -30,6 +25,7 @@ export const handler = workflowTask(async ({ ingestId }: { ingestId: string }) =
       STEPS.registering,
       `registered ${ingest.space.id}/${ingest.bag.info.externalIdentifier} ${ingest.bag.info.version}`,
     ),
+    { status: 'succeeded', onlyFrom: ['processing'] },
   );
   await cleanUnpackArea(ingest.space.id, ingestId);
   return null;
