@@ -206,11 +206,13 @@ export async function run(): Promise<void> {
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
     let tarBytes = 0;
     const writerOnly = await best(RUNS, async () => {
-      ({ bytes: tarBytes } = await writeBundle({
+      const result = await writeBundle({
         files: cartFiles,
         locations: storageLocations(),
         target: { bucket: config().bundleBucket, key: `bench/${randomUUID()}.tar` },
-      }));
+      });
+      if (!result.complete) throw new Error('The bundle writer stopped early');
+      tarBytes = result.bytes;
     });
     clearInterval(sampler);
 

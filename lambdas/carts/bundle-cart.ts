@@ -4,6 +4,7 @@ import { config } from '../config.ts';
 import { logger } from '../observability.ts';
 import { storageLocations } from '../storage/locations.ts';
 import { getJson } from '../storage/s3-objects.ts';
+import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from './bundle-checkpoint.ts';
 import { writeBundle } from './bundle-writer.ts';
 import type { CartTaskInput } from './cart-execution.ts';
 import type { CartFile } from './cart-file.ts';
@@ -12,6 +13,12 @@ import { findCartOfExecution, moveCart } from './cart-repository.ts';
 
 /** How often a running bundle looks whether its cart still exists (one consistent read each time). */
 const CANCEL_CHECK_INTERVAL_MS = 1000;
+/**
+ * No file is started after this long in one invocation: the Lambda may run 15 minutes, and the last
+ * file started gets the rest (5 minutes: some 30 GB at Lambda's S3 throughput). The next invocation
+ * goes on where this one stopped.
+ */
+export const BUNDLE_TIME_BUDGET_MS = 10 * 60 * 1000;
 
 class CartGone extends Error {}
 
@@ -26,36 +33,55 @@ function cancellationCheck(cartId: string, executionName: string): () => Promise
 }
 
 export interface BundleOutput {
+  /** False when the bundle is suspended: the state machine runs this task again to go on. */
+  done: boolean;
   cancelled: boolean;
   bytes?: number;
 }
 
-/** The Bundling task: writes the tar, then marks the cart ready. */
-export async function bundleCart({ cartId, executionName }: CartTaskInput): Promise<BundleOutput> {
-  if (!(await moveCart(cartId, executionName, 'bundling'))) return { cancelled: true };
+/** The Bundling task: writes (or goes on writing) the tar, then marks the cart ready. */
+export async function bundleCart(
+  { cartId, executionName }: CartTaskInput,
+  timeBudgetMs = BUNDLE_TIME_BUDGET_MS,
+): Promise<BundleOutput> {
+  const deadline = Date.now() + timeBudgetMs;
+  if (!(await moveCart(cartId, executionName, 'bundling'))) return { done: true, cancelled: true };
   const bucket = config().bundleBucket;
   const key = bundleKeyOf(cartId, executionName);
   const files = await getJson<CartFile[]>(bucket, requestKeyOf(cartId, executionName));
-  let bytes: number;
+  let result;
   try {
-    ({ bytes } = await writeBundle({
+    result = await writeBundle({
       files,
       locations: storageLocations(),
       target: { bucket, key },
       stillWanted: cancellationCheck(cartId, executionName),
-    }));
+      deadline,
+      resume: await loadCheckpoint(cartId, executionName),
+    });
   } catch (error) {
     if (error instanceof CartGone) {
       logger.info('Cart deleted while bundling; the upload was aborted', { cartId });
-      return { cancelled: true };
+      await deleteCheckpoint(cartId, executionName);
+      return { done: true, cancelled: true };
     }
     throw error;
   }
+  if (!result.complete) {
+    await saveCheckpoint(cartId, executionName, result);
+    logger.info('Cart bundle suspended; the next invocation goes on', {
+      cartId,
+      nextFile: result.checkpoint.nextFile,
+      files: files.length,
+    });
+    return { done: false, cancelled: false };
+  }
+  await deleteCheckpoint(cartId, executionName);
   if (!(await moveCart(cartId, executionName, 'ready'))) {
     // Deleted between the last part and now: the bundle must not outlive its cart.
     await s3().send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-    return { cancelled: true };
+    return { done: true, cancelled: true };
   }
-  logger.info('Cart bundle ready', { cartId, files: files.length, bytes });
-  return { cancelled: false, bytes };
+  logger.info('Cart bundle ready', { cartId, files: files.length, bytes: result.bytes });
+  return { done: true, cancelled: false, bytes: result.bytes };
 }

@@ -2,6 +2,7 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { Principal } from '../auth/principal.ts';
 import { s3 } from '../aws-clients.ts';
 import { config } from '../config.ts';
+import { checkpointKeysOf } from './bundle-checkpoint.ts';
 import { cartVisibleTo } from './cart-access.ts';
 import { executionArnOf, stopCartExecution } from './cart-execution.ts';
 import { removeCart } from './cart-repository.ts';
@@ -15,6 +16,6 @@ export async function deleteCart(cartId: string, caller: Principal): Promise<voi
   await stopCartExecution(record.executionArn ?? executionArnOf(record.executionName));
   await removeCart(cartId, record.executionName);
   const bucket = config().bundleBucket;
-  for (const key of [record.bundleKey, record.requestKey])
+  for (const key of [record.bundleKey, record.requestKey, ...checkpointKeysOf(cartId, record.executionName)])
     await s3().send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
 }

@@ -19,10 +19,21 @@ export interface MultipartSinkOptions extends PartPlan {
   beforePart?: () => Promise<void>;
 }
 
+/** Where an upload stands between two invocations: all but the bytes of the unfinished part. */
+export interface UploadProgress {
+  uploadId: string;
+  /** The parts sent so far, in order: every one of them full. */
+  parts: CompletedPart[];
+  /** Bytes written so far, the unfinished part's included. */
+  written: number;
+}
+
 /**
  * Writes one S3 object of known size through a multipart upload, holding at most
  * `partsInFlight + 1` part buffers: the one being filled and those being uploaded. `write` resolves
  * only when there is room again, which is the back-pressure that keeps memory bounded.
+ * An upload can be suspended (its progress and the unfinished part's bytes handed out) and resumed
+ * by another process, so one object may take longer to write than one Lambda invocation may run.
  */
 export class MultipartSink {
   private readonly options: MultipartSinkOptions;
@@ -44,6 +55,33 @@ export class MultipartSink {
 
   get bytesWritten(): number {
     return this.written;
+  }
+
+  /** Continues an upload another invocation suspended; `carry` is the unfinished part's bytes. */
+  resume(progress: UploadProgress, carry: Buffer): void {
+    if (carry.length !== progress.written - progress.parts.length * this.options.partSize)
+      throw new Error('The suspended upload does not match its unfinished part');
+    this.uploadId = progress.uploadId;
+    this.parts.push(...progress.parts);
+    this.partNumber = progress.parts.length;
+    this.written = progress.written;
+    this.buffer = Buffer.allocUnsafe(this.bufferBytes);
+    carry.copy(this.buffer);
+    this.filled = carry.length;
+  }
+
+  /** Waits for the parts in flight and hands out what another invocation needs to resume. */
+  async suspend(): Promise<{ progress: UploadProgress; carry: Buffer }> {
+    await Promise.all(this.uploading);
+    if (this.failure) throw this.failure;
+    return {
+      progress: {
+        uploadId: this.uploadId as string,
+        parts: [...this.parts].sort((a, b) => a.PartNumber! - b.PartNumber!),
+        written: this.written,
+      },
+      carry: Buffer.from(this.buffer?.subarray(0, this.filled) ?? []),
+    };
   }
 
   async open(): Promise<void> {
