@@ -50,6 +50,8 @@ export async function startTestStack(overrides: Partial<LocalStackOptions> = {})
       return startTestStack(options);
     },
     destroy: async () => {
+      // Let workflows that are still running (e.g. a callback after the final status) finish first.
+      await Promise.race([stack.stepFunctions.drain(), new Promise((resolve) => setTimeout(resolve, 30_000))]);
       await stack.stop();
       await rm(home, { recursive: true, force: true });
     },
