@@ -79,6 +79,23 @@ describe.each([0, 1, 3])('HashPool with %i threads', (threads) => {
   });
 });
 
+it('keeps bytes in order when callers do not wait for free buffers', async () => {
+  // Two tiny buffers force most writes to wait; stream events can keep coming after pause().
+  const pool = new HashPool({ threads: 2, slabBytes: 4096, slabCount: 2 });
+  const inputs = Array.from({ length: 5 }, (_, i) => randomBytes(50_000 + i * 7919));
+  const digests = inputs.map((bytes, i) => {
+    const stream = pool.stream(i % 2 ? ['sha256', 'md5'] : ['sha512'], bytes.length);
+    for (let offset = 0; offset < bytes.length; offset += 3000)
+      void stream.update(bytes.subarray(offset, offset + 3000));
+    return stream.digest();
+  });
+  const results = await Promise.all(digests);
+  results.forEach((digest, i) =>
+    expect(digest).toEqual(expected(inputs[i], i % 2 ? ['sha256', 'md5'] : ['sha512'])),
+  );
+  await pool.close();
+});
+
 it('closes while digests are still owed, settling them rather than hanging', async () => {
   const pool = new HashPool({ threads: 2 });
   const stream = pool.stream(['sha512'], 1 << 20);

@@ -9,8 +9,9 @@ import { SlabPool } from './slab-pool.ts';
 /** One byte stream being hashed with one or more algorithms. */
 export interface StreamHash {
   /**
-   * Feed the next bytes; the chunk may be reused by the caller as soon as this returns.
-   * Returns a promise only when all buffers are busy: the caller must await it before the next call.
+   * Feed the next bytes. Returns a promise when all buffers are busy: the caller should wait for it
+   * before feeding more (backpressure), though further calls are still hashed in order. The chunk
+   * must not be modified until that promise resolves.
    */
   update(chunk: Uint8Array): Promise<void> | undefined;
   /** No more bytes: resolves with one hex digest per algorithm. */
@@ -386,6 +387,8 @@ class PooledStream implements StreamHash {
   private readonly result: Promise<Digests>;
   private settle!: { resolve: (digests: Digests) => void; reject: (error: Error) => void };
   private finished = false;
+  /** The latest write still waiting for a free buffer; every later write goes after it. */
+  private pending: Promise<void> | undefined;
   private readonly pool: HashPool;
   readonly id: number;
   readonly assignment: Map<number, DigestAlgorithm[]>;
@@ -401,15 +404,33 @@ class PooledStream implements StreamHash {
 
   update(chunk: Uint8Array): Promise<void> | undefined {
     if (this.finished) throw new Error('update() after digest()');
-    return chunk.length === 0 ? undefined : this.pool.write(this, chunk);
+    if (chunk.length === 0) return this.pending;
+    // Bytes must reach the threads in order even when a caller does not wait for a free buffer
+    // (stream events can keep coming after pause()), so later chunks queue behind a waiting one.
+    if (this.pending) return this.waitFor(this.pending.then(() => this.pool.write(this, chunk)));
+    const wait = this.pool.write(this, chunk);
+    return wait ? this.waitFor(wait) : undefined;
   }
 
   digest(): Promise<Digests> {
     if (!this.finished) {
       this.finished = true;
-      this.pool.finish(this);
+      if (this.pending)
+        this.pending.then(
+          () => this.pool.finish(this),
+          (error: Error) => this.fail(error),
+        );
+      else this.pool.finish(this);
     }
     return this.result;
+  }
+
+  private waitFor(write: Promise<void>): Promise<void> {
+    const pending: Promise<void> = write.then(() => {
+      if (this.pending === pending) this.pending = undefined;
+    });
+    this.pending = pending;
+    return pending;
   }
 
   /** Returns true once every algorithm has reported. */
