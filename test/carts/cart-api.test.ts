@@ -5,6 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../lambdas/auth/api-key-repository.ts';
 import { dynamo, s3 } from '../../lambdas/aws-clients.ts';
+import { findLiveCart } from '../../lambdas/carts/cart-repository.ts';
 import { config } from '../../lambdas/config.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import { cartStatus, downloadCart, type FileId, postCart, untar, waitForCart } from './cart-client.ts';
@@ -160,6 +161,13 @@ describe('unknown and expired carts', () => {
     for (const method of ['HEAD', 'GET', 'DELETE']) {
       expect((await stack.api(`/carts/${randomUUID()}`, { method })).status, method).toBe(404);
     }
+  });
+
+  it('sets the expiry from the configured cart lifetime (default 7 days) in the TTL attribute', async () => {
+    const cartId = await readyCart([entry(files[0]!)]);
+    const record = await findLiveCart(cartId);
+    const expected = Math.floor(Date.now() / 1000) + 7 * 24 * 3600;
+    expect(Math.abs((record?.expiresAt ?? 0) - expected)).toBeLessThan(60);
   });
 
   it('treats a cart past its expiry as gone, and lets its id be reused', async () => {
