@@ -51,7 +51,10 @@ export async function startTestStack(overrides: Partial<LocalStackOptions> = {})
     },
     destroy: async () => {
       // Let workflows that are still running (e.g. a callback after the final status) finish first.
-      await Promise.race([stack.stepFunctions.drain(), new Promise((resolve) => setTimeout(resolve, 30_000))]);
+      await Promise.race([
+        stack.stepFunctions.drain(),
+        new Promise((resolve) => setTimeout(resolve, 30_000)),
+      ]);
       await stack.stop();
       await rm(home, { recursive: true, force: true });
     },
