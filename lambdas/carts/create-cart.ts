@@ -6,10 +6,12 @@ import { putJson } from '../storage/s3-objects.ts';
 import { validCartId } from './cart-id.ts';
 import { bundleKeyOf, requestKeyOf } from './cart-objects.ts';
 import { type CartRecord, nowInSeconds } from './cart-record.ts';
-import { insertCart, removeCart, setExecutionArn } from './cart-repository.ts';
+import { findLiveCart, insertCart, removeCart, setExecutionArn } from './cart-repository.ts';
 import { executionNameFor, startCartExecution } from './cart-execution.ts';
 import { parseCartRequest } from './cart-request.ts';
 import { resolveCartFiles } from './resolve-cart-files.ts';
+
+const taken = (cartId: string) => conflict(`A cart with id ${cartId} already exists.`);
 
 /**
  * POST /carts/{cartId}: validates every entry and id, then records the cart (status `waiting`),
@@ -17,7 +19,10 @@ import { resolveCartFiles } from './resolve-cart-files.ts';
  */
 export async function createCart(cartId: string, body: unknown, caller: Principal): Promise<CartRecord> {
   validCartId(cartId);
-  const files = await resolveCartFiles(parseCartRequest(body), caller);
+  const entries = parseCartRequest(body);
+  // Answer a taken id before the (long) id lookups; the conditional insert below settles races.
+  if (await findLiveCart(cartId)) throw taken(cartId);
+  const files = await resolveCartFiles(entries, caller);
 
   const executionName = executionNameFor(cartId);
   const now = new Date();
@@ -36,7 +41,7 @@ export async function createCart(cartId: string, body: unknown, caller: Principa
     lastModifiedDate: now.toISOString(),
     expiresAt: nowInSeconds() + config().cartTtlSeconds,
   };
-  if (!(await insertCart(record))) throw conflict(`A cart with id ${cartId} already exists.`);
+  if (!(await insertCart(record))) throw taken(cartId);
 
   try {
     await putJson(config().bundleBucket, record.requestKey, files);

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { s3 } from '../aws-clients.ts';
 import type { StorageLocation } from '../storage/locations.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
+import { sizeMismatchMessage } from './file-verifier.ts';
 
 /** S3's answers meaning "not readable here": absent, or cold and not restored. */
 const NOT_READABLE_HERE = new Set(['NoSuchKey', 'NotFound', 'InvalidObjectState']);
@@ -30,13 +31,23 @@ export async function openStoredObject(
   throw new RefusalError(unavailableMessage(id));
 }
 
+/** Reads a small object whole; more than `maxBytes` means it is not the file the manifest describes. */
 export async function readStoredObject(
   id: string,
   key: string,
   locations: readonly StorageLocation[],
+  maxBytes: number,
 ): Promise<Buffer> {
   const body = await openStoredObject(id, key, locations);
   const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes += (chunk as Buffer).length;
+    if (bytes > maxBytes) {
+      body.destroy();
+      throw new RefusalError(sizeMismatchMessage(id));
+    }
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks);
 }
