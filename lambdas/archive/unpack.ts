@@ -1,11 +1,15 @@
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { ArchiveRefusedError } from './archive-refused-error.ts';
+import { explainFailure, mostTelling } from './archive-failure.ts';
+import { EntryClaims } from './entry-claims.ts';
+import { EntryContent, hashOnly, type TarEntry } from './entry-content.ts';
 import { normaliseEntryPath } from './entry-path.ts';
+import { GzipMagicCheck } from './gzip-magic-check.ts';
 import type { DigestAlgorithm } from './hashing/algorithms.ts';
-import { HashPool, type StreamHash } from './hashing/hash-pool.ts';
+import { HashPool } from './hashing/hash-pool.ts';
 import type { UnpackedFile, UnpackSink } from './unpack-sink.ts';
 
 export interface UnpackLimits {
@@ -78,8 +82,7 @@ class Unpacker {
   private readonly name: string;
   private readonly maxBytes: number;
   private readonly maxFiles: number;
-  private readonly filePaths = new Set<string>();
-  private readonly directoryPaths = new Set<string>();
+  private readonly claims = new EntryClaims();
   private readonly result: UnpackResult;
   private entries = 0;
   private endOfLastEntry = 0;
@@ -130,7 +133,7 @@ class Unpacker {
     } catch (feedError) {
       // Let the entry being written fail first, so that discarding the sink happens after it.
       await current.catch(() => {});
-      throw this.explain(mostTelling(bodyError ?? this.reportFailure?.error, feedError));
+      throw explainFailure(mostTelling(bodyError ?? this.reportFailure?.error, feedError), this.name);
     }
     if (tarBytes.bytes < this.endOfLastEntry + TAR_BLOCK) {
       throw new ArchiveRefusedError(
@@ -163,12 +166,12 @@ class Unpacker {
     }
     this.endOfLastEntry = entry.offset + TAR_BLOCK + roundUpToBlock(header.size);
     if (header.type === 'directory') {
-      this.claimDirectory(path, quoted);
+      this.claims.claimDirectory(path, quoted);
       entry.resume();
       return;
     }
     if (path === '') throw new ArchiveRefusedError(`Archive entry ${quoted} is a file without a name`);
-    this.claimFile(path, quoted);
+    this.claims.claimFile(path, quoted);
     if (this.result.bytes + header.size > this.maxBytes) {
       throw new ArchiveRefusedError(
         `Archive ${this.name} expands beyond the limit of ${this.maxBytes} bytes at entry ${quoted}`,
@@ -222,37 +225,6 @@ class Unpacker {
     }
   }
 
-  // Two entries for one path would make the stored content depend on which one won.
-  private claimFile(path: string, quoted: string): void {
-    if (this.filePaths.has(path)) throw new ArchiveRefusedError(`Archive entry ${quoted} appears twice`);
-    if (this.directoryPaths.has(path)) {
-      throw new ArchiveRefusedError(
-        `Archive entry ${quoted} is a file where the archive also has a directory`,
-      );
-    }
-    for (const ancestor of ancestorsOf(path)) {
-      if (this.filePaths.has(ancestor)) {
-        throw new ArchiveRefusedError(
-          `Archive entry ${quoted} is inside ${JSON.stringify(ancestor)}, which the archive has as a file`,
-        );
-      }
-      this.directoryPaths.add(ancestor);
-    }
-    this.filePaths.add(path);
-  }
-
-  private claimDirectory(path: string, quoted: string): void {
-    if (path === '') return;
-    for (const directory of [...ancestorsOf(path), path]) {
-      if (this.filePaths.has(directory)) {
-        throw new ArchiveRefusedError(
-          `Archive entry ${quoted} is a directory where the archive also has a file ${JSON.stringify(directory)}`,
-        );
-      }
-      this.directoryPaths.add(directory);
-    }
-  }
-
   private digestsFor(path: string): readonly DigestAlgorithm[] {
     const digests = this.options.digests ?? DEFAULT_UNPACK_DIGESTS;
     return typeof digests === 'function' ? digests(path) : digests;
@@ -275,129 +247,7 @@ class Unpacker {
       }
     });
   }
-
-  private explain(error: unknown): unknown {
-    if (error instanceof ArchiveRefusedError) return error;
-    const { code, message } = error as { code?: string; message?: string };
-    if (code === 'Z_BUF_ERROR' || message === 'unexpected end of file') {
-      return new ArchiveRefusedError(`Archive ${this.name} is truncated: the gzip stream ends early`, {
-        cause: error,
-      });
-    }
-    if (code?.startsWith('Z_')) {
-      return new ArchiveRefusedError(`Archive ${this.name} is corrupt: gzip data error (${message})`, {
-        cause: error,
-      });
-    }
-    if (message === 'Unexpected end of data') {
-      return new ArchiveRefusedError(`Archive ${this.name} is truncated: the tar data ends inside an entry`, {
-        cause: error,
-      });
-    }
-    if (message?.startsWith('Invalid tar header') || message === 'Header exceeds max size') {
-      return new ArchiveRefusedError(`Archive ${this.name} is corrupt: invalid tar header`, { cause: error });
-    }
-    return error;
-  }
 }
-
-/**
- * Bytes of one tar entry, hashed on their way to the sink. Pushing from the entry's events, pausing it
- * when the sink or the hashing threads fall behind, costs far less per file than async iteration,
- * which matters for archives of many small files.
- */
-class EntryContent extends Readable {
-  bytes = 0;
-  private readonly entry: TarEntry;
-  private pendingHash: Promise<void> | undefined;
-  private wanted = true;
-
-  constructor(entry: TarEntry, hash: StreamHash) {
-    super({ highWaterMark: 1 << 20 });
-    this.entry = entry;
-    entry.on('data', (chunk: Buffer) => {
-      this.bytes += chunk.length;
-      const waitForHash = hash.update(chunk);
-      this.wanted = this.push(chunk);
-      if (waitForHash) {
-        this.pendingHash = waitForHash.then(
-          () => {
-            this.pendingHash = undefined;
-            if (this.wanted) entry.resume();
-          },
-          (error: Error) => {
-            this.destroy(error);
-          },
-        );
-      }
-      if (waitForHash || !this.wanted) entry.pause();
-    });
-    let ended = false;
-    entry.on('end', () => {
-      ended = true;
-      this.push(null);
-    });
-    entry.on('error', (error: Error) => this.destroy(error));
-    entry.on('close', () => {
-      if (!ended) this.destroy(new Error('The archive entry ended early'));
-    });
-  }
-
-  override _read(): void {
-    this.wanted = true;
-    if (!this.pendingHash) this.entry.resume();
-  }
-
-  /** Resolves once every byte pushed so far has been handed to the hashing threads. */
-  async hashed(): Promise<void> {
-    await this.pendingHash;
-  }
-}
-
-/** Hash an entry the sink does not want the bytes of. */
-function hashOnly(entry: TarEntry, hash: StreamHash): Promise<void> {
-  return new Promise((resolve, reject) => {
-    entry.on('data', (chunk: Buffer) => {
-      const waitForHash = hash.update(chunk);
-      if (!waitForHash) return;
-      entry.pause();
-      waitForHash.then(() => entry.resume(), reject);
-    });
-    entry.on('end', resolve);
-    entry.on('error', reject);
-    entry.on('close', () => reject(new Error('The archive entry ended early')));
-  });
-}
-
-/** Refuses anything that does not start like gzip (1f 8b), before zlib produces a vaguer error. */
-class GzipMagicCheck extends Transform {
-  private seen = 0;
-  private readonly name: string;
-
-  constructor(name: string) {
-    super();
-    this.name = name;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    for (let index = 0; this.seen < GZIP_MAGIC.length && index < chunk.length; index++, this.seen++) {
-      if (chunk[index] !== GZIP_MAGIC[this.seen]) {
-        callback(new ArchiveRefusedError(`Archive ${this.name} is not gzip-compressed`));
-        return;
-      }
-    }
-    callback(null, chunk);
-  }
-
-  override _flush(callback: TransformCallback): void {
-    if (this.seen === 0) callback(new ArchiveRefusedError(`Archive ${this.name} is empty`));
-    else if (this.seen < GZIP_MAGIC.length)
-      callback(new ArchiveRefusedError(`Archive ${this.name} is not gzip-compressed`));
-    else callback();
-  }
-}
-
-const GZIP_MAGIC = [0x1f, 0x8b];
 
 class ByteCounter extends Transform {
   bytes = 0;
@@ -408,40 +258,10 @@ class ByteCounter extends Transform {
   }
 }
 
-/** What tar-stream hands out per entry (its own type for it is not exported). */
-interface TarEntry extends AsyncIterable<Buffer> {
-  header: tar.Header;
-  /** Position of the entry's header in the tar stream. */
-  offset: number;
-  on(event: 'data', listener: (chunk: Buffer) => void): void;
-  on(event: 'end', listener: () => void): void;
-  on(event: 'error', listener: (error: Error) => void): void;
-  on(event: 'close', listener: () => void): void;
-  pause(): void;
-  resume(): void;
-}
-
-// A refusal names the real problem; a gzip or tar error beats what it then breaks downstream.
-function mostTelling(bodyError: unknown, feedError: unknown): unknown {
-  if (bodyError instanceof ArchiveRefusedError) return bodyError;
-  const isPrematureClose = (error: unknown) =>
-    (error as { code?: string } | undefined)?.code === 'ERR_STREAM_PREMATURE_CLOSE';
-  if (bodyError !== undefined && feedError === bodyError) return bodyError;
-  if (!isPrematureClose(feedError) && (feedError as { code?: string })?.code?.startsWith('Z_'))
-    return feedError;
-  return bodyError ?? feedError;
-}
-
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
 function roundUpToBlock(size: number): number {
   return Math.ceil(size / TAR_BLOCK) * TAR_BLOCK;
-}
-
-function* ancestorsOf(path: string): Generator<string> {
-  for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) {
-    yield path.slice(0, slash);
-  }
 }

@@ -1,22 +1,12 @@
-import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DIGEST_ALGORITHMS, RELATIVE_COST, type DigestAlgorithm, type Digests } from './algorithms.ts';
 import { HASH_WORKER_SOURCE } from './hash-worker.ts';
+import { PooledStream, type StreamWriter } from './pooled-stream.ts';
 import { SlabPool } from './slab-pool.ts';
+import { hashFileInline, InlineStream, type StreamHash } from './stream-hash.ts';
 
-/** One byte stream being hashed with one or more algorithms. */
-export interface StreamHash {
-  /**
-   * Feed the next bytes. Returns a promise when all buffers are busy: the caller should wait for it
-   * before feeding more (backpressure), though further calls are still hashed in order. The chunk
-   * must not be modified until that promise resolves.
-   */
-  update(chunk: Uint8Array): Promise<void> | undefined;
-  /** No more bytes: resolves with one hex digest per algorithm. */
-  digest(): Promise<Digests>;
-}
+export type { StreamHash } from './stream-hash.ts';
 
 export interface HashPoolOptions {
   /** Hashing threads; 0 hashes on the calling thread. Defaults to the number of cores (at most 4). */
@@ -36,7 +26,7 @@ export interface HashPoolOptions {
  * slab and one message, which keeps the per-file cost low. Files on disk are read by the threads
  * themselves, so the main thread only hands out paths.
  */
-export class HashPool {
+export class HashPool implements StreamWriter {
   readonly threads: number;
   private readonly workers: PoolWorker[] = [];
   private readonly slabs: SlabPool;
@@ -378,94 +368,4 @@ function maskOf(algorithms: readonly DigestAlgorithm[]): number {
 
 function costOf(algorithms: readonly DigestAlgorithm[]): number {
   return algorithms.reduce((sum, algorithm) => sum + RELATIVE_COST[algorithm], 0);
-}
-
-class PooledStream implements StreamHash {
-  readonly opened = new Set<number>();
-  private readonly digests: Digests = {};
-  private missing: number;
-  private readonly result: Promise<Digests>;
-  private settle!: { resolve: (digests: Digests) => void; reject: (error: Error) => void };
-  private finished = false;
-  /** The latest write still waiting for a free buffer; every later write goes after it. */
-  private pending: Promise<void> | undefined;
-  private readonly pool: HashPool;
-  readonly id: number;
-  readonly assignment: Map<number, DigestAlgorithm[]>;
-
-  constructor(pool: HashPool, id: number, assignment: Map<number, DigestAlgorithm[]>) {
-    this.pool = pool;
-    this.id = id;
-    this.assignment = assignment;
-    this.missing = [...assignment.values()].reduce((sum, algorithms) => sum + algorithms.length, 0);
-    this.result = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
-    this.result.catch(() => {}); // rejections surface through digest()
-  }
-
-  update(chunk: Uint8Array): Promise<void> | undefined {
-    if (this.finished) throw new Error('update() after digest()');
-    if (chunk.length === 0) return this.pending;
-    // Bytes must reach the threads in order even when a caller does not wait for a free buffer
-    // (stream events can keep coming after pause()), so later chunks queue behind a waiting one.
-    if (this.pending) return this.waitFor(this.pending.then(() => this.pool.write(this, chunk)));
-    const wait = this.pool.write(this, chunk);
-    return wait ? this.waitFor(wait) : undefined;
-  }
-
-  digest(): Promise<Digests> {
-    if (!this.finished) {
-      this.finished = true;
-      if (this.pending)
-        this.pending.then(
-          () => this.pool.finish(this),
-          (error: Error) => this.fail(error),
-        );
-      else this.pool.finish(this);
-    }
-    return this.result;
-  }
-
-  private waitFor(write: Promise<void>): Promise<void> {
-    const pending: Promise<void> = write.then(() => {
-      if (this.pending === pending) this.pending = undefined;
-    });
-    this.pending = pending;
-    return pending;
-  }
-
-  /** Returns true once every algorithm has reported. */
-  receive(algorithm: DigestAlgorithm, hex: string): boolean {
-    this.digests[algorithm] = hex;
-    if (--this.missing > 0) return false;
-    this.settle.resolve(this.digests);
-    return true;
-  }
-
-  fail(error: Error): void {
-    this.settle.reject(error);
-  }
-}
-
-class InlineStream implements StreamHash {
-  private readonly hashes: [DigestAlgorithm, Hash][];
-
-  constructor(algorithms: readonly DigestAlgorithm[]) {
-    this.hashes = [...new Set(algorithms)].map((algorithm) => [algorithm, createHash(algorithm)]);
-  }
-
-  update(chunk: Uint8Array): undefined {
-    for (const [, hash] of this.hashes) hash.update(chunk);
-    return undefined;
-  }
-
-  async digest(): Promise<Digests> {
-    return Object.fromEntries(this.hashes.map(([algorithm, hash]) => [algorithm, hash.digest('hex')]));
-  }
-}
-
-async function hashFileInline(path: string, algorithms: readonly DigestAlgorithm[]): Promise<Digests> {
-  const stream = new InlineStream(algorithms);
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }))
-    stream.update(chunk as Buffer);
-  return stream.digest();
 }
