@@ -20,26 +20,22 @@ const USER_FACING = new Set(['RefusalError']);
  */
 export async function recordFailure(ingestId: string, caught: CaughtError): Promise<void> {
   const ingest = await requireIngest(ingestId);
-  if (ingest.status.id !== 'cancelled' && !FINAL_STATUSES.includes(ingest.status.id)) {
-    if (!USER_FACING.has(caught.Error ?? ''))
-      logger.error('Ingest failed unexpectedly', { ingestId, caught });
-    const reason = USER_FACING.has(caught.Error ?? '')
-      ? reasonFromCause(caught.Cause)
-      : `internal error (${caught.Error ?? 'unknown'}); the ingest can be retried`;
-    const step = ingest.currentStep ?? 'Ingest';
-    await recordEvent(ingestId, `${step}#failed`, failedEvent(step, reason), {
-      status: 'failed',
-      onlyFrom: ['accepted', 'processing'],
-    });
-  }
   const version = ingest.bag.info.version;
   if (version && ingest.status.id !== 'succeeded') {
-    await releaseClaim(
-      ingest.space.id,
-      ingest.bag.info.externalIdentifier,
-      versionNumber(version) as number,
-      ingestId,
-    );
+    const { space, bag } = ingest;
+    await releaseClaim(space.id, bag.info.externalIdentifier, versionNumber(version) as number, ingestId);
   }
+  // Clean first: whoever sees the final status must find the unpack area empty.
   await cleanUnpackArea(ingest.space.id, ingestId);
+  if (ingest.status.id === 'cancelled' || FINAL_STATUSES.includes(ingest.status.id)) return;
+  const userFacing = USER_FACING.has(caught.Error ?? '');
+  if (!userFacing) logger.error('Ingest failed unexpectedly', { ingestId, caught });
+  const reason = userFacing
+    ? reasonFromCause(caught.Cause)
+    : `internal error (${caught.Error ?? 'unknown'}); the ingest can be retried`;
+  const step = ingest.currentStep ?? 'Ingest';
+  await recordEvent(ingestId, `${step}#failed`, failedEvent(step, reason), {
+    status: 'failed',
+    onlyFrom: ['accepted', 'processing'],
+  });
 }

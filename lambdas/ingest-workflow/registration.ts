@@ -8,7 +8,8 @@ import { recordStoredBytes } from '../spaces/space-repository.ts';
 import { storageLocations } from '../storage/locations.ts';
 import { bagPrefix, storageManifestKey, storedFileKey } from '../storage/storage-layout.ts';
 import type { BagFile, BagSummary } from './bag-files.ts';
-import { readChunk } from './verify-step.ts';
+import { bagSummaryKey, readChunk } from './verify-step.ts';
+import { getJson } from '../storage/s3-objects.ts';
 
 /** bag-info.txt labels the manifest names (Wellcome's camelCase); others keep their label. */
 const NAMED_INFO: Record<string, string> = {
@@ -50,10 +51,7 @@ function fileManifest(files: BagFile[], algorithm: 'sha512' | 'sha256', version:
  * Writes the storage manifest (S3 JSON) and its index (registered version, stored files), then adds
  * the new bytes to the space. Idempotent: a version already registered by this ingest is left as is.
  */
-export async function registerBag(
-  ingest: IngestRecord,
-  summary: BagSummary,
-): Promise<StorageManifest | undefined> {
+export async function registerBag(ingest: IngestRecord): Promise<StorageManifest | undefined> {
   const space = ingest.space.id;
   const externalIdentifier = ingest.bag.info.externalIdentifier;
   const version = ingest.bag.info.version as string;
@@ -63,6 +61,7 @@ export async function registerBag(
       throw new Error(`${space}/${externalIdentifier} ${version} belongs to another ingest`);
     return undefined;
   }
+  const summary = await getJson<BagSummary>(config().unpackBucket, bagSummaryKey(ingest.id));
   const files: BagFile[] = [];
   for (let chunk = 0; chunk < summary.chunkCount; chunk++) files.push(...(await readChunk(ingest.id, chunk)));
 

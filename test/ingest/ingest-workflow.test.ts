@@ -63,24 +63,34 @@ describe('ingesting a new bag', () => {
     expect(ingest.status.id).toBe('succeeded');
     expect(ingest.bag.info.version).toBe('v1');
     const events = descriptions(ingest);
-    const order = [
+    const inOrder = (texts: string[]) => {
+      let position = -1;
+      for (const text of texts) {
+        const found = events.findIndex((event, index) => index > position && event.startsWith(text));
+        expect(found, `${text} after position ${position} in ${JSON.stringify(events)}`).toBeGreaterThan(
+          position,
+        );
+        position = found;
+      }
+    };
+    const sharedSteps = [
       'Unpacking started',
       'Unpacking succeeded - Unpacked',
       'Detecting bag root succeeded',
       'Verification (pre-replicating to archive storage) succeeded',
       'Assigning bag version succeeded - assigned bag version v1',
-      'Verification (primary location) succeeded - verified by read-back hashing',
-      'Verification (replica) succeeded - verified by read-back hashing',
-      'Aggregating replicas succeeded - all replicas complete',
-      'Register succeeded',
     ];
-    let position = -1;
-    for (const text of order) {
-      const found = events.findIndex((event, index) => index > position && event.startsWith(text));
-      expect(found, `${text} after position ${position} in ${JSON.stringify(events)}`).toBeGreaterThan(
-        position,
-      );
-      position = found;
+    const finalSteps = ['Aggregating replicas succeeded - all replicas complete', 'Register succeeded'];
+    // Locations run in parallel: each location's steps are in order, and all come between the others.
+    for (const location of ['primary location', 'replica']) {
+      inOrder([
+        ...sharedSteps,
+        `Replicating to ${location} started`,
+        `Replicating to ${location} succeeded`,
+        `Verification (${location}) started`,
+        `Verification (${location}) succeeded - verified by read-back hashing`,
+        ...finalSteps,
+      ]);
     }
     expect(new Set(events).size).toBe(events.length);
   });
