@@ -180,6 +180,10 @@ export async function run(): Promise<void> {
       expected: file.checksums.md5,
       fixity: { hashtype: 'sha256' as const, digest: file.checksums.sha256 as string },
     }));
+    // Memory is sampled from here to the end of (b): part buffers, read-ahead, SDK clients.
+    const baseRss = process.memoryUsage().rss;
+    let peakRss = baseRss;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
     // The floor under (b): the same S3 reads and multipart upload, with no hashing and no tar.
     const { SourceQueue } = await import('../lambdas/carts/source-queue.ts');
     const { MultipartSink } = await import('../lambdas/carts/multipart-sink.ts');
@@ -201,9 +205,6 @@ export async function run(): Promise<void> {
       await sink.complete();
     });
 
-    const baseRss = process.memoryUsage().rss;
-    let peakRss = baseRss;
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
     let tarBytes = 0;
     const writerOnly = await best(RUNS, async () => {
       const result = await writeBundle({
@@ -251,10 +252,11 @@ export async function run(): Promise<void> {
       `time ratios: (a)/(c) = ${(viaApi / gnuTar).toFixed(1)}   (b)/(c) = ${(writerOnly / gnuTar).toFixed(1)}`,
     );
     console.log(
-      `resident memory of this process during (b): peak ${((peakRss - baseRss) / MiB).toFixed(0)} MiB above ` +
+      `resident memory of this process while writing bundles: peak ${((peakRss - baseRss) / MiB).toFixed(0)} MiB above ` +
         `the ${(baseRss / MiB).toFixed(0)} MiB before it`,
     );
   } finally {
     await stack.stop();
+    rmSync(DATA, { recursive: true, force: true });
   }
 }
