@@ -1,7 +1,7 @@
 import { config } from '../config.ts';
 import { type IngestRecord, recordEvent, toApiIngest, updateIngest } from '../ingests/ingest-repository.ts';
 import { truncateDetail } from '../ingests/ingest.ts';
-import { callbackProblem } from './callback-target.ts';
+import { resolvedCallbackProblem } from '../ingests/callback-url.ts';
 
 const TIMEOUT_MS = 10_000;
 
@@ -13,7 +13,7 @@ const TIMEOUT_MS = 10_000;
 export async function deliverCallback(ingest: IngestRecord): Promise<void> {
   const callback = ingest.callback;
   if (!callback || callback.status.id !== 'pending') return;
-  let failure = await callbackProblem(callback.url, config().allowLoopbackCallbacks);
+  let failure = await resolvedCallbackProblem(callback.url, config().allowLoopbackCallbacks);
   if (!failure) {
     try {
       const response = await fetch(callback.url, {
