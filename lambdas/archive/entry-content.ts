@@ -52,6 +52,9 @@ export class EntryContent extends Readable {
       this.push(null);
     });
     entry.on('error', (error: Error) => this.destroy(error));
+    // The unpack pipeline reports a broken archive itself; a sink that has already stopped reading
+    // this entry must not turn the same error into an uncaught exception (which ends a Lambda).
+    this.on('error', () => {});
     entry.on('close', () => {
       if (!ended) this.destroy(new Error('The archive entry ended early'));
     });
