@@ -1,7 +1,15 @@
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS } from '../lambdas/table/keys.ts';
 
-/** Creates the table with the key schema CDK deploys (lambdas/table/keys.ts), unless it exists. */
+/**
+ * Creates the table with the key schema CDK deploys (lambdas/table/keys.ts), unless it exists, and
+ * waits until it is ACTIVE (a table still CREATING answers ResourceNotFoundException).
+ */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
@@ -34,4 +42,5 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       ],
     }),
   );
+  await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1 }, { TableName: tableName });
 }

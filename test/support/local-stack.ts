@@ -32,6 +32,22 @@ export interface TestStack extends LocalStack {
   api(path: string, init?: RequestInit & { key?: string | null }): Promise<Response>;
 }
 
+/**
+ * Test files run in parallel, so a port found free may be taken before the stack binds it: then try
+ * again on other ports (unless the test chose the ports itself).
+ */
+async function startWithRetries(options: LocalStackOptions, overrides: Partial<LocalStackOptions>) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startLocalStack(options);
+    } catch (error) {
+      const portClash = (error as Error).message.includes('already in use');
+      if (!portClash || overrides.apiPort !== undefined || attempt === 3) throw error;
+      Object.assign(options, await freePorts());
+    }
+  }
+}
+
 /** Boots the whole local stack on free ports in a fresh temporary directory, as a user would run it. */
 export async function startTestStack(overrides: Partial<LocalStackOptions> = {}): Promise<TestStack> {
   const home = overrides.home ?? (await mkdtemp(join(tmpdir(), 'bagvault-test-')));
@@ -42,7 +58,7 @@ export async function startTestStack(overrides: Partial<LocalStackOptions> = {})
     ...overrides,
     settings: { allowLoopbackCallbacks: 'true', ...overrides.settings },
   };
-  const stack = await startLocalStack(options);
+  const stack = await startWithRetries(options, overrides);
   const wrapped: TestStack = {
     ...stack,
     restart: async () => {
