@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LOCAL_STACK_NODE_OPTIONS } from './local/node-options.ts';
 
 export default defineConfig({
   test: {
@@ -6,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The local stack runs inside the test workers.
+    execArgv: [...LOCAL_STACK_NODE_OPTIONS],
   },
 });

@@ -25,7 +25,8 @@ export interface BagSummary {
   chunkCount: number;
   files: number;
   bytes: number;
-  /** Bytes of files held by this version (what replication copies). */
+  /** Files and bytes held by this version (what replication copies). */
+  newFiles: number;
   newBytes: number;
 }
 

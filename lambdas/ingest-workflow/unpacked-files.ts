@@ -1,7 +1,7 @@
 import type { UnpackedFile } from '../archive/unpack-sink.ts';
 import { config } from '../config.ts';
 import { getJson, putJson } from '../storage/s3-objects.ts';
-import { unpackedListKey } from '../storage/storage-layout.ts';
+import { unpackedListKey, unpackedPartsKey } from '../storage/storage-layout.ts';
 
 const PART_SIZE = 1000;
 
@@ -25,13 +25,9 @@ export class UnpackedFileWriter {
 
   async finish(): Promise<number> {
     await this.flush();
-    await putJson(
-      config().unpackBucket,
-      unpackedListKey(this.ingestId, 0).replace(/\d+\.json$/, 'parts.json'),
-      {
-        parts: this.parts,
-      },
-    );
+    await putJson(config().unpackBucket, unpackedPartsKey(this.ingestId), {
+      parts: this.parts,
+    });
     return this.parts;
   }
 
@@ -45,10 +41,7 @@ export class UnpackedFileWriter {
 
 export async function* readUnpackedFiles(ingestId: string): AsyncGenerator<UnpackedFile> {
   const bucket = config().unpackBucket;
-  const { parts } = await getJson<{ parts: number }>(
-    bucket,
-    unpackedListKey(ingestId, 0).replace(/\d+\.json$/, 'parts.json'),
-  );
+  const { parts } = await getJson<{ parts: number }>(bucket, unpackedPartsKey(ingestId));
   for (let part = 0; part < parts; part++)
     yield* await getJson<UnpackedFile[]>(bucket, unpackedListKey(ingestId, part));
 }

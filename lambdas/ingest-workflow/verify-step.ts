@@ -5,7 +5,7 @@ import type { FetchEntry } from '../bagit/fetch-file.ts';
 import { describeFileFailures } from '../bagit/file-failures.ts';
 import { checkFetchedFiles, checkIngestPolicy, type FetchResolution } from '../bagit/ingest-policy.ts';
 import { verifyBag } from '../bagit/verify-bag.ts';
-import { getStoredFile } from '../bags/bag-registry.ts';
+import { getStoredFile, type StoredFileRecord } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
 import type { IngestRecord } from '../ingests/ingest-repository.ts';
 import { S3BagStore } from '../storage/s3-bag-store.ts';
@@ -23,7 +23,7 @@ export const bagSummaryKey = (ingestId: string) => `${workPrefix(ingestId)}bag.j
  * `s3://{primary bucket}/{space}/{externalIdentifier}/{vN}/{path}`, registered in the bag registry.
  */
 function fetchResolver(ingest: IngestRecord) {
-  const resolved = new Map<string, { version: string; path: string }>();
+  const resolved = new Map<string, StoredFileRecord>();
   const resolve = async (entry: FetchEntry): Promise<FetchResolution> => {
     const wrongPlace = `${entry.url} is not a file of an earlier version of ${ingest.space.id}/${ingest.bag.info.externalIdentifier} in the primary location`;
     if (!URL.canParse(entry.url)) return { ok: false, problem: wrongPlace };
@@ -37,7 +37,7 @@ function fetchResolver(ingest: IngestRecord) {
     }
     const stored = await getStoredFile(key);
     if (!stored) return { ok: false, problem: `${entry.url} is not a stored file` };
-    resolved.set(entry.path, { version: stored.version, path: stored.path });
+    resolved.set(entry.path, stored);
     return { ok: true, size: stored.size, digests: stored.checksums };
   };
   return { resolve, resolved };
@@ -89,20 +89,16 @@ export async function verifyUnpackedBag(ingest: IngestRecord, bagRoot: string) {
     checksums.sha256 ??= (await digestStream(await store.readFile(name), 'sha256')).digest;
     files.push({ name, size, checksums, heldBy: 'this', kind: name.startsWith('data/') ? 'payload' : 'tag' });
   }
+  const newFiles = files.length;
   const newBytes = files.reduce((total, file) => total + file.size, 0);
   for (const entry of bag.fetch) {
-    const heldBy = fetch.resolved.get(entry.path);
-    if (!heldBy) continue;
-    const stored = await getStoredFile(
-      `${ingest.space.id}/${ingest.bag.info.externalIdentifier}/${heldBy.version}/${heldBy.path}`,
-    );
-    if (!stored)
-      throw new RefusalError(`fetch.txt entry ${entry.path}: the earlier version's file disappeared`);
+    const stored = fetch.resolved.get(entry.path);
+    if (!stored) continue;
     files.push({
       name: entry.path,
       size: stored.size,
       checksums: digestsOf(bag, entry.path, stored.checksums),
-      heldBy,
+      heldBy: { version: stored.version, path: stored.path },
       kind: 'payload',
     });
   }
@@ -122,6 +118,7 @@ export async function verifyUnpackedBag(ingest: IngestRecord, bagRoot: string) {
     chunkCount,
     files: files.length,
     bytes: files.reduce((total, file) => total + file.size, 0),
+    newFiles,
     newBytes,
   };
   await putJson(settings.unpackBucket, bagSummaryKey(ingest.id), summary);

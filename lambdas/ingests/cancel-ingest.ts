@@ -1,9 +1,8 @@
-import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { s3, stepFunctions } from '../aws-clients.ts';
+import { stepFunctions } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { conflict } from '../http/errors.ts';
-import { unpackPrefix, workPrefix } from '../storage/storage-layout.ts';
+import { cleanUnpackArea } from '../ingest-workflow/unpack-area.ts';
 import { CANCELLABLE_STEPS, STEPS } from './ingest.ts';
 import {
   ConditionFailed,
@@ -58,29 +57,6 @@ async function stopWorkflow(ingest: IngestRecord, user: string): Promise<void> {
   }
 }
 
-/** Removes every object under a prefix, a listing page (at most 1,000 keys) at a time. */
-async function deletePrefix(bucket: string, prefix: string): Promise<void> {
-  let token: string | undefined;
-  do {
-    const page = await s3().send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
-    const objects = (page.Contents ?? []).map((object) => ({ Key: object.Key as string }));
-    if (objects.length > 0) {
-      const result = await s3().send(
-        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
-      );
-      const failed = result.Errors ?? [];
-      if (failed.length > 0) {
-        throw new Error(
-          `Could not delete ${failed.length} staged objects, e.g. ${failed[0]?.Key}: ${failed[0]?.Message}`,
-        );
-      }
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-}
-
 /**
  * Cancels an ingest that has not reached "Assigning bag version": marks it cancelled, stops its
  * workflow, removes what it staged in the unpack area and records who cancelled it. Otherwise 409.
@@ -97,8 +73,6 @@ export async function cancelIngest(ingest: IngestRecord, user: string): Promise<
     throw conflict(`You cannot cancel an ingest that is ${stateOf(await getIngest(ingest.id))}`);
   }
   await stopWorkflow(ingest, user);
-  const unpackBucket = config().unpackBucket;
-  await deletePrefix(unpackBucket, unpackPrefix(ingest.space.id, ingest.id));
-  await deletePrefix(unpackBucket, workPrefix(ingest.id));
+  await cleanUnpackArea(ingest.space.id, ingest.id);
   await recordEvent(ingest.id, 'cancel', `Ingest cancelled by ${user}`);
 }

@@ -49,12 +49,18 @@ export async function deletePrefix(bucket: string, prefix: string): Promise<numb
   let batch: string[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
-    await s3().send(
+    const result = await s3().send(
       new DeleteObjectsCommand({
         Bucket: bucket,
         Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
       }),
     );
+    const failed = result.Errors ?? [];
+    if (failed.length > 0) {
+      throw new Error(
+        `Could not delete ${failed.length} objects, e.g. ${failed[0]?.Key}: ${failed[0]?.Message}`,
+      );
+    }
     deleted += batch.length;
     batch = [];
   };

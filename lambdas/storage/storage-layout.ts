@@ -33,6 +33,10 @@ export function unpackedListKey(ingestId: string, part: number): string {
   return `${workPrefix(ingestId)}unpacked/${String(part).padStart(6, '0')}.json`;
 }
 
+export function unpackedPartsKey(ingestId: string): string {
+  return `${workPrefix(ingestId)}unpacked/parts.json`;
+}
+
 export function chunkKey(ingestId: string, chunk: number): string {
   return `${workPrefix(ingestId)}chunks/${String(chunk).padStart(6, '0')}.json`;
 }

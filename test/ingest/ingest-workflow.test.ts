@@ -176,6 +176,28 @@ describe('ingesting a new bag', () => {
   });
 });
 
+describe('a bag of more files than one chunk, one listing page or one delete request', () => {
+  it('is stored whole, counted in full, and leaves no unpack files behind', async () => {
+    const payload: Record<string, string> = {};
+    for (let index = 0; index < 1100; index++)
+      payload[`data/${index % 10}/file-${index}.txt`] = `content ${index}`;
+    const ingest = await ingestArchive(
+      stack,
+      { space: 'born-digital', externalIdentifier: 'many-files' },
+      await bagToTarGz(bagFor('many-files', payload)),
+    );
+    expect(descriptions(ingest).join('\n')).not.toContain('failed');
+    expect(ingest.status.id).toBe('succeeded');
+    expect(ingest.progress.filesDone).toBe(ingest.progress.filesTotal);
+    expect(ingest.progress.filesTotal).toBe(2 * 1103);
+    expect(await keysUnder(stack.buckets.unpack, `born-digital/${ingest.id}/`)).toEqual([]);
+    const manifest = (await (await stack.api('/bags/born-digital/many-files')).json()) as {
+      manifest: { files: unknown[] };
+    };
+    expect(manifest.manifest.files).toHaveLength(1100);
+  }, 120_000);
+});
+
 describe('updating a bag', () => {
   it('assigns v2 and resolves fetch.txt against v1 without copying the file again', async () => {
     const first = bagFor('b2000', { 'data/big.bin': Buffer.alloc(5000, 7), 'data/note.txt': 'v1 note' });
@@ -200,6 +222,8 @@ describe('updating a bag', () => {
     expect(descriptions(v2).join('\n')).not.toContain('failed');
     expect(v2.status.id).toBe('succeeded');
     expect(v2.bag.info.version).toBe('v2');
+    expect(v2.progress.filesDone).toBe(v2.progress.filesTotal);
+    expect(v2.progress.bytesDone).toBe(v2.progress.bytesTotal);
     const stored = (await (await stack.api('/bags/digitised/b2000?version=v2')).json()) as {
       manifest: { files: { name: string; path: string }[] };
     };

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import packageJson from '../../package.json' with { type: 'json' };
 import { freePort, freePorts, startTestStack } from '../support/local-stack.ts';
 import { localS3 } from '../support/s3-client.ts';
 
@@ -44,7 +45,9 @@ describe('the local stack', () => {
   it('runs as `npm start` runs it, answers /healthcheck, and frees every port on SIGTERM', async () => {
     const home = await mkdtemp(join(tmpdir(), 'bagvault-start-'));
     const ports = await freePorts();
-    const child = spawn(process.execPath, ['local/start.ts'], {
+    // The command `npm start` runs, without npm in between (so the signal reaches the stack itself).
+    const [, ...startArguments] = packageJson.scripts.start.split(' ');
+    const child = spawn(process.execPath, startArguments, {
       env: {
         ...process.env,
         BAGVAULT_HOME: home,

@@ -17,11 +17,10 @@ export const handler = workflowTask(async ({ ingestId }: { ingestId: string }) =
   await checkQuota(ingest.space.id, summary.newBytes);
   const version = await assignVersion(ingest);
   const locations = storageLocations();
-  const heldFiles = summary.files; // fetched files are not copied, but replication still checks them
   await updateIngest(ingestId, {
     set: {
       'progress.bytesTotal': summary.newBytes * locations.length,
-      'progress.filesTotal': heldFiles * locations.length,
+      'progress.filesTotal': summary.newFiles * locations.length,
     },
   });
   await succeedStep(ingestId, STEPS.assigningVersion, `assigned bag version ${version}`);
