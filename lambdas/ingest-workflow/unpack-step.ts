@@ -36,17 +36,18 @@ export async function unpackIngest(ingest: IngestRecord): Promise<{ bytes: numbe
   const settings = config();
   const source = await openSource(ingest);
   const list = new UnpackedFileWriter(ingest.id);
+  const sink = new S3PrefixSink(settings.unpackBucket, unpackPrefix(ingest.space.id, ingest.id));
   try {
-    const result = await unpackArchive(
-      source,
-      new S3PrefixSink(settings.unpackBucket, unpackPrefix(ingest.space.id, ingest.id)),
-      {
-        archiveName: ingest.sourceLocation.path,
-        limits: { maxBytes: settings.maxUnpackedBytes, maxFiles: settings.maxUnpackedFiles },
-        digests: manifestAwareDigests(['sha256']),
-        onFile: (file) => list.add(file),
-      },
-    );
+    const result = await unpackArchive(source, sink, {
+      archiveName: ingest.sourceLocation.path,
+      limits: { maxBytes: settings.maxUnpackedBytes, maxFiles: settings.maxUnpackedFiles },
+      digests: manifestAwareDigests(['sha256']),
+      onFile: (file) => list.add(file),
+    });
+    await sink.finish().catch(async (error: unknown) => {
+      await sink.discard();
+      throw error;
+    });
     await list.finish();
     return { bytes: result.bytes, files: result.files };
   } catch (error) {

@@ -7,16 +7,24 @@ import { deletePrefix } from './s3-objects.ts';
 
 /** S3's limit for one PUT; larger files go up in parts. */
 const MAX_SINGLE_PUT = 5 * 1024 ** 3;
+/** Files up to this size are buffered and uploaded in the background, a few at a time. */
+const SMALL_FILE = 1024 * 1024;
+const SMALL_FILES_IN_FLIGHT = 16;
 
 /**
  * Unpacks into one S3 prefix: keys are `{prefix}{path}`, and `path` is already normalised by the
- * unpacker (relative, no `..`), so nothing lands outside the prefix. The tar header gives each
- * file's length, so up to 5 GiB a file streams in one PUT; beyond, lib-storage uploads parts with
- * bounded buffers (4 parts of 64 MiB in flight at most). Memory never depends on the file's size.
+ * unpacker (relative, no `..`), so nothing lands outside the prefix.
+ * - Small files (≤ 1 MiB) are read into memory and PUT in the background, at most 16 at a time, so a
+ *   bag of many small files is not paced by one request's latency (16 MiB of buffers at most).
+ * - Larger files stream in one PUT up to 5 GiB (the tar header gives the length), and in parts
+ *   with bounded buffers (4 × 64 MiB) beyond. Memory never depends on a file's size.
+ * `finish()` waits for the background uploads and reports the first that failed.
  */
 export class S3PrefixSink implements UnpackSink {
   private readonly bucket: string;
   private readonly prefix: string;
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: unknown;
 
   constructor(bucket: string, prefix: string) {
     if (!prefix.endsWith('/')) throw new Error(`An unpack prefix must end with "/": ${prefix}`);
@@ -25,7 +33,15 @@ export class S3PrefixSink implements UnpackSink {
   }
 
   async writeFile(path: string, size: number, content: Readable): Promise<void> {
+    if (this.failure) throw this.failure;
     const target = { Bucket: this.bucket, Key: `${this.prefix}${path}` };
+    if (size <= SMALL_FILE) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of content) chunks.push(chunk as Buffer);
+      this.inBackground(s3().send(new PutObjectCommand({ ...target, Body: Buffer.concat(chunks) })));
+      while (this.inFlight.size >= SMALL_FILES_IN_FLIGHT) await Promise.race(this.inFlight);
+      return;
+    }
     if (size <= MAX_SINGLE_PUT) {
       await s3().send(new PutObjectCommand({ ...target, Body: content, ContentLength: size }));
       return;
@@ -40,7 +56,24 @@ export class S3PrefixSink implements UnpackSink {
     await upload.done();
   }
 
+  async finish(): Promise<void> {
+    await Promise.all(this.inFlight);
+    if (this.failure) throw this.failure;
+  }
+
   async discard(): Promise<void> {
+    await Promise.all(this.inFlight);
     await deletePrefix(this.bucket, this.prefix);
+  }
+
+  private inBackground(request: Promise<unknown>): void {
+    const tracked: Promise<void> = request.then(
+      () => undefined,
+      (error: unknown) => {
+        this.failure ??= error;
+      },
+    );
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
   }
 }
