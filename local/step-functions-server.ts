@@ -50,7 +50,7 @@ function* allStates(states: Record<string, JsonObject>): Generator<[string, Json
  * Loads an ASL file the way CDK deploys it: every `${Var}` replaced by a function ARN. Tasks then run
  * their handler module in-process (aws-local-stepfunctions overrides Task states by state name).
  */
-function loadStateMachine(name: StateMachineName) {
+function loadStateMachine(name: StateMachineName, runningTasks: Set<Promise<unknown>>) {
   const { file, tasks } = stateMachines[name];
   let text = readFileSync(fileURLToPath(new URL(`../statemachines/${file}`, import.meta.url)), 'utf8');
   const moduleByArn = new Map<string, string>();
@@ -67,7 +67,11 @@ function loadStateMachine(name: StateMachineName) {
     if (!module) throw new Error(`${file}: Task "${stateName}" has no handler in lambdas/workflows/tasks.ts`);
     taskHandlers[stateName] = async (input) => {
       const handler = await loadHandler(handlerPath(module));
-      return (await handler(input, lambdaContext(`bagvault-${module.replace('/', '-')}`))) as JSONValue;
+      // Like a Lambda invocation, a task goes on after StopExecution; it is tracked so drain() can wait.
+      const task = handler(input, lambdaContext(`bagvault-${module.replace('/', '-')}`));
+      runningTasks.add(task);
+      void task.catch(() => undefined).finally(() => runningTasks.delete(task));
+      return (await task) as JSONValue;
     };
   }
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
@@ -85,7 +89,7 @@ class ApiError extends Error {
 export interface LocalStepFunctions {
   endpoint: string;
   executions: Map<string, Execution>;
-  /** Waits for every running execution (tests use it before stopping). */
+  /** Waits for every running execution and every task still running after a stop (tests use it). */
   drain(): Promise<void>;
   close(): Promise<void>;
 }
@@ -101,10 +105,11 @@ export async function startStepFunctionsServer(options: {
   /** Wait states to shorten locally, in milliseconds (the local S3 has no cold storage to wait for). */
   waitTimeOverrides?: Record<string, number>;
 }): Promise<LocalStepFunctions> {
+  const runningTasks = new Set<Promise<unknown>>();
   const machines = new Map(
     (Object.keys(stateMachines) as StateMachineName[]).map((name) => [
       localStateMachineArn(name),
-      loadStateMachine(name),
+      loadStateMachine(name, runningTasks),
     ]),
   );
   const executions = new Map<string, Execution>();
@@ -231,6 +236,7 @@ export async function startStepFunctionsServer(options: {
     executions,
     drain: async () => {
       await Promise.all([...executions.values()].map((execution) => execution.done));
+      await Promise.allSettled([...runningTasks]);
     },
     close: async () => {
       for (const execution of executions.values()) if (execution.status === 'RUNNING') execution.abort();
