@@ -10,7 +10,7 @@
  *   (c) GNU `tar -cf` of the same files from disk (page cache warm), the baseline.
  * Also samples this process's resident memory during (b), to show it does not follow the bundle size.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,19 +60,14 @@ async function best(runs: number, once: () => Promise<void>): Promise<number> {
 /** `node local/start.ts` on free ports in a temporary home; resolves once the API answers. */
 async function startStackProcess() {
   const { freePorts } = await import('../test/support/local-stack.ts');
+  const { spawnLocalStack } = await import('../test/support/local-stack-process.ts');
   const ports = await freePorts();
   const home = mkdtempSync(join(tmpdir(), 'bagvault-bench-cart-'));
-  const child: ChildProcess = spawn(process.execPath, ['local/start.ts'], {
-    env: {
-      ...process.env,
-      BAGVAULT_HOME: home,
-      BAGVAULT_PORT: String(ports.apiPort),
-      BAGVAULT_S3_PORT: String(ports.s3Port),
-      BAGVAULT_DYNAMODB_PORT: String(ports.dynamoDBPort),
-      BAGVAULT_SFN_PORT: String(ports.stepFunctionsPort),
-      BAGVAULT_ADMIN_KEY: ADMIN_KEY,
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-    },
+  const child: ChildProcess = spawnLocalStack({
+    home,
+    ports,
+    adminKey: ADMIN_KEY,
+    env: { POWERTOOLS_LOG_LEVEL: 'ERROR' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const apiUrl = `http://127.0.0.1:${ports.apiPort}`;

@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import packageJson from '../../package.json' with { type: 'json' };
 import { freePort, freePorts, startTestStack } from '../support/local-stack.ts';
+import { spawnLocalStack } from '../support/local-stack-process.ts';
 import { localS3 } from '../support/s3-client.ts';
 
 describe('the local stack', () => {
@@ -45,24 +44,16 @@ describe('the local stack', () => {
   it('runs as `npm start` runs it, answers /healthcheck, and frees every port on SIGTERM', async () => {
     const home = await mkdtemp(join(tmpdir(), 'bagvault-start-'));
     const ports = await freePorts();
-    // The command `npm start` runs, without npm in between (so the signal reaches the stack itself).
-    const [, ...startArguments] = packageJson.scripts.start.split(' ');
-    const child = spawn(process.execPath, startArguments, {
-      env: {
-        ...process.env,
-        BAGVAULT_HOME: home,
-        BAGVAULT_PORT: String(ports.apiPort),
-        BAGVAULT_S3_PORT: String(ports.s3Port),
-        BAGVAULT_DYNAMODB_PORT: String(ports.dynamoDBPort),
-        BAGVAULT_SFN_PORT: String(ports.stepFunctionsPort),
-        BAGVAULT_ADMIN_KEY: 'admin:start-test-secret',
-      },
+    const child = spawnLocalStack({
+      home,
+      ports,
+      adminKey: 'admin:start-test-secret',
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
       let output = '';
-      child.stdout.on('data', (chunk) => (output += chunk));
-      child.stderr.on('data', (chunk) => (output += chunk));
+      child.stdout?.on('data', (chunk) => (output += chunk));
+      child.stderr?.on('data', (chunk) => (output += chunk));
       const deadline = Date.now() + 30_000;
       while (!output.includes('Admin API key') && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 100));
