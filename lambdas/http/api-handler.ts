@@ -1,3 +1,4 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type {
   APIGatewayProxyEventV2WithLambdaAuthorizer,
@@ -100,13 +101,15 @@ export function toApiRequest(event: ApiEvent): ApiRequest {
  * stack trace ever in a response (unexpected errors are logged and answered with a plain 500).
  */
 export function apiHandler(route: (request: ApiRequest) => Promise<ApiResult>) {
-  return middy<ApiEvent, ApiResult>().handler(async (event) => {
-    try {
-      return await route(toApiRequest(event));
-    } catch (error) {
-      if (error instanceof HttpError) return errorResult(error.status, error.message);
-      logger.error('Unhandled error in API handler', { error: error as Error, routeKey: event.routeKey });
-      return errorResult(500, 'The server could not complete the request. It has been logged.');
-    }
-  });
+  return middy<ApiEvent, ApiResult>()
+    .use(injectLambdaContext(logger))
+    .handler(async (event) => {
+      try {
+        return await route(toApiRequest(event));
+      } catch (error) {
+        if (error instanceof HttpError) return errorResult(error.status, error.message);
+        logger.error('Unhandled error in API handler', { error: error as Error, routeKey: event.routeKey });
+        return errorResult(500, 'The server could not complete the request. It has been logged.');
+      }
+    });
 }

@@ -1,3 +1,4 @@
+import { recordIngestOutcome } from '../ingests/ingest-metrics.ts';
 import { logger } from '../observability.ts';
 import { releaseClaim } from '../bags/bag-registry.ts';
 import { FINAL_STATUSES, failedEvent } from '../ingests/ingest.ts';
@@ -34,8 +35,9 @@ export async function recordFailure(ingestId: string, caught: CaughtError): Prom
     ? reasonFromCause(caught.Cause)
     : `internal error (${caught.Error ?? 'unknown'}); the ingest can be retried`;
   const step = ingest.currentStep ?? 'Ingest';
-  await recordEvent(ingestId, `${step}#failed`, failedEvent(step, reason), {
+  const recorded = await recordEvent(ingestId, `${step}#failed`, failedEvent(step, reason), {
     status: 'failed',
     onlyFrom: ['accepted', 'processing'],
   });
+  if (recorded) recordIngestOutcome('failed');
 }

@@ -1,6 +1,7 @@
 import { registerBag } from '../../ingest-workflow/registration.ts';
 import { activeIngest, startStep } from '../../ingest-workflow/step-events.ts';
 import { cleanUnpackArea } from '../../ingest-workflow/unpack-area.ts';
+import { recordIngestOutcome } from '../../ingests/ingest-metrics.ts';
 import { recordEvent } from '../../ingests/ingest-repository.ts';
 import { STEPS, succeededEvent } from '../../ingests/ingest.ts';
 import { workflowTask } from '../../workflows/workflow-task.ts';
@@ -13,7 +14,7 @@ export const handler = workflowTask(async ({ ingestId }: { ingestId: string }) =
   await registerBag(ingest);
   await cleanUnpackArea(ingest.space.id, ingestId);
   const { space, bag } = ingest;
-  await recordEvent(
+  const recorded = await recordEvent(
     ingestId,
     `${STEPS.registering}#succeeded`,
     succeededEvent(
@@ -22,5 +23,6 @@ export const handler = workflowTask(async ({ ingestId }: { ingestId: string }) =
     ),
     { status: 'succeeded', onlyFrom: ['processing'] },
   );
+  if (recorded) recordIngestOutcome('succeeded');
   return null;
 });
