@@ -7,6 +7,7 @@ import { storedFileKey } from '../storage/storage-layout.ts';
 import { digestStream } from '../storage/stream-digest.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
 import type { BagFile } from './bag-files.ts';
+import { partsMatchSource } from './multipart-checksums.ts';
 import { forEachLimited } from './replication.ts';
 
 export type VerificationMethod = 'read-back hashing' | 'S3-stored SHA-256 checksums';
@@ -22,6 +23,7 @@ async function problemWith(
   location: StorageLocation,
   key: string,
   file: BagFile,
+  source: { bucket: string; key: string },
 ): Promise<string | undefined> {
   const expected = file.checksums.sha256 as string;
   try {
@@ -36,8 +38,8 @@ async function problemWith(
       if (attributes.ObjectSize !== file.size) return 'size';
       const stored = attributes.Checksum?.ChecksumSHA256;
       if (!stored) return 'no stored checksum';
-      // Multipart copies store a checksum of part checksums ("…-N"); only a full-object one can match.
-      if (stored.includes('-')) return 'only a multipart checksum is stored';
+      // Multipart copies store a checksum of part checksums ("…-N"): check the parts one by one.
+      if (stored.includes('-')) return partsMatchSource({ bucket: location.bucket, key }, source, expected);
       return stored === hexToBase64(expected) ? undefined : 'checksum';
     }
     const { Body } = await s3().send(new GetObjectCommand({ Bucket: location.bucket, Key: key }));
@@ -59,6 +61,8 @@ export async function verifyReplicaFiles(
   location: StorageLocation,
   bag: { space: string; externalIdentifier: string; version: string },
   files: readonly BagFile[],
+  /** Where the verified bytes of a file are, for objects whose stored checksums are per part. */
+  sourceOf: (file: BagFile) => { bucket: string; key: string },
 ): Promise<void> {
   const failures: { path: string; reason: string }[] = [];
   await forEachLimited(
@@ -69,6 +73,7 @@ export async function verifyReplicaFiles(
         location,
         storedFileKey(bag.space, bag.externalIdentifier, bag.version, file.name),
         file,
+        sourceOf(file),
       );
       if (reason) failures.push({ path: file.name, reason });
     },

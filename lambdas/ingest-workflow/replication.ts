@@ -8,11 +8,11 @@ import {
   AbortMultipartUploadCommand,
 } from '@aws-sdk/client-s3';
 import { s3 } from '../aws-clients.ts';
-import { config } from '../config.ts';
 import type { StorageLocation } from '../storage/locations.ts';
-import { storedFileKey, unpackPrefix } from '../storage/storage-layout.ts';
+import { storedFileKey } from '../storage/storage-layout.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
 import type { BagFile } from './bag-files.ts';
+import { unpackedFile } from './unpack-area.ts';
 
 /** S3's CopySource: the bucket, then the key URL-encoded segment by segment. */
 const copySource = (bucket: string, key: string) =>
@@ -107,10 +107,8 @@ export async function replicateFile(target: ReplicationTarget, file: BagFile): P
       `Refusing to overwrite ${key} in ${target.location.name}: it already holds different content`,
     );
   }
-  const source = {
-    bucket: config().unpackBucket,
-    key: `${unpackPrefix(target.space, target.ingestId)}${target.bagRoot}${file.name}`,
-  };
+  const source = unpackedFile(target.space, target.ingestId, target.bagRoot, file.name);
+
   if (file.size > MAX_SINGLE_COPY) {
     await copyLarge(source, target, key, file);
   } else {

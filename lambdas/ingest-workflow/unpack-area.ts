@@ -8,3 +8,8 @@ export async function cleanUnpackArea(space: string, ingestId: string): Promise<
   await deletePrefix(bucket, unpackPrefix(space, ingestId));
   await deletePrefix(bucket, workPrefix(ingestId));
 }
+
+/** Where an unpacked file of the bag is, e.g. the source of a copy. */
+export function unpackedFile(space: string, ingestId: string, bagRoot: string, name: string) {
+  return { bucket: config().unpackBucket, key: `${unpackPrefix(space, ingestId)}${bagRoot}${name}` };
+}

@@ -6,6 +6,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BagFile } from '../../lambdas/ingest-workflow/bag-files.ts';
@@ -25,6 +26,7 @@ const warm = { name: 'primary', bucket: 'primary-bucket', storageClass: 'STANDAR
 const bag = { space: 'digitised', externalIdentifier: 'b1', version: 'v1' };
 const content = Buffer.from('page one');
 const sha256 = createHash('sha256').update(content).digest();
+const sourceOf = () => ({ bucket: 'unpack-bucket', key: 'digitised/i1/bag/data/a.txt' });
 const file: BagFile = {
   name: 'data/a.txt',
   size: content.length,
@@ -45,7 +47,7 @@ describe('verifying a cold replica', () => {
       ObjectSize: content.length,
       Checksum: { ChecksumSHA256: sha256.toString('base64') },
     });
-    await verifyReplicaFiles(cold, bag, [file]);
+    await verifyReplicaFiles(cold, bag, [file], sourceOf);
     expect(verificationMethod(cold)).toBe('S3-stored SHA-256 checksums');
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
     const call = s3.commandCalls(GetObjectAttributesCommand)[0];
@@ -60,22 +62,60 @@ describe('verifying a cold replica', () => {
       ObjectSize: content.length,
       Checksum: { ChecksumSHA256: Buffer.alloc(32).toString('base64') },
     });
-    await expect(verifyReplicaFiles(cold, bag, [file])).rejects.toThrow('data/a.txt (checksum)');
+    await expect(verifyReplicaFiles(cold, bag, [file], sourceOf)).rejects.toThrow('data/a.txt (checksum)');
   });
 
-  it('fails when only a multipart checksum of checksums is stored', async () => {
-    s3.on(GetObjectAttributesCommand).resolves({
-      ObjectSize: content.length,
-      Checksum: { ChecksumSHA256: `${sha256.toString('base64')}-3` },
+  describe('an object copied in parts (over 5 GiB)', () => {
+    const partChecksum = (bytes: Buffer) => createHash('sha256').update(bytes).digest('base64');
+    const partsOf = (checksums: string[]) => ({
+      ObjectParts: {
+        IsTruncated: false,
+        Parts: checksums.map((checksum, index) => ({
+          PartNumber: index + 1,
+          Size: 4,
+          ChecksumSHA256: checksum,
+        })),
+      },
     });
-    await expect(verifyReplicaFiles(cold, bag, [file])).rejects.toThrow(
-      'data/a.txt (only a multipart checksum is stored)',
-    );
+    // "page one" is 8 bytes: two parts of 4, read back from the verified file in the unpack area.
+    const stubReplica = (parts: ReturnType<typeof partsOf>) => {
+      s3.on(GetObjectAttributesCommand, { ObjectAttributes: ['Checksum', 'ObjectSize'] }).resolves({
+        ObjectSize: content.length,
+        Checksum: { ChecksumSHA256: 'Y2hlY2tzdW1vZmNoZWNrc3Vtcw==-2' },
+      });
+      s3.on(GetObjectAttributesCommand, { ObjectAttributes: ['ObjectParts'] }).resolves(parts);
+      s3.on(GetObjectCommand, { Bucket: 'unpack-bucket', Range: 'bytes=0-3' }).resolves({
+        Body: Readable.from([content.subarray(0, 4)]),
+      } as never);
+      s3.on(GetObjectCommand, { Bucket: 'unpack-bucket', Range: 'bytes=4-7' }).resolves({
+        Body: Readable.from([content.subarray(4)]),
+      } as never);
+    };
+
+    it('passes when every part matches the verified bytes', async () => {
+      stubReplica(partsOf([partChecksum(content.subarray(0, 4)), partChecksum(content.subarray(4))]));
+      await verifyReplicaFiles(cold, bag, [file], sourceOf);
+      expect(
+        s3.commandCalls(GetObjectCommand).every((call) => call.args[0].input.Bucket === 'unpack-bucket'),
+      ).toBe(true);
+    });
+
+    it('fails naming the file when one part differs', async () => {
+      stubReplica(partsOf([partChecksum(content.subarray(0, 4)), partChecksum(Buffer.from('oops'))]));
+      await expect(verifyReplicaFiles(cold, bag, [file], sourceOf)).rejects.toThrow('data/a.txt (checksum)');
+    });
+
+    it('fails when S3 holds no part checksums', async () => {
+      stubReplica(partsOf([]));
+      await expect(verifyReplicaFiles(cold, bag, [file], sourceOf)).rejects.toThrow(
+        'data/a.txt (no stored part checksums)',
+      );
+    });
   });
 
   it('fails naming a missing object', async () => {
     s3.on(GetObjectAttributesCommand).rejects(Object.assign(new Error('no such key'), { name: 'NoSuchKey' }));
-    await expect(verifyReplicaFiles(cold, bag, [file])).rejects.toThrow('data/a.txt (missing)');
+    await expect(verifyReplicaFiles(cold, bag, [file], sourceOf)).rejects.toThrow('data/a.txt (missing)');
   });
 
   it('reads warm replicas back instead', () => {

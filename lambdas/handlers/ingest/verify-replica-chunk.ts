@@ -1,12 +1,17 @@
+import type { BagSummary } from '../../ingest-workflow/bag-files.ts';
 import { verifyReplicaFiles } from '../../ingest-workflow/replica-verification.ts';
 import { activeIngest } from '../../ingest-workflow/step-events.ts';
-import { readChunk } from '../../ingest-workflow/verify-step.ts';
+import { unpackedFile } from '../../ingest-workflow/unpack-area.ts';
+import { bagSummaryKey, readChunk } from '../../ingest-workflow/verify-step.ts';
+import { config } from '../../config.ts';
 import { storageLocation } from '../../storage/locations.ts';
+import { getJson } from '../../storage/s3-objects.ts';
 import { workflowTask } from '../../workflows/workflow-task.ts';
 
 export const handler = workflowTask(
   async ({ ingestId, location, chunk }: { ingestId: string; location: string; chunk: number }) => {
     const ingest = await activeIngest(ingestId);
+    const { bagRoot } = await getJson<BagSummary>(config().unpackBucket, bagSummaryKey(ingestId));
     await verifyReplicaFiles(
       storageLocation(location),
       {
@@ -15,6 +20,7 @@ export const handler = workflowTask(
         version: ingest.bag.info.version as string,
       },
       await readChunk(ingestId, chunk),
+      (file) => unpackedFile(ingest.space.id, ingestId, bagRoot, file.name),
     );
     return null;
   },
