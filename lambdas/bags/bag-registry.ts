@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
+import { isConditionFailure } from '../table/conditions.ts';
 import { decodeCursor, encodeCursor } from '../table/pagination.ts';
 
 /**
@@ -98,7 +99,7 @@ export async function claimVersion(space: string, externalIdentifier: string, n:
     );
     return true;
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    if (isConditionFailure(error)) return false;
     throw error;
   }
 }
@@ -115,7 +116,7 @@ export async function releaseClaim(space: string, externalIdentifier: string, n:
       }),
     );
   } catch (error) {
-    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    if (!isConditionFailure(error)) throw error;
   }
 }
 
@@ -135,7 +136,7 @@ export async function registerVersion(registered: RegisteredVersion): Promise<bo
       }),
     );
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    if (isConditionFailure(error)) return false;
     throw error;
   }
   const summary: BagSummary = {
@@ -165,7 +166,7 @@ export async function registerVersion(registered: RegisteredVersion): Promise<bo
       }),
     );
   } catch (error) {
-    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    if (!isConditionFailure(error)) throw error;
   }
   return true;
 }

@@ -1,12 +1,12 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
+import { isConditionFailure } from '../table/conditions.ts';
 import { type CartRecord, type CartStatus, isLive, nowInSeconds } from './cart-record.ts';
 
 /** Carts in the one table: `CART#{cartId}` / `CART`, expiring through TTL on `expiresAt`. */
 const keyOf = (cartId: string) => ({ pk: `CART#${cartId}`, sk: 'CART' });
 const tableName = () => config().tableName;
-const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
 
 function toRecord(item: Record<string, unknown>): CartRecord {
   const { pk: _pk, sk: _sk, kind: _kind, ...record } = item;

@@ -4,7 +4,7 @@ import { getStoredFile, type StoredFileRecord } from '../bags/bag-registry.ts';
 import { badRequest } from '../http/errors.ts';
 import { storedFileKey } from '../storage/storage-layout.ts';
 import type { CartEntry, CartFile } from './cart-file.ts';
-import { mapConcurrently } from './map-concurrently.ts';
+import { mapConcurrently } from '../map-concurrently.ts';
 
 const LOOKUPS_IN_FLIGHT = 32;
 /** How many bad ids one error message lists before it summarises. */

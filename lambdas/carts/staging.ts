@@ -2,7 +2,7 @@ import { HeadObjectCommand, type HeadObjectCommandOutput, RestoreObjectCommand }
 import { s3 } from '../aws-clients.ts';
 import { isCold, type StorageLocation } from '../storage/locations.ts';
 import type { CartFile } from './cart-file.ts';
-import { mapConcurrently } from './map-concurrently.ts';
+import { mapConcurrently } from '../map-concurrently.ts';
 import { restoreState } from './restore-status.ts';
 
 /**

@@ -8,7 +8,7 @@ import { digestStream } from '../storage/stream-digest.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
 import type { BagFile } from './bag-files.ts';
 import { partsMatchSource } from './multipart-checksums.ts';
-import { forEachLimited } from './replication.ts';
+import { mapConcurrently } from '../map-concurrently.ts';
 
 export type VerificationMethod = 'read-back hashing' | 'S3-stored SHA-256 checksums';
 
@@ -65,7 +65,7 @@ export async function verifyReplicaFiles(
   sourceOf: (file: BagFile) => { bucket: string; key: string },
 ): Promise<void> {
   const failures: { path: string; reason: string }[] = [];
-  await forEachLimited(
+  await mapConcurrently(
     files.filter((file) => file.heldBy === 'this'),
     8,
     async (file) => {

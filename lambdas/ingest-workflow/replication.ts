@@ -126,16 +126,3 @@ export async function replicateFile(target: ReplicationTarget, file: BagFile): P
   }
   return 'copied';
 }
-
-/** Runs `work` over items with at most `limit` at a time. */
-export async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-) {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++] as T);
-  });
-  await Promise.all(workers);
-}

@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
+import { isConditionFailure } from '../table/conditions.ts';
 import { decodeCursor, encodeCursor } from '../table/pagination.ts';
 import type { Ingest, IngestStatus } from './ingest.ts';
 
@@ -29,10 +30,6 @@ export interface IngestRecord extends Ingest {
 }
 
 export class ConditionFailed extends Error {}
-
-function isConditionFailure(error: unknown) {
-  return (error as Error).name === 'ConditionalCheckFailedException';
-}
 
 function toRecord(item: Record<string, unknown>): IngestRecord {
   return item as unknown as IngestRecord;

@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
+import { isConditionFailure } from '../table/conditions.ts';
 import { decodeCursor, encodeCursor } from '../table/pagination.ts';
 
 export interface Space {
@@ -57,7 +58,7 @@ export async function ensureSpace(
       }),
     );
   } catch (error) {
-    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    if (!isConditionFailure(error)) throw error;
   }
 }
 

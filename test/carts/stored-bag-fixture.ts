@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { s3 } from '../../lambdas/aws-clients.ts';
 import { putStoredFiles, registerVersion, type StoredFileRecord } from '../../lambdas/bags/bag-registry.ts';
 import { config } from '../../lambdas/config.ts';
-import { mapConcurrently } from '../../lambdas/carts/map-concurrently.ts';
+import { mapConcurrently } from '../../lambdas/map-concurrently.ts';
 import { storageManifestKey, storedFileKey } from '../../lambdas/storage/storage-layout.ts';
 
 type Algorithm = 'md5' | 'sha1' | 'sha256' | 'sha512';

@@ -1,6 +1,7 @@
 import type { BagSummary } from '../../ingest-workflow/bag-files.ts';
 import { countReplicatedChunk } from '../../ingest-workflow/progress.ts';
-import { forEachLimited, replicateFile } from '../../ingest-workflow/replication.ts';
+import { replicateFile } from '../../ingest-workflow/replication.ts';
+import { mapConcurrently } from '../../map-concurrently.ts';
 import { activeIngest } from '../../ingest-workflow/step-events.ts';
 import { bagSummaryKey, readChunk } from '../../ingest-workflow/verify-step.ts';
 import { config } from '../../config.ts';
@@ -21,7 +22,7 @@ export const handler = workflowTask(
       bagRoot: summary.bagRoot,
       location: storageLocation(location),
     };
-    await forEachLimited(files, 8, async (file) => {
+    await mapConcurrently(files, 8, async (file) => {
       await replicateFile(target, file);
     });
     const bytes = files.reduce((total, file) => total + file.size, 0);
