@@ -4,7 +4,7 @@ import { config } from '../config.ts';
 import { conflict, notFound } from '../http/errors.ts';
 import { isCold } from '../storage/locations.ts';
 import { storedFileKey } from '../storage/storage-layout.ts';
-import { presign } from '../uploads/presign.ts';
+import { presign } from '../storage/presign.ts';
 import { getStoredFile, type RegisteredVersion } from './bag-registry.ts';
 import type { StorageManifest } from './storage-manifest.ts';
 

@@ -1,8 +1,9 @@
-import { HeadObjectCommand, type HeadObjectCommandOutput, RestoreObjectCommand } from '@aws-sdk/client-s3';
+import { type HeadObjectCommandOutput, RestoreObjectCommand } from '@aws-sdk/client-s3';
 import { s3 } from '../aws-clients.ts';
 import { isCold, type StorageLocation } from '../storage/locations.ts';
 import type { CartFile } from './cart-file.ts';
 import { mapConcurrently } from '../map-concurrently.ts';
+import { headObjectOrAbsent } from '../storage/s3-objects.ts';
 import { restoreState } from './restore-status.ts';
 
 /**
@@ -31,16 +32,6 @@ export interface StagingResult {
   wrongSize: string[];
 }
 
-async function headOrAbsent(bucket: string, key: string): Promise<HeadObjectCommandOutput | undefined> {
-  try {
-    return await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-  } catch (error) {
-    const name = (error as Error).name;
-    if (name === 'NotFound' || name === 'NoSuchKey') return undefined;
-    throw error;
-  }
-}
-
 async function requestRestore(bucket: string, key: string): Promise<void> {
   try {
     await s3().send(
@@ -59,7 +50,7 @@ async function requestRestore(bucket: string, key: string): Promise<void> {
 export async function stageFile(file: CartFile, locations: readonly StorageLocation[]): Promise<FileStage> {
   const cold: { location: StorageLocation; head: HeadObjectCommandOutput }[] = [];
   for (const location of locations) {
-    const head = await headOrAbsent(location.bucket, file.key);
+    const head = await headObjectOrAbsent(location.bucket, file.key);
     if (!head) continue;
     if (head.ContentLength !== undefined && head.ContentLength !== file.size) return 'wrong-size';
     if (!isCold(head.StorageClass) || restoreState(head.Restore) === 'restored') return 'readable';

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { s3 } from '../aws-clients.ts';
 import { describeFileFailures } from '../bagit/file-failures.ts';
 import { isCold, type StorageLocation } from '../storage/locations.ts';
+import { isMissingObject } from '../storage/s3-objects.ts';
 import { storedFileKey } from '../storage/storage-layout.ts';
 import { digestStream } from '../storage/stream-digest.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
@@ -47,8 +48,7 @@ async function problemWith(
     if (actual.size !== file.size) return 'size';
     return actual.digest === expected ? undefined : 'checksum';
   } catch (error) {
-    const name = (error as Error).name;
-    if (name === 'NoSuchKey' || name === 'NotFound') return 'missing';
+    if (isMissingObject(error)) return 'missing';
     throw error;
   }
 }

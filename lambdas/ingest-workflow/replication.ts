@@ -2,13 +2,13 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
-  HeadObjectCommand,
   type StorageClass,
   UploadPartCopyCommand,
   AbortMultipartUploadCommand,
 } from '@aws-sdk/client-s3';
 import { s3 } from '../aws-clients.ts';
 import type { StorageLocation } from '../storage/locations.ts';
+import { headObjectOrAbsent } from '../storage/s3-objects.ts';
 import { storedFileKey } from '../storage/storage-layout.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
 import type { BagFile } from './bag-files.ts';
@@ -32,15 +32,6 @@ export interface ReplicationTarget {
 
 /** The checksum we keep with every stored object, so later writes can compare without reading. */
 export const CHECKSUM_METADATA = 'sha256';
-
-async function existing(bucket: string, key: string) {
-  try {
-    return await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-  } catch (error) {
-    if ((error as Error).name === 'NotFound' || (error as Error).name === 'NoSuchKey') return undefined;
-    throw error;
-  }
-}
 
 async function copyLarge(
   source: { bucket: string; key: string },
@@ -99,7 +90,7 @@ async function copyLarge(
  */
 export async function replicateFile(target: ReplicationTarget, file: BagFile): Promise<'copied' | 'present'> {
   const key = storedFileKey(target.space, target.externalIdentifier, target.version, file.name);
-  const there = await existing(target.location.bucket, key);
+  const there = await headObjectOrAbsent(target.location.bucket, key);
   if (there) {
     if (there.ContentLength === file.size && there.Metadata?.[CHECKSUM_METADATA] === file.checksums.sha256)
       return 'present';

@@ -6,6 +6,7 @@ import { s3 } from '../aws-clients.ts';
 import { manifestAwareDigests } from '../bagit/digest-plan.ts';
 import { config } from '../config.ts';
 import type { IngestRecord } from '../ingests/ingest-repository.ts';
+import { isMissingObject } from '../storage/s3-objects.ts';
 import { S3PrefixSink } from '../storage/s3-prefix-sink.ts';
 import { unpackPrefix } from '../storage/storage-layout.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
@@ -17,10 +18,8 @@ async function openSource(ingest: IngestRecord): Promise<Readable> {
     const { Body } = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: path }));
     return Body as Readable;
   } catch (error) {
+    if (isMissingObject(error)) throw new RefusalError(`There is no archive at s3://${bucket}/${path}`);
     const name = (error as Error).name;
-    if (name === 'NoSuchKey' || name === 'NotFound') {
-      throw new RefusalError(`There is no archive at s3://${bucket}/${path}`);
-    }
     if (name === 'AccessDenied' || name === 'NoSuchBucket') {
       throw new RefusalError(`The archive at s3://${bucket}/${path} cannot be read (${name})`);
     }

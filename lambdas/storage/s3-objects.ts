@@ -1,6 +1,8 @@
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
@@ -70,4 +72,23 @@ export async function deletePrefix(bucket: string, prefix: string): Promise<numb
   }
   await flush();
   return deleted;
+}
+
+/** S3 says NoSuchKey for a GET and NotFound for a HEAD of an object that is not there. */
+export function isMissingObject(error: unknown): boolean {
+  const name = (error as Error).name;
+  return name === 'NoSuchKey' || name === 'NotFound';
+}
+
+/** The object's metadata, or undefined when there is no such object. */
+export async function headObjectOrAbsent(
+  bucket: string,
+  key: string,
+): Promise<HeadObjectCommandOutput | undefined> {
+  try {
+    return await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  } catch (error) {
+    if (isMissingObject(error)) return undefined;
+    throw error;
+  }
 }

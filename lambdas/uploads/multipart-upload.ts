@@ -8,7 +8,7 @@ import { config } from '../config.ts';
 import { badRequest } from '../http/errors.ts';
 import { invalidAt } from '../json-validation.ts';
 import type { CompleteUploadRequest } from './complete-request.ts';
-import { presign } from './presign.ts';
+import { presign } from '../storage/presign.ts';
 import type { UploadRequest } from './upload-request.ts';
 import { newUploadKey } from './upload-key.ts';
 
