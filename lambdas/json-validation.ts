@@ -1,4 +1,4 @@
-import { badRequest } from './http/errors.ts';
+import { Invalid } from './errors.ts';
 
 /**
  * A small validator for request bodies that reports every problem at once, in Wellcome's words:
@@ -138,12 +138,12 @@ export function array<T>(item: Reader<T>, limits: { min?: number; max?: number }
 
 /** Every problem, joined with newlines, as one 400. */
 export function rejectIfAny(problems: readonly string[]): void {
-  if (problems.length > 0) throw badRequest(problems.join('\n'));
+  if (problems.length > 0) throw new Invalid(problems.join('\n'));
 }
 
 /** Validates a request body, throwing a 400 that lists every problem. */
 export function parseRequest<T>(body: unknown, schema: Reader<T>): T {
-  if (body === undefined) throw badRequest('The request needs a JSON body.');
+  if (body === undefined) throw new Invalid('The request needs a JSON body.');
   const problems: string[] = [];
   const value = schema.read(body, '', problems);
   rejectIfAny(problems);

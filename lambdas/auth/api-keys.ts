@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ROLES, type Role } from '../http/routes.ts';
+import { ROLES, type Role } from './roles.ts';
 
 /** `Authorization: ApiKey {user}:{secret}` (Archivematica's scheme). */
 export interface PresentedKey {

@@ -1,4 +1,4 @@
-import type { Role } from '../http/routes.ts';
+import type { Role } from './roles.ts';
 
 /** Who is calling: what the authorizer found for the request's API key. */
 export interface Principal {

@@ -1,7 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { s3 } from '../aws-clients.ts';
 import { config } from '../config.ts';
-import { conflict, notFound } from '../http/errors.ts';
+import { Conflict, NotFound } from '../errors.ts';
 import { isCold } from '../storage/locations.ts';
 import { storedFileKey } from '../storage/storage-layout.ts';
 import { presign } from '../storage/presign.ts';
@@ -75,11 +75,11 @@ const isRestored = (restore: string | undefined) => restore?.includes('ongoing-r
 export async function fileDownloadUrl(version: RegisteredVersion, path: string): Promise<string> {
   const bagId = `${version.space}/${version.externalIdentifier}`;
   const key = await storedKeyOf(version, path);
-  if (!key) throw notFound(`File not found: ${path} in ${bagId} ${version.version}`);
+  if (!key) throw new NotFound(`File not found: ${path} in ${bagId} ${version.version}`);
   const bucket = config().primaryBucket;
   const head = await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
   if (isCold(head.StorageClass) && !isRestored(head.Restore)) {
-    throw conflict(
+    throw new Conflict(
       `${path} in ${bagId} ${version.version} is in cold storage (${head.StorageClass}) and cannot be downloaded directly: request it through a cart (POST /carts/{cartId}), which restores it first.`,
     );
   }

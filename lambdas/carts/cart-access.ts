@@ -1,5 +1,5 @@
 import { canUseSpace, type Principal } from '../auth/principal.ts';
-import { notFound } from '../http/errors.ts';
+import { NotFound } from '../errors.ts';
 import { validCartId } from './cart-id.ts';
 import type { CartRecord } from './cart-record.ts';
 import { findLiveCart } from './cart-repository.ts';
@@ -11,6 +11,6 @@ import { findLiveCart } from './cart-repository.ts';
 export async function cartVisibleTo(cartId: string, caller: Principal): Promise<CartRecord> {
   const record = await findLiveCart(validCartId(cartId));
   if (!record || !record.spaces.every((space) => canUseSpace(caller, space)))
-    throw notFound(`Cart not found: ${cartId}`);
+    throw new NotFound(`Cart not found: ${cartId}`);
   return record;
 }

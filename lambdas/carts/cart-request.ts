@@ -1,4 +1,4 @@
-import { badRequest } from '../http/errors.ts';
+import { Invalid } from '../errors.ts';
 import { type CartEntry, HASH_TYPES, type HashType, HEX_DIGEST_LENGTH } from './cart-file.ts';
 
 /**
@@ -97,7 +97,7 @@ function layoutProblems(entries: readonly { entry: CartEntry; at: string }[]): s
 }
 
 export function parseCartRequest(body: unknown): CartEntry[] {
-  if (!isObject(body)) throw badRequest('The request body must be a JSON object with a "fileids" list.');
+  if (!isObject(body)) throw new Invalid('The request body must be a JSON object with a "fileids" list.');
   const problems: string[] = [];
   for (const field of Object.keys(body))
     if (field !== 'fileids') problems.push(`Unknown field at .${field}.`);
@@ -107,7 +107,7 @@ export function parseCartRequest(body: unknown): CartEntry[] {
   } else if (fileids.length > MAX_CART_FILES) {
     problems.push(`Invalid value at .fileids: a cart holds at most ${MAX_CART_FILES} files.`);
   }
-  if (problems.length > 0) throw badRequest(problems.join('\n'));
+  if (problems.length > 0) throw new Invalid(problems.join('\n'));
 
   const entries: { entry: CartEntry; at: string }[] = [];
   (fileids as unknown[]).forEach((value, index) => {
@@ -116,6 +116,6 @@ export function parseCartRequest(body: unknown): CartEntry[] {
     if (entry) entries.push({ entry, at });
   });
   problems.push(...layoutProblems(entries));
-  if (problems.length > 0) throw badRequest(problems.join('\n'));
+  if (problems.length > 0) throw new Invalid(problems.join('\n'));
   return entries.map(({ entry }) => entry);
 }

@@ -1,6 +1,6 @@
 import type { Principal } from '../auth/principal.ts';
 import { config } from '../config.ts';
-import { conflict } from '../http/errors.ts';
+import { Conflict } from '../errors.ts';
 import { logger } from '../observability.ts';
 import { putJson } from '../storage/s3-objects.ts';
 import { validCartId } from './cart-id.ts';
@@ -11,7 +11,7 @@ import { executionNameFor, startCartExecution } from './cart-execution.ts';
 import { parseCartRequest } from './cart-request.ts';
 import { resolveCartFiles } from './resolve-cart-files.ts';
 
-const taken = (cartId: string) => conflict(`A cart with id ${cartId} already exists.`);
+const taken = (cartId: string) => new Conflict(`A cart with id ${cartId} already exists.`);
 
 /**
  * POST /carts/{cartId}: validates every entry and id, then records the cart (status `waiting`),

@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/principal.ts';
 import { canUseSpace } from '../auth/principal.ts';
 import { getStoredFile, type StoredFileRecord } from '../bags/bag-registry.ts';
-import { badRequest } from '../http/errors.ts';
+import { Invalid } from '../errors.ts';
 import { storedFileKey } from '../storage/storage-layout.ts';
 import type { CartEntry, CartFile } from './cart-file.ts';
 import { mapConcurrently } from '../map-concurrently.ts';
@@ -46,7 +46,7 @@ export async function resolveCartFiles(
   if (bad.length > 0) {
     const named = bad.slice(0, NAMED_IDS).join(', ');
     const more = bad.length > NAMED_IDS ? ` and ${bad.length - NAMED_IDS} more` : '';
-    throw badRequest(`No stored file with these ids in your spaces: ${named}${more}`);
+    throw new Invalid(`No stored file with these ids in your spaces: ${named}${more}`);
   }
   return entries.map((entry, index) => toCartFile(entry, found[index] as StoredFileRecord));
 }

@@ -6,7 +6,7 @@ import type {
 } from 'aws-lambda';
 import { type Principal, principalFromContext } from '../auth/principal.ts';
 import { logger } from '../observability.ts';
-import { errorBody, HttpError } from './errors.ts';
+import { clientErrorOf, errorBody, HttpError } from './errors.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Record<string, unknown>>;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
@@ -107,7 +107,8 @@ export function apiHandler(route: (request: ApiRequest) => Promise<ApiResult>) {
       try {
         return await route(toApiRequest(event));
       } catch (error) {
-        if (error instanceof HttpError) return errorResult(error.status, error.message);
+        const clientError = clientErrorOf(error);
+        if (clientError) return errorResult(clientError.status, clientError.description);
         logger.error('Unhandled error in API handler', { error: error as Error, routeKey: event.routeKey });
         return errorResult(500, 'The server could not complete the request. It has been logged.');
       }

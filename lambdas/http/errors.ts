@@ -1,3 +1,5 @@
+import { Conflict, type DomainError, Forbidden, Gone, Invalid, NotFound } from '../errors.ts';
+
 /** The one error shape of the API: `{"type":"Error","httpStatus":400,"label":"Bad Request","description":"…"}`. */
 const LABELS: Record<number, string> = {
   400: 'Bad Request',
@@ -19,6 +21,7 @@ export interface ErrorBody {
   description: string;
 }
 
+/** A protocol-level refusal (401, 413, 415…) raised by the HTTP layer itself. */
 export class HttpError extends Error {
   readonly status: number;
 
@@ -28,14 +31,22 @@ export class HttpError extends Error {
   }
 }
 
-export const badRequest = (description: string) => new HttpError(400, description);
-export const notFound = (description: string) => new HttpError(404, description);
-export const conflict = (description: string) => new HttpError(409, description);
-export const forbidden = (description = 'The API key does not grant access to this resource.') =>
-  new HttpError(403, description);
-export const unauthorized = (
-  description = 'A valid "Authorization: ApiKey user:secret" header is required.',
-) => new HttpError(401, description);
+/** Each domain error kind's status: the one place the domain meets HTTP. */
+const DOMAIN_STATUS = new Map<new (message: string) => DomainError, number>([
+  [Invalid, 400],
+  [Forbidden, 403],
+  [NotFound, 404],
+  [Conflict, 409],
+  [Gone, 410],
+]);
+
+/** The status and description of an error a client caused; `undefined` for anything else (a 500). */
+export function clientErrorOf(error: unknown): { status: number; description: string } | undefined {
+  if (error instanceof HttpError) return { status: error.status, description: error.message };
+  for (const [kind, status] of DOMAIN_STATUS)
+    if (error instanceof kind) return { status, description: error.message };
+  return undefined;
+}
 
 export function errorBody(status: number, description: string): ErrorBody {
   return { type: 'Error', httpStatus: status, label: LABELS[status] ?? 'Error', description };

@@ -3,8 +3,7 @@
  * function per entry's handler from it; the local stack's HTTP server dispatches with it; the
  * authorizer reads each route's required role from it.
  */
-export const ROLES = ['read', 'ingest', 'delete-request', 'delete-approve', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../auth/roles.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
 

@@ -1,7 +1,7 @@
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { stepFunctions } from '../aws-clients.ts';
 import { config } from '../config.ts';
-import { conflict } from '../http/errors.ts';
+import { Conflict } from '../errors.ts';
 import { cleanUnpackArea } from '../ingest-workflow/unpack-area.ts';
 import { CANCELLABLE_STEPS, STEPS } from './ingest.ts';
 import {
@@ -70,7 +70,7 @@ export async function cancelIngest(ingest: IngestRecord, user: string): Promise<
     });
   } catch (error) {
     if (!(error instanceof ConditionFailed)) throw error;
-    throw conflict(`You cannot cancel an ingest that is ${stateOf(await getIngest(ingest.id))}`);
+    throw new Conflict(`You cannot cancel an ingest that is ${stateOf(await getIngest(ingest.id))}`);
   }
   await stopWorkflow(ingest, user);
   await cleanUnpackArea(ingest.space.id, ingest.id);

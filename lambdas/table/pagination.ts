@@ -1,11 +1,11 @@
-import { badRequest } from '../http/errors.ts';
+import { Invalid } from '../errors.ts';
 
 /** `?limit=` (1–1000, default 100) as SPEC §5 says. */
 export function parseLimit(raw: string | undefined): number {
   if (raw === undefined) return 100;
   const limit = Number(raw);
   if (!/^\d+$/.test(raw) || limit < 1 || limit > 1000) {
-    throw badRequest(`Invalid value at limit: got "${raw}", must be an integer from 1 to 1000.`);
+    throw new Invalid(`Invalid value at limit: got "${raw}", must be an integer from 1 to 1000.`);
   }
   return limit;
 }
@@ -27,7 +27,7 @@ export function decodeCursor(
   expected: { attributes: string[]; partition: Key },
 ): Key | undefined {
   if (raw === undefined) return undefined;
-  const invalid = () => badRequest('Invalid value at next: the cursor is not one this list issued.');
+  const invalid = () => new Invalid('Invalid value at next: the cursor is not one this list issued.');
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));

@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { s3 } from '../aws-clients.ts';
 import { config } from '../config.ts';
-import { badRequest } from '../http/errors.ts';
+import { Invalid } from '../errors.ts';
 import { invalidAt } from '../json-validation.ts';
 import type { CompleteUploadRequest } from './complete-request.ts';
 import { presign } from '../storage/presign.ts';
@@ -90,14 +90,14 @@ export async function completeMultipartUpload(
   } catch (error) {
     const { name, message } = error as Error;
     if (name === 'NoSuchUpload') {
-      throw badRequest(
+      throw new Invalid(
         invalidAt(
           '.uploadId',
           `no multipart upload ${JSON.stringify(request.uploadId)} is in progress at this path.`,
         ),
       );
     }
-    if (S3_CLIENT_ERRORS.has(name)) throw badRequest(`The upload could not be completed: ${message}`);
+    if (S3_CLIENT_ERRORS.has(name)) throw new Invalid(`The upload could not be completed: ${message}`);
     throw error;
   }
   return { bucket, path: request.path };

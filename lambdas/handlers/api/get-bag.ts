@@ -4,7 +4,7 @@ import { fileDownloadUrl, manifestResponse } from '../../bags/bag-downloads.ts';
 import { getVersion } from '../../bags/bag-registry.ts';
 import { readingsOf } from '../../bags/bag-request.ts';
 import { apiHandler, callerOf, json, redirect } from '../../http/api-handler.ts';
-import { badRequest, notFound } from '../../http/errors.ts';
+import { Invalid, NotFound } from '../../errors.ts';
 import { invalidAt } from '../../json-validation.ts';
 import { versionNumber } from '../../storage/storage-layout.ts';
 
@@ -12,7 +12,7 @@ import { versionNumber } from '../../storage/storage-layout.ts';
 function versionParameter(name: string, raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   if (versionNumber(raw) === undefined) {
-    throw badRequest(invalidAt(name, `got ${JSON.stringify(raw)}, expected a version such as v1.`));
+    throw new Invalid(invalidAt(name, `got ${JSON.stringify(raw)}, expected a version such as v1.`));
   }
   return raw;
 }
@@ -30,7 +30,7 @@ export const handler = apiHandler(async (request) => {
     const before = versionParameter('before', request.query.before);
     const bagId = `${space}/${readings[0].externalIdentifier}`;
     const page = visible ? await bagVersionsPage(space, readings[0].externalIdentifier, before) : undefined;
-    if (!page) throw notFound(`No storage manifest versions found for ${bagId}`);
+    if (!page) throw new NotFound(`No storage manifest versions found for ${bagId}`);
     return json(200, page);
   }
 
@@ -45,7 +45,7 @@ export const handler = apiHandler(async (request) => {
   }
   // Name the bag the caller most likely meant: for `b1234/files/data/a.tif`, that is `b1234`.
   const meant = readings.map((reading) => reading.externalIdentifier).sort((a, b) => a.length - b.length)[0];
-  throw notFound(
+  throw new NotFound(
     `Storage manifest ${space}/${meant ?? request.pathParameters.proxy}${version ? ` ${version}` : ''} not found`,
   );
 });

@@ -1,6 +1,6 @@
 import { canUseSpace } from '../../auth/principal.ts';
 import { apiHandler, callerOf, json } from '../../http/api-handler.ts';
-import { notFound } from '../../http/errors.ts';
+import { NotFound } from '../../errors.ts';
 import { isIngestId } from '../../identifiers.ts';
 import { getIngest, toApiIngest } from '../../ingests/ingest-repository.ts';
 
@@ -8,6 +8,7 @@ import { getIngest, toApiIngest } from '../../ingests/ingest-repository.ts';
 export const handler = apiHandler(async (request) => {
   const id = request.pathParameters.id ?? '';
   const ingest = isIngestId(id) ? await getIngest(id) : undefined;
-  if (!ingest || !canUseSpace(callerOf(request), ingest.space.id)) throw notFound(`Ingest ${id} not found`);
+  if (!ingest || !canUseSpace(callerOf(request), ingest.space.id))
+    throw new NotFound(`Ingest ${id} not found`);
   return json(200, toApiIngest(ingest));
 });

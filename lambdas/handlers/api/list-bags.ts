@@ -1,6 +1,6 @@
 import { listBags } from '../../bags/bag-registry.ts';
 import { apiHandler, callerOf, json } from '../../http/api-handler.ts';
-import { notFound } from '../../http/errors.ts';
+import { NotFound } from '../../errors.ts';
 import { isSpaceAvailable, spaceParameterProblem } from '../../identifiers.ts';
 import { rejectIfAny } from '../../json-validation.ts';
 import { parseLimit } from '../../table/pagination.ts';
@@ -12,7 +12,7 @@ export const handler = apiHandler(async (request) => {
   rejectIfAny(problem ? [problem] : []);
   const limit = parseLimit(request.query.limit);
   if (!(await isSpaceAvailable(callerOf(request), space as string)))
-    throw notFound(`Space not found: ${space}`);
+    throw new NotFound(`Space not found: ${space}`);
   const page = await listBags(space as string, limit, request.query.next);
   return json(200, {
     type: 'ResultList',

@@ -1,5 +1,5 @@
 import { apiHandler, callerOf, json } from '../../http/api-handler.ts';
-import { notFound } from '../../http/errors.ts';
+import { NotFound } from '../../errors.ts';
 import { isSpaceAvailable, spaceParameterProblem } from '../../identifiers.ts';
 import type { IngestStatus } from '../../ingests/ingest.ts';
 import { listIngests, toApiIngest } from '../../ingests/ingest-repository.ts';
@@ -24,7 +24,7 @@ export const handler = apiHandler(async (request) => {
   rejectIfAny(problems);
   const limit = parseLimit(request.query.limit);
   if (!(await isSpaceAvailable(callerOf(request), space as string)))
-    throw notFound(`Space not found: ${space}`);
+    throw new NotFound(`Space not found: ${space}`);
   const page = await listIngests(
     space as string,
     status as IngestStatus | undefined,
