@@ -9,6 +9,9 @@
  *   uploadExpiryDays       days an upload stays in the upload bucket (default 14)
  *   maxUnpackedBytes       the largest expanded size of an uploaded archive (default 1 TiB)
  *   maxUnpackedFiles       the most files an uploaded archive may hold (default 1000000)
+ *   fixityIntervalDays     re-check every bag's fixity when its last check is this old (default 90)
+ *   fixityMaxConcurrentRuns  scheduled fixity runs in flight at once, at most (default 4)
+ *   fixitySweepMinutes     minutes between two sweeps of the fixity schedule (default 60)
  *
  * AWS Solutions checks (cdk-nag) run on every synth: an unacknowledged error fails it, warnings are
  * printed. Accepted findings and their reasons are in lib/nag-suppressions.ts.

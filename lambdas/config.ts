@@ -21,6 +21,11 @@ export interface Config {
   bundleBucket: string;
   ingestStateMachineArn: string;
   cartStateMachineArn: string;
+  fixityStateMachineArn: string;
+  /** A bag is re-checked when its last fixity check is older than this (default 90 days). */
+  fixityIntervalSeconds: number;
+  /** Scheduled fixity runs in flight at once, at most. */
+  fixityMaxConcurrentRuns: number;
   presignExpiresSeconds: number;
   cartTtlSeconds: number;
   maxUnpackedBytes: number;
@@ -40,6 +45,9 @@ export const ENV = {
   bundleBucket: 'BAGVAULT_BUNDLE_BUCKET',
   ingestStateMachineArn: 'BAGVAULT_INGEST_STATE_MACHINE_ARN',
   cartStateMachineArn: 'BAGVAULT_CART_STATE_MACHINE_ARN',
+  fixityStateMachineArn: 'BAGVAULT_FIXITY_STATE_MACHINE_ARN',
+  fixityIntervalSeconds: 'BAGVAULT_FIXITY_INTERVAL_SECONDS',
+  fixityMaxConcurrentRuns: 'BAGVAULT_FIXITY_MAX_CONCURRENT_RUNS',
   presignExpiresSeconds: 'BAGVAULT_PRESIGN_EXPIRES_SECONDS',
   cartTtlSeconds: 'BAGVAULT_CART_TTL_SECONDS',
   maxUnpackedBytes: 'BAGVAULT_MAX_UNPACKED_BYTES',
@@ -51,6 +59,8 @@ export const ENV = {
 export const DEFAULTS = {
   presignExpiresSeconds: 15 * 60,
   cartTtlSeconds: 7 * 24 * 3600,
+  fixityIntervalSeconds: 90 * 24 * 3600,
+  fixityMaxConcurrentRuns: 4,
   maxUnpackedBytes: 1024 ** 4,
   maxUnpackedFiles: 1_000_000,
   primaryStorageClass: 'STANDARD',
@@ -111,6 +121,15 @@ const CONFIG: Config = {
   },
   get cartStateMachineArn() {
     return required(ENV.cartStateMachineArn);
+  },
+  get fixityStateMachineArn() {
+    return required(ENV.fixityStateMachineArn);
+  },
+  get fixityIntervalSeconds() {
+    return integer(ENV.fixityIntervalSeconds, DEFAULTS.fixityIntervalSeconds);
+  },
+  get fixityMaxConcurrentRuns() {
+    return integer(ENV.fixityMaxConcurrentRuns, DEFAULTS.fixityMaxConcurrentRuns);
   },
   get presignExpiresSeconds() {
     return integer(ENV.presignExpiresSeconds, DEFAULTS.presignExpiresSeconds);

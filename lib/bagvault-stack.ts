@@ -10,6 +10,7 @@ import { allHandlerModules, moduleExists } from './handler-modules.ts';
 import { handlerEnvironment } from './handler-environment.ts';
 import { HandlerFunctions } from './handler-functions.ts';
 import { BagvaultHttpApi } from './http-api.ts';
+import { FixityMonitoring } from './fixity-monitoring.ts';
 import { acknowledgeNagFindings } from './nag-suppressions.ts';
 import { StateTable } from './state-table.ts';
 import { StorageBuckets } from './storage-buckets.ts';
@@ -46,11 +47,16 @@ export class BagvaultStack extends Stack {
         buckets: this.buckets,
         ingestStateMachineArn: stateMachineArn(this, 'ingest'),
         cartStateMachineArn: stateMachineArn(this, 'cart'),
+        fixityStateMachineArn: stateMachineArn(this, 'fixity'),
         options,
       }),
     });
     this.workflows = new Workflows(this, 'Workflows', { functions: this.functions });
     this.httpApi = new BagvaultHttpApi(this, 'Api', { functions: this.functions });
+    const fixity = new FixityMonitoring(this, 'Fixity', {
+      functions: this.functions,
+      sweepMinutes: options.fixitySweepMinutes,
+    });
 
     applyHandlerAccess(this.functions, {
       table: this.stateTable.table,
@@ -75,6 +81,10 @@ export class BagvaultStack extends Stack {
     for (const [index, replica] of this.buckets.replicas.entries()) {
       new CfnOutput(this, `ReplicaBucketName${index + 1}`, { value: replica.bucket.bucketName });
     }
+    new CfnOutput(this, 'FixityAlarmTopicArn', {
+      value: fixity.alarmTopic.topicArn,
+      description: 'Subscribe to hear of unrepaired fixity failures',
+    });
     new CfnOutput(this, 'BundleBucketName', { value: this.buckets.bundles.bucketName });
     for (const [name, stateMachine] of Object.entries(this.workflows.stateMachines)) {
       new CfnOutput(this, `${name.charAt(0).toUpperCase()}${name.slice(1)}StateMachineArn`, {

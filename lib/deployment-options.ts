@@ -31,6 +31,12 @@ export interface DeploymentOptions {
   maxUnpackedBytes: number;
   /** ...or this many files. */
   maxUnpackedFiles: number;
+  /** Every bag is re-checked for fixity when its last check is this many days old. */
+  fixityIntervalDays: number;
+  /** Scheduled fixity runs in flight at once, at most. */
+  fixityMaxConcurrentRuns: number;
+  /** Minutes between two sweeps of the fixity schedule. */
+  fixitySweepMinutes: number;
 }
 
 export const DEFAULT_DEPLOYMENT_OPTIONS: DeploymentOptions = {
@@ -40,6 +46,9 @@ export const DEFAULT_DEPLOYMENT_OPTIONS: DeploymentOptions = {
   uploadExpiryDays: 14,
   maxUnpackedBytes: DEFAULTS.maxUnpackedBytes,
   maxUnpackedFiles: DEFAULTS.maxUnpackedFiles,
+  fixityIntervalDays: DEFAULTS.fixityIntervalSeconds / 86_400,
+  fixityMaxConcurrentRuns: DEFAULTS.fixityMaxConcurrentRuns,
+  fixitySweepMinutes: 60,
 };
 
 /** SigV4 presigned URLs cannot live longer than seven days. */
@@ -84,5 +93,12 @@ export function readDeploymentOptions(scope: IConstruct): DeploymentOptions {
     uploadExpiryDays: positiveInteger(scope, 'uploadExpiryDays', defaults.uploadExpiryDays),
     maxUnpackedBytes: positiveInteger(scope, 'maxUnpackedBytes', defaults.maxUnpackedBytes),
     maxUnpackedFiles: positiveInteger(scope, 'maxUnpackedFiles', defaults.maxUnpackedFiles),
+    fixityIntervalDays: positiveInteger(scope, 'fixityIntervalDays', defaults.fixityIntervalDays),
+    fixityMaxConcurrentRuns: positiveInteger(
+      scope,
+      'fixityMaxConcurrentRuns',
+      defaults.fixityMaxConcurrentRuns,
+    ),
+    fixitySweepMinutes: positiveInteger(scope, 'fixitySweepMinutes', defaults.fixitySweepMinutes),
   };
 }

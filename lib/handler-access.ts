@@ -8,7 +8,12 @@ import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { StateMachineName } from '../lambdas/workflows/tasks.ts';
 import type { HandlerFunctions } from './handler-functions.ts';
-import { apiHandlerModule as api, AUTHORIZER_MODULE, taskHandlerModule as task } from './handler-modules.ts';
+import {
+  apiHandlerModule as api,
+  AUTHORIZER_MODULE,
+  FIXITY_SWEEP_MODULE,
+  taskHandlerModule as task,
+} from './handler-modules.ts';
 import type { StorageBuckets } from './storage-buckets.ts';
 
 /** `replicas` stands for every replica bucket. */
@@ -51,7 +56,14 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
     { bucket: 'unpack', access: ['read', 'delete'] },
   ],
   [api('list-bags')]: [TABLE_READ, { bucket: 'primary', access: ['read'] }],
-  [api('get-bag')]: [TABLE_READ, { bucket: 'primary', access: ['read'] }],
+  // Replicas too: a file whose primary copy failed its last fixity check is served from a replica.
+  [api('get-bag')]: [
+    TABLE_READ,
+    { bucket: 'primary', access: ['read'] },
+    { bucket: 'replicas', access: ['read'] },
+  ],
+  [api('start-fixity')]: [TABLE_READ_WRITE, { stateMachine: 'fixity', actions: ['states:StartExecution'] }],
+  [api('get-fixity')]: [TABLE_READ],
   [api('create-cart')]: [
     TABLE_READ_WRITE,
     { bucket: 'bundles', access: ['put'] },
@@ -115,6 +127,30 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
     { bucket: 'bundles', access: ['read', 'put', 'delete'] },
   ],
   [task('cart/record-error')]: [TABLE_READ_WRITE, { bucket: 'bundles', access: ['delete'] }],
+
+  // Fixity workflow tasks (the work area is in the unpack bucket)
+  [task('fixity/prepare')]: [
+    TABLE_READ_WRITE,
+    { bucket: 'primary', access: ['read'] },
+    { bucket: 'unpack', access: ['put'] },
+  ],
+  // Put: a bad copy is rewritten (server-side copy) from a verified copy in another location.
+  [task('fixity/check-chunk')]: [
+    TABLE_READ_WRITE,
+    { bucket: 'unpack', access: ['read'] },
+    { bucket: 'primary', access: ['read', 'put'] },
+    { bucket: 'replicas', access: ['read', 'put'] },
+  ],
+  [task('fixity/find-untracked')]: [
+    TABLE_READ_WRITE,
+    { bucket: 'unpack', access: ['read'] },
+    { bucket: 'primary', access: ['read'] },
+    { bucket: 'replicas', access: ['read'] },
+  ],
+  [task('fixity/finish')]: [TABLE_READ_WRITE, { bucket: 'unpack', access: ['read', 'delete'] }],
+  [task('fixity/record-failure')]: [TABLE_READ_WRITE, { bucket: 'unpack', access: ['read', 'delete'] }],
+  // Started by EventBridge Scheduler, not by a route or a state machine.
+  [FIXITY_SWEEP_MODULE]: [TABLE_READ_WRITE, { stateMachine: 'fixity', actions: ['states:StartExecution'] }],
 };
 
 export interface AccessTargets {

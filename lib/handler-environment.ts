@@ -17,6 +17,7 @@ export interface HandlerEnvironmentProps {
   /** ARNs built from the fixed state machine names (see workflows.ts), not references to them. */
   ingestStateMachineArn: string;
   cartStateMachineArn: string;
+  fixityStateMachineArn: string;
   options: DeploymentOptions;
 }
 
@@ -38,6 +39,9 @@ export function handlerEnvironment(props: HandlerEnvironmentProps): Record<strin
     [ENV.bundleBucket]: buckets.bundles.bucketName,
     [ENV.ingestStateMachineArn]: props.ingestStateMachineArn,
     [ENV.cartStateMachineArn]: props.cartStateMachineArn,
+    [ENV.fixityStateMachineArn]: props.fixityStateMachineArn,
+    [ENV.fixityIntervalSeconds]: String(options.fixityIntervalDays * 86_400),
+    [ENV.fixityMaxConcurrentRuns]: String(options.fixityMaxConcurrentRuns),
     [ENV.presignExpiresSeconds]: String(options.presignExpiresSeconds),
     [ENV.cartTtlSeconds]: String(options.cartTtlDays * 86_400),
     [ENV.maxUnpackedBytes]: String(options.maxUnpackedBytes),

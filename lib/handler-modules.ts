@@ -16,6 +16,8 @@ export const STATE_MACHINES_DIR = path.join(PROJECT_ROOT, 'statemachines');
 export const LOCK_FILE = path.join(PROJECT_ROOT, 'package-lock.json');
 
 export const AUTHORIZER_MODULE = 'auth/authorizer';
+/** The fixity schedule's sweep, started by EventBridge Scheduler. */
+export const FIXITY_SWEEP_MODULE = 'handlers/fixity/sweep';
 
 /** The module of an API route handler named in lambdas/http/routes.ts. */
 export function apiHandlerModule(handler: string): string {
@@ -46,5 +48,10 @@ export function taskHandlerModules(name: StateMachineName): string[] {
 /** Every module the stack builds a function from, each once. */
 export function allHandlerModules(): string[] {
   const names = Object.keys(stateMachines) as StateMachineName[];
-  return [AUTHORIZER_MODULE, ...apiHandlerModules(), ...names.flatMap(taskHandlerModules)];
+  return [
+    AUTHORIZER_MODULE,
+    ...apiHandlerModules(),
+    ...names.flatMap(taskHandlerModules),
+    FIXITY_SWEEP_MODULE,
+  ];
 }

@@ -8,7 +8,11 @@ import { isExternalIdentifier } from '../identifiers.ts';
 export type BagRequest =
   | { kind: 'manifest'; externalIdentifier: string }
   | { kind: 'versions'; externalIdentifier: string }
-  | { kind: 'file'; externalIdentifier: string; path: string };
+  | { kind: 'file'; externalIdentifier: string; path: string }
+  | { kind: 'fixity' | 'events'; externalIdentifier: string };
+
+/** Lists about a bag: its fixity runs and its preservation history. */
+const LIST_SUFFIXES = { '/fixity': 'fixity', '/events': 'events' } as const;
 
 const VERSIONS_SUFFIX = '/versions';
 
@@ -30,6 +34,12 @@ export function readingsOf(proxy: string): BagRequest[] {
   }
   const readings: BagRequest[] = [];
   if (isExternalIdentifier(proxy)) readings.push({ kind: 'manifest', externalIdentifier: proxy });
+  for (const [suffix, kind] of Object.entries(LIST_SUFFIXES)) {
+    const externalIdentifier = proxy.slice(0, -suffix.length);
+    if (proxy.endsWith(suffix) && isExternalIdentifier(externalIdentifier)) {
+      readings.push({ kind, externalIdentifier });
+    }
+  }
   const segments = proxy.split('/');
   segments.forEach((segment, index) => {
     if (segment !== 'files' || index === 0 || index === segments.length - 1) return;

@@ -30,6 +30,9 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/bags', handler: 'list-bags', role: 'read' },
   // Identifiers contain slashes, so manifest, versions and file downloads share one greedy route.
   { method: 'GET', path: '/bags/{space}/{proxy+}', handler: 'get-bag', role: 'read' },
+  // Fixity reads every copy and may rewrite bad ones: a curator's action (ingest), not any reader's.
+  { method: 'POST', path: '/bags/{space}/{proxy+}', handler: 'start-fixity', role: 'ingest' },
+  { method: 'GET', path: '/fixity/{id}', handler: 'get-fixity', role: 'read' },
   { method: 'POST', path: '/carts/{cartId}', handler: 'create-cart', role: 'read' },
   { method: 'HEAD', path: '/carts/{cartId}', handler: 'cart-status', role: 'read' },
   { method: 'GET', path: '/carts/{cartId}', handler: 'download-cart', role: 'read' },

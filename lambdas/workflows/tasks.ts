@@ -36,6 +36,16 @@ export const stateMachines = {
       RecordCartErrorFunctionArn: 'cart/record-error',
     },
   },
+  fixity: {
+    file: 'fixity.asl.json',
+    tasks: {
+      PrepareFixityFunctionArn: 'fixity/prepare',
+      CheckFixityChunkFunctionArn: 'fixity/check-chunk',
+      FindUntrackedFunctionArn: 'fixity/find-untracked',
+      FinishFixityFunctionArn: 'fixity/finish',
+      RecordFixityFailureFunctionArn: 'fixity/record-failure',
+    },
+  },
 } as const satisfies Record<string, StateMachineDefinition>;
 
 export type StateMachineName = keyof typeof stateMachines;

@@ -23,6 +23,9 @@ describe('deployment options (CDK context)', () => {
         uploadExpiryDays: '30',
         maxUnpackedBytes: '1000',
         maxUnpackedFiles: 10,
+        fixityIntervalDays: '30',
+        fixityMaxConcurrentRuns: 2,
+        fixitySweepMinutes: '15',
       }),
     ).toEqual({
       replicaStorageClass: 'GLACIER',
@@ -31,6 +34,9 @@ describe('deployment options (CDK context)', () => {
       uploadExpiryDays: 30,
       maxUnpackedBytes: 1000,
       maxUnpackedFiles: 10,
+      fixityIntervalDays: 30,
+      fixityMaxConcurrentRuns: 2,
+      fixitySweepMinutes: 15,
     });
   });
 
@@ -40,6 +46,7 @@ describe('deployment options (CDK context)', () => {
     [{ cartTtlDays: 'seven' }, /cartTtlDays/],
     [{ uploadExpiryDays: 1.5 }, /uploadExpiryDays/],
     [{ presignExpiresSeconds: 604_801 }, /presignExpiresSeconds.*604800/],
+    [{ fixityIntervalDays: '0' }, /fixityIntervalDays/],
   ])('refuse %j', (context, message) => {
     expect(() => optionsFrom(context)).toThrow(message);
   });

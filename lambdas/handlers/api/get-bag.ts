@@ -7,6 +7,7 @@ import { apiHandler, callerOf, json, redirect } from '../../http/api-handler.ts'
 import { Invalid, NotFound } from '../../errors.ts';
 import { invalidAt } from '../../json-validation.ts';
 import { versionNumber } from '../../storage/storage-layout.ts';
+import { bagListPage } from '../../preservation-events/bag-lists.ts';
 
 /** `?version=v2` / `?before=v3`: undefined when absent, 400 when not a version. */
 function versionParameter(name: string, raw: string | undefined): string | undefined {
@@ -39,6 +40,9 @@ export const handler = apiHandler(async (request) => {
     const registered = visible ? await getVersion(space, reading.externalIdentifier, version) : undefined;
     if (!registered) continue;
     if (reading.kind === 'file') return redirect(302, await fileDownloadUrl(registered, reading.path));
+    if (reading.kind === 'fixity' || reading.kind === 'events') {
+      return json(200, await bagListPage(reading.kind, registered, request.query));
+    }
     const manifest = await manifestResponse(registered);
     if ('redirect' in manifest) return redirect(307, manifest.redirect);
     return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: manifest.inline };

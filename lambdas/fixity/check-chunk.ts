@@ -1,0 +1,115 @@
+import { getStoredFile } from '../bags/bag-registry.ts';
+import { mapConcurrently } from '../map-concurrently.ts';
+import { recordBagEvent } from '../preservation-events/bag-events.ts';
+import { isCold, type StorageLocation } from '../storage/locations.ts';
+import { checkCopy, checkMethod, type CopyCheck } from './copy-check.ts';
+import { clearBadCopy, recordBadCopy } from './copy-health.ts';
+import { type FixityFile, type FixityPlan, readFixityChunk, readPlan } from './fixity-plan.ts';
+import { type Finding, putFindings, recordChunkChecked } from './fixity-runs.ts';
+import { rewriteCopy } from './repair.ts';
+
+export const FIXITY_AGENT = { type: 'service', id: 'Bagvault fixity workflow' } as const;
+
+/** Files checked at once in one chunk (each in every location at once). */
+const FILES_IN_FLIGHT = 8;
+
+const hashType = (plan: FixityPlan) => (plan.algorithm === 'sha512' ? 'sha512' : 'sha256');
+
+function findingOf(plan: FixityPlan, file: FixityFile, location: StorageLocation, check: CopyCheck): Finding {
+  const base = { path: file.name, location: location.name };
+  if (check.state === 'missing') return { kind: 'missing', ...base, message: check.message };
+  if (check.state === 'changed') {
+    return {
+      kind: 'changed',
+      ...base,
+      expected: file.checksum,
+      actual: check.actual,
+      hash_type: hashType(plan),
+      message: check.message,
+    };
+  }
+  return { kind: 'notCheckable', ...base, message: (check as { message: string }).message };
+}
+
+/** A verified copy to repair from: one that can be read without a restore. */
+function repairSource(plan: FixityPlan, checks: CopyCheck[]): StorageLocation | undefined {
+  return plan.locations.find(
+    (location, index) => checks[index]?.state === 'ok' && !isCold(location.storageClass),
+  );
+}
+
+async function repair(
+  plan: FixityPlan,
+  file: FixityFile,
+  target: StorageLocation,
+  source: StorageLocation,
+  sha256: () => Promise<string | undefined>,
+): Promise<NonNullable<Finding['repaired']> | string> {
+  try {
+    await rewriteCopy(target, source, file, await sha256());
+  } catch (error) {
+    return `could not be rewritten from ${source.name}: ${(error as Error).message}`;
+  }
+  const after = await checkCopy(target, file, plan.algorithm, sha256);
+  if (after.state !== 'ok') return `was rewritten from ${source.name} but still does not verify`;
+  return {
+    from: source.name,
+    message: `${file.name} in ${target.name} rewritten from the verified copy in ${source.name} and verified by ${checkMethod(target)}`,
+  };
+}
+
+async function checkFile(plan: FixityPlan, file: FixityFile): Promise<Finding[]> {
+  let sha256: Promise<string | undefined> | undefined;
+  // The manifest's algorithm may be SHA-512; S3's stored checksums (and our metadata) are SHA-256.
+  const sha256Of = () => (sha256 ??= getStoredFile(file.key).then((record) => record?.checksums.sha256));
+  const checks = await Promise.all(
+    plan.locations.map((location) => checkCopy(location, file, plan.algorithm, sha256Of)),
+  );
+  const source = repairSource(plan, checks);
+  const findings: Finding[] = [];
+  for (const [index, location] of plan.locations.entries()) {
+    const check = checks[index] as CopyCheck;
+    if (check.state === 'ok') continue;
+    const finding = findingOf(plan, file, location, check);
+    findings.push(finding);
+    if (check.state === 'not-checkable') continue;
+    await recordBadCopy(file.key, location.name, { runId: plan.runId, state: check.state });
+    const outcome = source
+      ? await repair(plan, file, location, source, sha256Of)
+      : 'has no verified copy in another location that can be read without a restore to repair it from';
+    if (typeof outcome === 'string') {
+      // Recorded in the run's own event (Finish), which fails loudly.
+      finding.message = `${finding.message}; not repaired: ${outcome}`;
+      continue;
+    }
+    finding.repaired = outcome;
+    await clearBadCopy(file.key, location.name);
+    await recordBagEvent(
+      plan.space,
+      plan.externalIdentifier,
+      `repair:${plan.runId}:${location.name}:${file.name}`,
+      {
+        eventType: 'repair',
+        version: plan.version,
+        date: new Date().toISOString(),
+        agent: FIXITY_AGENT,
+        outcome: 'success',
+        detail: `${outcome.message} (it was ${check.state})`,
+        fixityId: plan.runId,
+      },
+    );
+  }
+  return findings;
+}
+
+/**
+ * Checks every file of one chunk in every location, repairs bad copies from a verified one, and
+ * records what it found. Safe to retry: findings and the progress count are written idempotently.
+ */
+export async function checkChunk(runId: string, chunk: number): Promise<void> {
+  const plan = await readPlan(runId);
+  const files = await readFixityChunk(runId, chunk);
+  const findings = (await mapConcurrently(files, FILES_IN_FLIGHT, (file) => checkFile(plan, file))).flat();
+  await putFindings(runId, findings);
+  await recordChunkChecked(runId, chunk, files.length);
+}

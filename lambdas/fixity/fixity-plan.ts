@@ -1,0 +1,90 @@
+import type { StorageManifest } from '../bags/storage-manifest.ts';
+import { config } from '../config.ts';
+import { PRIMARY_LOCATION_NAME, type StorageLocation } from '../storage/locations.ts';
+import { getJson, putJson } from '../storage/s3-objects.ts';
+import { workPrefix } from '../storage/storage-layout.ts';
+
+/**
+ * What a fixity run checks, written to the work area before the checks start: the state machine
+ * carries only the run id and chunk numbers (SPEC §2), never a file list.
+ */
+export interface FixityFile {
+  /** Path inside the bag. */
+  name: string;
+  /** The object's key in every location: under the version holding the bytes (fetch.txt files: an earlier one). */
+  key: string;
+  size: number;
+  /** Lower-case hex, in the manifest's algorithm. */
+  checksum: string;
+}
+
+export interface FixityPlan {
+  runId: string;
+  space: string;
+  externalIdentifier: string;
+  version: string;
+  algorithm: 'sha256' | 'sha512';
+  /** Where the manifest says the bag is stored: the primary location first. */
+  locations: StorageLocation[];
+  chunkCount: number;
+  files: number;
+  bytes: number;
+}
+
+export const FIXITY_CHUNK_SIZE = 500;
+
+const runArea = (runId: string) => workPrefix(`fixity-${runId}`);
+export const planKey = (runId: string) => `${runArea(runId)}plan.json`;
+export const fixityChunkKey = (runId: string, chunk: number) =>
+  `${runArea(runId)}chunks/${String(chunk).padStart(6, '0')}.json`;
+export const fixityWorkPrefix = runArea;
+
+/** The locations a version was stored to, as its storage manifest records them. */
+export function manifestLocations(manifest: StorageManifest): StorageLocation[] {
+  return [
+    {
+      name: PRIMARY_LOCATION_NAME,
+      bucket: manifest.location.bucket,
+      storageClass: manifest.location.storageClass ?? 'STANDARD',
+    },
+    ...manifest.replicaLocations.map((replica) => ({
+      name: replica.name,
+      bucket: replica.bucket,
+      storageClass: replica.storageClass ?? 'STANDARD',
+    })),
+  ];
+}
+
+/** Splits the manifest's files into chunk files in the work area and writes the plan. */
+export async function writePlan(runId: string, manifest: StorageManifest): Promise<FixityPlan> {
+  const bucket = config().unpackBucket;
+  const prefix = manifest.location.path;
+  const all = [...manifest.manifest.files, ...manifest.tagManifest.files];
+  let chunkCount = 0;
+  for (let start = 0; start < all.length; start += FIXITY_CHUNK_SIZE) {
+    const files: FixityFile[] = all.slice(start, start + FIXITY_CHUNK_SIZE).map((file) => ({
+      name: file.name,
+      key: `${prefix}/${file.path}`,
+      size: file.size,
+      checksum: file.checksum,
+    }));
+    await putJson(bucket, fixityChunkKey(runId, chunkCount++), files);
+  }
+  const plan: FixityPlan = {
+    runId,
+    space: manifest.space.id,
+    externalIdentifier: manifest.info.externalIdentifier,
+    version: manifest.version,
+    algorithm: manifest.manifest.checksumAlgorithm === 'SHA-512' ? 'sha512' : 'sha256',
+    locations: manifestLocations(manifest),
+    chunkCount,
+    files: all.length,
+    bytes: all.reduce((sum, file) => sum + file.size, 0),
+  };
+  await putJson(bucket, planKey(runId), plan);
+  return plan;
+}
+
+export const readPlan = (runId: string) => getJson<FixityPlan>(config().unpackBucket, planKey(runId));
+export const readFixityChunk = (runId: string, chunk: number) =>
+  getJson<FixityFile[]>(config().unpackBucket, fixityChunkKey(runId, chunk));

@@ -1,0 +1,15 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { SCHEDULE_AGENT, sweep } from '../../fixity/fixity-schedule.ts';
+import { startFixity } from '../../fixity/start-fixity.ts';
+import { logger } from '../../observability.ts';
+
+/** Started by EventBridge Scheduler (AWS) or the local stack's timer: checks the most overdue bags. */
+export const handler = middy()
+  .use(injectLambdaContext(logger))
+  .handler(async () => {
+    const started = await sweep((bag) =>
+      startFixity(bag.space, bag.externalIdentifier, undefined, SCHEDULE_AGENT),
+    );
+    return { started: started.length };
+  });

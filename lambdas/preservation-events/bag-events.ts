@@ -1,0 +1,83 @@
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '../aws-clients.ts';
+import { config } from '../config.ts';
+import { isConditionFailure } from '../table/conditions.ts';
+import { decodeCursor, encodeCursor } from '../table/pagination.ts';
+
+/**
+ * A bag's preservation history (SPEC §5.4), PREMIS-style: what happened to the bag, done by whom,
+ * with what outcome. Events live in the bag's registry partition under `EVENT#{date}#{key}`, so one
+ * query reads them oldest first; they are written once (conditional put) and never updated.
+ */
+export type BagEventType = 'ingestion' | 'fixity check' | 'repair';
+
+export interface BagEvent {
+  type: 'BagEvent';
+  eventType: BagEventType;
+  /** The version the event is about. */
+  version: string;
+  date: string;
+  /** Who acted: a user (who asked for it) or a service step. */
+  agent: { type: 'user' | 'service'; id: string };
+  outcome: 'success' | 'failure';
+  detail: string;
+  /** The ingest or fixity run the event came from. */
+  ingestId?: string;
+  fixityId?: string;
+}
+
+const partition = (space: string, externalIdentifier: string) => `BAG#${space}#${externalIdentifier}`;
+const EVENT_PREFIX = 'EVENT#';
+
+/**
+ * Records an event once. `key` names the event itself (e.g. `ingest:{ingestId}`): a retried workflow
+ * step writing the same event with the same date finds it there and leaves it as it is.
+ */
+export async function recordBagEvent(
+  space: string,
+  externalIdentifier: string,
+  key: string,
+  event: Omit<BagEvent, 'type'>,
+): Promise<void> {
+  try {
+    await dynamo().send(
+      new PutCommand({
+        TableName: config().tableName,
+        Item: {
+          pk: partition(space, externalIdentifier),
+          sk: `${EVENT_PREFIX}${event.date}#${key}`,
+          kind: 'BagEvent',
+          type: 'BagEvent',
+          ...event,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
+/** One page of a bag's events, oldest first. */
+export async function bagEventsPage(
+  space: string,
+  externalIdentifier: string,
+  limit: number,
+  cursor?: string,
+): Promise<{ events: BagEvent[]; next?: string }> {
+  const pk = partition(space, externalIdentifier);
+  const result = await dynamo().send(
+    new QueryCommand({
+      TableName: config().tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)',
+      ExpressionAttributeValues: { ':pk': pk, ':event': EVENT_PREFIX },
+      Limit: limit,
+      ExclusiveStartKey: decodeCursor(cursor, { attributes: ['pk', 'sk'], partition: { pk } }),
+    }),
+  );
+  const events = (result.Items ?? []).map((item) => {
+    const { pk: _pk, sk: _sk, kind: _kind, ...event } = item;
+    return event as BagEvent;
+  });
+  return { events, next: encodeCursor(result.LastEvaluatedKey) };
+}

@@ -1,0 +1,70 @@
+/**
+ * Fixity in AWS beyond the workflow itself: EventBridge Scheduler starts the sweep that checks the
+ * most overdue bags, and a CloudWatch alarm on unrepaired fixity failures notifies an SNS topic that
+ * operators subscribe to (the stack outputs its ARN).
+ */
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { UNREPAIRED_METRIC } from '../lambdas/fixity/fixity-metrics.ts';
+import type { HandlerFunctions } from './handler-functions.ts';
+import { FIXITY_SWEEP_MODULE } from './handler-modules.ts';
+
+export interface FixityMonitoringProps {
+  functions: HandlerFunctions;
+  sweepMinutes: number;
+}
+
+/** Powertools metrics carry the service as a dimension (observability.ts names it). */
+const METRIC_DIMENSIONS = { service: 'bagvault' };
+
+export class FixityMonitoring extends Construct {
+  readonly alarmTopic: Topic;
+  readonly alarm: Alarm;
+  readonly schedule: Schedule;
+
+  constructor(scope: Construct, id: string, props: FixityMonitoringProps) {
+    super(scope, id);
+    // CloudWatch alarms cannot publish to a topic encrypted with the AWS managed key: a key of our own.
+    const key = new Key(this, 'AlarmTopicKey', {
+      enableKeyRotation: true,
+      description: 'Encrypts the Bagvault fixity alarm topic',
+    });
+    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: 'Bagvault fixity failures',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    this.alarm = new Alarm(this, 'UnrepairedFailures', {
+      alarmDescription:
+        'A fixity run left a copy bad (no verified copy to repair it from, or not checkable), or could not run: read the run report (GET /fixity/{id}) and the bag events.',
+      metric: new Metric({
+        namespace: 'Bagvault',
+        metricName: UNREPAIRED_METRIC,
+        dimensionsMap: METRIC_DIMENSIONS,
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // No run in the period is no failure.
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.alarm.addAlarmAction(new SnsAction(this.alarmTopic));
+
+    const sweep = props.functions.add(FIXITY_SWEEP_MODULE, 'workflow');
+    this.schedule = new Schedule(this, 'Sweep', {
+      description: 'Starts fixity checks of the bags whose last check is oldest',
+      schedule: ScheduleExpression.rate(Duration.minutes(props.sweepMinutes)),
+      target: new LambdaInvoke(sweep, { retryAttempts: 2 }),
+    });
+  }
+}
