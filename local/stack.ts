@@ -148,6 +148,7 @@ export async function startLocalStack(options: LocalStackOptions) {
 
     const gateway = await startHttpGateway({ port: options.apiPort });
     stoppers.push(gateway.close);
+    stoppers.push((await import('./fixity-schedule.ts')).startFixitySchedule());
     return {
       apiUrl: gateway.url,
       s3Endpoint: s3.endpoint,

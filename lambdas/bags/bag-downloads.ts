@@ -5,6 +5,7 @@ import { Conflict, NotFound } from '../errors.ts';
 import { isCold } from '../storage/locations.ts';
 import { storedFileKey } from '../storage/storage-layout.ts';
 import { presign } from '../storage/presign.ts';
+import { readableLocationOf } from '../fixity/copy-health.ts';
 import { getStoredFile, type RegisteredVersion } from './bag-registry.ts';
 import type { StorageManifest } from './storage-manifest.ts';
 
@@ -76,7 +77,8 @@ export async function fileDownloadUrl(version: RegisteredVersion, path: string):
   const bagId = `${version.space}/${version.externalIdentifier}`;
   const key = await storedKeyOf(version, path);
   if (!key) throw new NotFound(`File not found: ${path} in ${bagId} ${version.version}`);
-  const bucket = config().primaryBucket;
+  // The primary copy, unless it failed its last fixity check: then a replica that passed.
+  const { bucket } = await readableLocationOf(key);
   const head = await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
   if (isCold(head.StorageClass) && !isRestored(head.Restore)) {
     throw new Conflict(

@@ -1,4 +1,5 @@
 import { registerBag } from '../../ingest-workflow/registration.ts';
+import { recordVersionIngested } from '../../preservation-events/ingest-events.ts';
 import { activeIngest, startStep } from '../../ingest-workflow/step-events.ts';
 import { cleanUnpackArea } from '../../ingest-workflow/unpack-area.ts';
 import { recordIngestOutcome } from '../../ingests/ingest-metrics.ts';
@@ -12,6 +13,7 @@ export const handler = workflowTask(async ({ ingestId }: { ingestId: string }) =
   if (ingest.status.id === 'succeeded') return null;
   await startStep(ingestId, STEPS.registering);
   await registerBag(ingest);
+  await recordVersionIngested(ingest);
   await cleanUnpackArea(ingest.space.id, ingestId);
   const { space, bag } = ingest;
   const recorded = await recordEvent(

@@ -1,0 +1,209 @@
+import { createHash } from 'node:crypto';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../lambdas/auth/api-key-repository.ts';
+import { storedFileKey } from '../../lambdas/storage/storage-layout.ts';
+import { errorOf, localS3 } from '../api/api-client.ts';
+import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { flipByte, removeObjectFile, runFixity, seedReplicatedBag, startFixity } from './fixity-fixture.ts';
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+const PAGE = Buffer.from('page one of the digitised book\n'.repeat(200));
+const files = { 'data/page-1.txt': PAGE, 'data/page-2.txt': 'page two\n', 'bag-info.txt': 'Source: test\n' };
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+  await createApiKey({ user: 'reader', spaces: ['*'], roles: ['read'] }, 'reader-secret-0123456789');
+  await createApiKey({ user: 'curator', spaces: ['digitised'], roles: ['ingest'] }, 'curator-secret-0123456');
+});
+afterAll(() => stack?.destroy());
+
+/** Follows the download redirect as a client should: without the Authorization header. */
+async function download(
+  bagId: string,
+  path: string,
+): Promise<{ status: number; bytes?: Buffer; url?: string }> {
+  const response = await stack.api(`/bags/${bagId}/files/${path}`);
+  if (response.status !== 302) return { status: response.status };
+  const url = response.headers.get('location') as string;
+  const object = await fetch(url);
+  return { status: object.status, bytes: Buffer.from(await object.arrayBuffer()), url };
+}
+
+async function eventsOf(bagId: string) {
+  const response = await stack.api(`/bags/${bagId}/events?limit=1000`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { results: { eventType: string; outcome: string; detail: string }[] })
+    .results;
+}
+
+describe('a fixity run', () => {
+  it('passes a clean bag in every location, with its progress and an event', async () => {
+    await seedReplicatedBag(stack, 'digitised', 'clean', [{ files }]);
+    const report = await runFixity(stack, 'digitised/clean');
+    expect(report).toMatchObject({
+      status: 'finished',
+      success: true,
+      progress: { filesTotal: 3, filesChecked: 3, locations: ['primary', 'replica'] },
+      failures: { files: { missing: [], changed: [], untracked: [], notCheckable: [] } },
+      repaired: [],
+    });
+    expect(report.message).toBe('Every copy verified: 3 files in 2 locations');
+    expect(await eventsOf('digitised/clean')).toMatchObject([
+      { eventType: 'fixity check', outcome: 'success', detail: report.message },
+    ]);
+  });
+
+  it('reports a byte flipped on disk in the primary copy as changed, repairs it from the replica, and then passes', async () => {
+    const bag = await seedReplicatedBag(stack, 'digitised', 'rot', [{ files }]);
+    const key = storedFileKey('digitised', 'rot', 'v1', 'data/page-1.txt');
+    await flipByte(stack, stack.buckets.primary, key, 100);
+
+    const report = await runFixity(stack, 'digitised/rot');
+    const expected = bag.manifests[0]!.manifest.files.find((file) => file.name === 'data/page-1.txt')!;
+    expect(report.failures.files.changed).toEqual([
+      expect.objectContaining({
+        path: 'data/page-1.txt',
+        location: 'primary',
+        expected: expected.checksum,
+        hash_type: 'sha256',
+      }),
+    ]);
+    expect(report.failures.files.changed[0]!.actual).not.toBe(expected.checksum);
+    expect(report.repaired).toEqual([
+      expect.objectContaining({ path: 'data/page-1.txt', location: 'primary', from: 'replica' }),
+    ]);
+    expect(report.success).toBe(true);
+
+    const fetched = await download('digitised/rot', 'data/page-1.txt');
+    expect(fetched.status).toBe(200);
+    expect(fetched.url).toContain(stack.buckets.primary);
+    expect(sha256(fetched.bytes!)).toBe(expected.checksum);
+
+    const again = await runFixity(stack, 'digitised/rot');
+    expect(again).toMatchObject({ success: true, repaired: [], failures: { files: { changed: [] } } });
+    expect((await eventsOf('digitised/rot')).map((event) => [event.eventType, event.outcome])).toEqual([
+      ['repair', 'success'],
+      ['fixity check', 'success'],
+      ['fixity check', 'success'],
+    ]);
+  });
+
+  it('reports a deleted primary object as missing and repairs it', async () => {
+    await seedReplicatedBag(stack, 'digitised', 'lost', [{ files }]);
+    await removeObjectFile(
+      stack,
+      stack.buckets.primary,
+      storedFileKey('digitised', 'lost', 'v1', 'data/page-2.txt'),
+    );
+    const report = await runFixity(stack, 'digitised/lost');
+    expect(report.failures.files.missing).toEqual([
+      expect.objectContaining({ path: 'data/page-2.txt', location: 'primary' }),
+    ]);
+    expect(report.repaired).toMatchObject([
+      { path: 'data/page-2.txt', location: 'primary', from: 'replica' },
+    ]);
+    expect(report.success).toBe(true);
+    expect((await download('digitised/lost', 'data/page-2.txt')).bytes?.toString()).toBe('page two\n');
+  });
+
+  it("reports an object under the version's prefix that the manifest does not list as untracked", async () => {
+    await seedReplicatedBag(stack, 'digitised', 'extra', [{ files }]);
+    await localS3(stack).send(
+      new PutObjectCommand({
+        Bucket: stack.buckets.replica,
+        Key: storedFileKey('digitised', 'extra', 'v1', 'data/smuggled.txt'),
+        Body: 'not in the manifest',
+      }),
+    );
+    const report = await runFixity(stack, 'digitised/extra');
+    expect(report.failures.files.untracked).toEqual([
+      expect.objectContaining({ path: 'data/smuggled.txt', location: 'replica' }),
+    ]);
+    expect(report.success).toBe(false);
+    expect(report.message).toMatch(/1 untracked object/);
+  });
+
+  it('fails loudly when both copies are corrupted, repairs nothing from a bad copy, and serves neither', async () => {
+    await seedReplicatedBag(stack, 'digitised', 'doomed', [{ files }]);
+    const key = storedFileKey('digitised', 'doomed', 'v1', 'data/page-1.txt');
+    await flipByte(stack, stack.buckets.primary, key, 1);
+    await flipByte(stack, stack.buckets.replica, key, 2);
+    const report = await runFixity(stack, 'digitised/doomed');
+    expect(report.success).toBe(false);
+    expect(report.repaired).toEqual([]);
+    expect(report.failures.files.changed.map((entry) => entry.location).sort()).toEqual([
+      'primary',
+      'replica',
+    ]);
+    expect(report.failures.files.changed[0]!.message).toMatch(/not repaired: has no verified copy/);
+    expect(report.message).toMatch(
+      /^Fixity check failed - 2 problems left unrepaired \(2 changed; 0 repaired\)/,
+    );
+    expect(await eventsOf('digitised/doomed')).toMatchObject([
+      { eventType: 'fixity check', outcome: 'failure' },
+    ]);
+    expect((await download('digitised/doomed', 'data/page-1.txt')).status).toBe(409);
+  });
+
+  it('checks a file that came through fetch.txt at the version holding it', async () => {
+    await seedReplicatedBag(stack, 'digitised', 'fetched', [
+      { files },
+      { files: { 'data/page-3.txt': 'page three\n' }, fetched: { 'data/page-1.txt': 'v1' } },
+    ]);
+    await flipByte(
+      stack,
+      stack.buckets.replica,
+      storedFileKey('digitised', 'fetched', 'v1', 'data/page-1.txt'),
+    );
+    const report = await runFixity(stack, 'digitised/fetched', '?version=v2');
+    expect(report.failures.files.changed).toMatchObject([{ path: 'data/page-1.txt', location: 'replica' }]);
+    expect(report.repaired).toMatchObject([
+      { path: 'data/page-1.txt', location: 'replica', from: 'primary' },
+    ]);
+  });
+});
+
+describe('reads prefer good copies', () => {
+  it('serves a file from a verified replica while its primary copy is recorded bad', async () => {
+    const { recordBadCopy, clearBadCopy } = await import('../../lambdas/fixity/copy-health.ts');
+    await seedReplicatedBag(stack, 'digitised', 'prefer', [{ files }]);
+    const key = storedFileKey('digitised', 'prefer', 'v1', 'data/page-1.txt');
+    await flipByte(stack, stack.buckets.primary, key, 5);
+    // What a check that could not repair the primary leaves behind.
+    await recordBadCopy(key, 'primary', { runId: 'r', state: 'changed' });
+    const fetched = await download('digitised/prefer', 'data/page-1.txt');
+    expect(fetched.url).toContain(stack.buckets.replica);
+    expect(fetched.bytes?.equals(PAGE)).toBe(true);
+    await clearBadCopy(key, 'primary');
+    expect((await download('digitised/prefer', 'data/page-1.txt')).url).toContain(stack.buckets.primary);
+  });
+});
+
+describe('the fixity API', () => {
+  it('lists a bag’s runs newest first, paginated', async () => {
+    await seedReplicatedBag(stack, 'digitised', 'listed', [{ files }]);
+    const first = await runFixity(stack, 'digitised/listed');
+    const second = await runFixity(stack, 'digitised/listed');
+    const page = await stack.api('/bags/digitised/listed/fixity?limit=1');
+    const body = (await page.json()) as { results: { id: string }[]; next: string };
+    expect(body.results.map((run) => run.id)).toEqual([second.id]);
+    const rest = await stack.api(`/bags/digitised/listed/fixity?limit=1&next=${body.next}`);
+    expect(((await rest.json()) as { results: { id: string }[] }).results.map((run) => run.id)).toEqual([
+      first.id,
+    ]);
+  });
+
+  it('refuses a read-only key (403), hides other spaces and unknown bags (404), and checks the version (400)', async () => {
+    await seedReplicatedBag(stack, 'born-digital', 'hidden', [{ files }]);
+    await errorOf(await startFixity(stack, 'digitised/clean', '', 'reader:reader-secret-0123456789'), 403);
+    await errorOf(await startFixity(stack, 'born-digital/hidden', '', 'curator:curator-secret-0123456'), 404);
+    await errorOf(await startFixity(stack, 'digitised/nothing-here'), 404);
+    await errorOf(await startFixity(stack, 'digitised/clean', '?version=latest'), 400);
+    await errorOf(await startFixity(stack, 'digitised/clean', '?version=v9'), 404);
+    await errorOf(await stack.api('/bags/digitised/clean', { method: 'POST' }), 404);
+    await errorOf(await stack.api(`/fixity/${crypto.randomUUID()}`), 404);
+    await errorOf(await stack.api('/fixity/not-an-id'), 404);
+  });
+});
