@@ -4,6 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../lambdas/auth/api-key-repository.ts';
 import { storedFileKey } from '../../lambdas/storage/storage-layout.ts';
 import { errorOf, localS3 } from '../api/api-client.ts';
+import { buildBag } from '../fixtures/bag-builder.ts';
+import { bagToTarGz } from '../fixtures/tar-builder.ts';
+import { ingestArchive } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import { flipByte, removeObjectFile, runFixity, seedReplicatedBag, startFixity } from './fixity-fixture.ts';
 
@@ -161,6 +164,44 @@ describe('a fixity run', () => {
     expect(report.failures.files.changed).toMatchObject([{ path: 'data/page-1.txt', location: 'replica' }]);
     expect(report.repaired).toMatchObject([
       { path: 'data/page-1.txt', location: 'replica', from: 'primary' },
+    ]);
+  });
+});
+
+describe('an ingested bag', () => {
+  it('has its ingest in its history, then a SHA-512 fixity run that repairs a replica', async () => {
+    const bag = buildBag({
+      payload: { 'data/a.txt': 'alpha\n', 'data/b.txt': PAGE },
+      algorithms: ['sha512'],
+      info: [['External-Identifier', 'ingested']],
+    });
+    const ingest = await ingestArchive(
+      stack,
+      { space: 'digitised', externalIdentifier: 'ingested' },
+      await bagToTarGz(bag),
+    );
+    expect(ingest.status.id).toBe('succeeded');
+    expect(await eventsOf('digitised/ingested')).toMatchObject([
+      { eventType: 'ingestion', outcome: 'success', version: 'v1', ingestId: ingest.id },
+    ]);
+    await flipByte(stack, stack.buckets.replica, storedFileKey('digitised', 'ingested', 'v1', 'data/b.txt'));
+    const report = await runFixity(stack, 'digitised/ingested');
+    expect(report.failures.files.changed).toMatchObject([
+      { path: 'data/b.txt', location: 'replica', hash_type: 'sha512' },
+    ]);
+    expect(report.repaired).toMatchObject([{ path: 'data/b.txt', location: 'replica', from: 'primary' }]);
+    expect(report.success).toBe(true);
+    expect((await eventsOf('digitised/ingested')).map((event) => event.eventType)).toEqual([
+      'ingestion',
+      'repair',
+      'fixity check',
+    ]);
+    const page = await stack.api('/bags/digitised/ingested/events?limit=1');
+    const first = (await page.json()) as { results: { eventType: string }[]; next: string };
+    expect(first.results).toMatchObject([{ eventType: 'ingestion' }]);
+    const second = await stack.api(`/bags/digitised/ingested/events?limit=1&next=${first.next}`);
+    expect(((await second.json()) as { results: unknown[] }).results).toMatchObject([
+      { eventType: 'repair' },
     ]);
   });
 });

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { noteBagChecked } from '../../lambdas/fixity/fixity-schedule.ts';
+import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { seedReplicatedBag, waitForFixity } from './fixity-fixture.ts';
+
+/** A short interval, one run at a time, and a sweep every 300 ms (the local stack's timer). */
+let stack: TestStack;
+beforeAll(async () => {
+  process.env.BAGVAULT_FIXITY_SWEEP_SECONDS = '0.3';
+  stack = await startTestStack({
+    settings: { fixityIntervalSeconds: '3600', fixityMaxConcurrentRuns: '1' },
+  });
+});
+afterAll(() => stack?.destroy());
+
+interface RunSummary {
+  id: string;
+  createdDate: string;
+  requestedBy: { type: string; id: string };
+}
+
+async function runsOf(name: string): Promise<RunSummary[]> {
+  const response = await stack.api(`/bags/digitised/${name}/fixity`);
+  return ((await response.json()) as { results: RunSummary[] }).results;
+}
+
+describe('the fixity schedule', () => {
+  it('checks the bags whose last check is oldest first, one run at a time, and leaves recently checked bags alone', async () => {
+    const lastChecked = {
+      recent: new Date().toISOString(),
+      middle: '2026-01-03T00:00:00.000Z',
+      oldest: '2025-06-01T00:00:00.000Z',
+      older: '2025-09-01T00:00:00.000Z',
+    };
+    for (const [name, date] of Object.entries(lastChecked)) {
+      await seedReplicatedBag(stack, 'digitised', name, [{ files: { 'data/a.txt': name } }]);
+      await noteBagChecked('digitised', name, date);
+    }
+    const deadline = Date.now() + 30_000;
+    let started: [string, RunSummary][] = [];
+    while (Date.now() < deadline) {
+      started = [];
+      for (const name of Object.keys(lastChecked)) {
+        for (const run of await runsOf(name)) started.push([name, run]);
+      }
+      if (started.length >= 3) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    started.sort(([, a], [, b]) => a.createdDate.localeCompare(b.createdDate));
+    expect(started.map(([name]) => name)).toEqual(['oldest', 'older', 'middle']);
+    for (const [, run] of started) {
+      expect(run.requestedBy).toEqual({ type: 'service', id: 'Bagvault fixity schedule' });
+      expect(await waitForFixity(stack, run.id)).toMatchObject({ success: true });
+    }
+    // The cap: no two scheduled runs overlapped.
+    const reports = await Promise.all(started.map(([, run]) => waitForFixity(stack, run.id)));
+    for (let index = 1; index < reports.length; index++) {
+      const previous = reports[index - 1] as { finishedDate?: string };
+      expect(previous.finishedDate! <= started[index]![1].createdDate).toBe(true);
+    }
+    expect(await runsOf('recent')).toEqual([]);
+  });
+});
