@@ -17,7 +17,7 @@ import { startIngest, uploadArchive, waitForIngest } from '../test/support/inges
 const DATA = 'bench/.data/ingest';
 const MB = 1e6;
 
-function makeBag(
+export function makeBag(
   name: string,
   files: { path: string; size: number }[],
 ): { archive: string; bytes: number; directory: string } {
@@ -62,7 +62,7 @@ function baselineSeconds(bag: { archive: string; directory: string }): number {
 }
 
 /** Seconds between each step's "started" and its "succeeded" event. */
-function stepTimes(events: { description: string; createdDate: string }[]): [string, number][] {
+export function stepTimes(events: { description: string; createdDate: string }[]): [string, number][] {
   const started = new Map<string, number>();
   const times: [string, number][] = [];
   for (const event of events) {

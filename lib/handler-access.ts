@@ -32,7 +32,7 @@ export type AccessNeed =
   | { bucket: BucketName; access: readonly BucketAccess[] }
   | {
       stateMachine: StateMachineName;
-      actions: readonly ('states:StartExecution' | 'states:StopExecution')[];
+      actions: readonly ('states:StartExecution' | 'states:StopExecution' | 'states:DescribeExecution')[];
     };
 
 const TABLE_READ = { table: 'read' } as const;
@@ -150,7 +150,12 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   [task('fixity/finish')]: [TABLE_READ_WRITE, { bucket: 'unpack', access: ['read', 'delete'] }],
   [task('fixity/record-failure')]: [TABLE_READ_WRITE, { bucket: 'unpack', access: ['read', 'delete'] }],
   // Started by EventBridge Scheduler, not by a route or a state machine.
-  [FIXITY_SWEEP_MODULE]: [TABLE_READ_WRITE, { stateMachine: 'fixity', actions: ['states:StartExecution'] }],
+  // Describe: a run whose execution died outside its Catch is ended, with its work area.
+  [FIXITY_SWEEP_MODULE]: [
+    TABLE_READ_WRITE,
+    { stateMachine: 'fixity', actions: ['states:StartExecution', 'states:DescribeExecution'] },
+    { bucket: 'unpack', access: ['read', 'delete'] },
+  ],
 };
 
 export interface AccessTargets {

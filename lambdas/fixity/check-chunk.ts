@@ -3,7 +3,7 @@ import { mapConcurrently } from '../map-concurrently.ts';
 import { recordBagEvent } from '../preservation-events/bag-events.ts';
 import { isCold, type StorageLocation } from '../storage/locations.ts';
 import { checkCopy, checkMethod, type CopyCheck } from './copy-check.ts';
-import { clearBadCopy, recordBadCopy } from './copy-health.ts';
+import { clearBadCopy, copyHealthKey, knownBadCopies, recordBadCopy } from './copy-health.ts';
 import { type FixityFile, type FixityPlan, readFixityChunk, readPlan } from './fixity-plan.ts';
 import { type Finding, putFindings, recordChunkChecked } from './fixity-runs.ts';
 import { rewriteCopy } from './repair.ts';
@@ -58,7 +58,7 @@ async function repair(
   };
 }
 
-async function checkFile(plan: FixityPlan, file: FixityFile): Promise<Finding[]> {
+async function checkFile(plan: FixityPlan, file: FixityFile, knownBad: Set<string>): Promise<Finding[]> {
   let sha256: Promise<string | undefined> | undefined;
   // The manifest's algorithm may be SHA-512; S3's stored checksums (and our metadata) are SHA-256.
   const sha256Of = () => (sha256 ??= getStoredFile(file.key).then((record) => record?.checksums.sha256));
@@ -69,7 +69,11 @@ async function checkFile(plan: FixityPlan, file: FixityFile): Promise<Finding[]>
   const findings: Finding[] = [];
   for (const [index, location] of plan.locations.entries()) {
     const check = checks[index] as CopyCheck;
-    if (check.state === 'ok') continue;
+    if (check.state === 'ok') {
+      // Repaired since (by an earlier run or an operator): downloads may use it again.
+      if (knownBad.has(copyHealthKey(file.key, location.name))) await clearBadCopy(file.key, location.name);
+      continue;
+    }
     const finding = findingOf(plan, file, location, check);
     findings.push(finding);
     if (check.state === 'not-checkable') continue;
@@ -109,7 +113,14 @@ async function checkFile(plan: FixityPlan, file: FixityFile): Promise<Finding[]>
 export async function checkChunk(runId: string, chunk: number): Promise<void> {
   const plan = await readPlan(runId);
   const files = await readFixityChunk(runId, chunk);
-  const findings = (await mapConcurrently(files, FILES_IN_FLIGHT, (file) => checkFile(plan, file))).flat();
+  const knownBad = await knownBadCopies(
+    files.flatMap((file) =>
+      plan.locations.map((location) => ({ fileId: file.key, location: location.name })),
+    ),
+  );
+  const findings = (
+    await mapConcurrently(files, FILES_IN_FLIGHT, (file) => checkFile(plan, file, knownBad))
+  ).flat();
   await putFindings(runId, findings);
   await recordChunkChecked(runId, chunk, files.length);
 }

@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { Conflict } from '../errors.ts';
@@ -34,6 +34,32 @@ export async function clearBadCopy(fileId: string, location: string) {
     new DeleteCommand({ TableName: config().tableName, Key: { pk: partition(fileId), sk: location } }),
   );
 }
+
+/** Of these copies, those recorded bad (so a check that now finds them good can clear them). */
+export async function knownBadCopies(
+  copies: readonly { fileId: string; location: string }[],
+): Promise<Set<string>> {
+  const table = config().tableName;
+  const bad = new Set<string>();
+  for (let start = 0; start < copies.length; start += 100) {
+    let keys: Record<string, unknown>[] = copies
+      .slice(start, start + 100)
+      .map((copy) => ({ pk: partition(copy.fileId), sk: copy.location }));
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      if (attempt > 8) throw new Error('DynamoDB kept returning unprocessed copy-health reads');
+      const result = await dynamo().send(
+        new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ProjectionExpression: 'pk, sk' } } }),
+      );
+      for (const item of result.Responses?.[table] ?? [])
+        bad.add(`${item.pk as string}|${item.sk as string}`);
+      keys = result.UnprocessedKeys?.[table]?.Keys ?? [];
+      if (keys.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+    }
+  }
+  return bad;
+}
+
+export const copyHealthKey = (fileId: string, location: string) => `${partition(fileId)}|${location}`;
 
 async function badLocations(fileId: string): Promise<Set<string>> {
   const { Items } = await dynamo().send(

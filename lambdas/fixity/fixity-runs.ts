@@ -243,9 +243,9 @@ export async function bagRunsPage(space: string, externalIdentifier: string, lim
   return { runs: (result.Items ?? []).map(toRun), next: encodeCursor(result.LastEvaluatedKey) };
 }
 
-/** How many runs are in flight (the schedule's cap). */
-export async function countRunningRuns(): Promise<number> {
-  let count = 0;
+/** The runs in flight (the schedule's cap counts them; the sweep ends those whose workflow died). */
+export async function runningRuns(): Promise<FixityRun[]> {
+  const runs: FixityRun[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await dynamo().send(
@@ -254,12 +254,11 @@ export async function countRunningRuns(): Promise<number> {
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk',
         ExpressionAttributeValues: { ':pk': RUNNING_LIST },
-        Select: 'COUNT',
         ExclusiveStartKey: startKey,
       }),
     );
-    count += page.Count ?? 0;
+    runs.push(...(page.Items ?? []).map(toRun));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
-  return count;
+  return runs;
 }

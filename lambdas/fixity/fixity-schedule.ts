@@ -2,7 +2,7 @@ import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
-import { countRunningRuns } from './fixity-runs.ts';
+import { runningRuns } from './fixity-runs.ts';
 
 /**
  * When each bag was last checked, listed in gsi1 under `FIXITY-SCHEDULE` sorted by that date, so the
@@ -77,7 +77,7 @@ export async function sweep(
   now: Date = new Date(),
 ): Promise<DueBag[]> {
   const settings = config();
-  const slots = settings.fixityMaxConcurrentRuns - (await countRunningRuns());
+  const slots = settings.fixityMaxConcurrentRuns - (await runningRuns()).length;
   if (slots <= 0) return [];
   const before = new Date(now.getTime() - settings.fixityIntervalSeconds * 1000).toISOString();
   const due = await dueBags(before, slots);

@@ -1,5 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import { endAbandonedRuns } from '../../fixity/abandoned-runs.ts';
 import { SCHEDULE_AGENT, sweep } from '../../fixity/fixity-schedule.ts';
 import { startFixity } from '../../fixity/start-fixity.ts';
 import { logger } from '../../observability.ts';
@@ -8,8 +9,9 @@ import { logger } from '../../observability.ts';
 export const handler = middy()
   .use(injectLambdaContext(logger))
   .handler(async () => {
+    const abandoned = await endAbandonedRuns();
     const started = await sweep((bag) =>
       startFixity(bag.space, bag.externalIdentifier, undefined, SCHEDULE_AGENT),
     );
-    return { started: started.length };
+    return { abandoned: abandoned.length, started: started.length };
   });
