@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRun } from '../../lambdas/fixity/fixity-runs.ts';
 import { noteBagChecked } from '../../lambdas/fixity/fixity-schedule.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import { seedReplicatedBag, waitForFixity } from './fixity-fixture.ts';
@@ -59,5 +60,32 @@ describe('the fixity schedule', () => {
       expect(previous.finishedDate! <= started[index]![1].createdDate).toBe(true);
     }
     expect(await runsOf('recent')).toEqual([]);
+  });
+
+  it('ends a run whose workflow died outside its Catch, so it neither stays running nor holds a place under the cap', async () => {
+    await seedReplicatedBag(stack, 'digitised', 'orphaned', [{ files: { 'data/a.txt': 'a' } }]);
+    const id = crypto.randomUUID();
+    await createRun({
+      id,
+      space: 'digitised',
+      externalIdentifier: 'orphaned',
+      version: 'v1',
+      status: 'running',
+      success: null,
+      message: 'Fixity check in progress',
+      // Older than the grace a run has to get its execution started; no execution was ever started.
+      createdDate: new Date(Date.now() - 10 * 60_000).toISOString(),
+      requestedBy: { type: 'user', id: 'admin' },
+      filesTotal: 1,
+      filesChecked: 0,
+      locations: [],
+    });
+    const report = await waitForFixity(stack, id, 10_000);
+    expect(report).toMatchObject({ status: 'failed', success: false });
+    expect(report.message).toMatch(/^Fixity check failed - its workflow no longer exists/);
+    const events = await stack.api('/bags/digitised/orphaned/events');
+    expect(((await events.json()) as { results: unknown[] }).results).toMatchObject([
+      { eventType: 'fixity check', outcome: 'failure', fixityId: id },
+    ]);
   });
 });
