@@ -45,7 +45,7 @@ export async function run(): Promise<void> {
       if (ingest.status.id !== 'succeeded') throw new Error(`ingest of ${shape.name} ${ingest.status.id}`);
       const files = shape.files.length + 3;
       const start = performance.now();
-      const report = await runFixity(stack, `digitised/${shape.name}`);
+      const report = await runFixity(stack, `digitised/${shape.name}`, '', 3_600_000);
       const seconds = (performance.now() - start) / 1000;
       const copies = report.progress.locations.length;
       console.log(

@@ -18,7 +18,9 @@ export async function fixityReport(run: FixityRun) {
   const repaired: object[] = [];
   const counts = { missing: 0, changed: 0, untracked: 0, notCheckable: 0, repaired: 0 };
   let listed = 0;
+  let found = 0;
   for await (const finding of findingsOf(run.id)) {
+    found++;
     counts[finding.kind]++;
     if (finding.repaired) counts.repaired++;
     if (listed >= MAX_REPORT_ENTRIES) continue;

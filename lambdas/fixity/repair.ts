@@ -18,18 +18,19 @@ function copySource(location: StorageLocation, file: FixityFile): string {
 /**
  * Rewrites a bad copy from a verified one, server side, with the target location's storage class
  * and an S3-computed SHA-256 (so a cold copy can be checked again later without a restore).
- * The caller verifies the result before calling it repaired.
+ * The caller verifies the result before calling it repaired. Returns the new object's S3 version id
+ * (versioned buckets), for the registry to pin.
  */
 export async function rewriteCopy(
   target: StorageLocation,
   source: StorageLocation,
   file: FixityFile,
   sha256: string | undefined,
-): Promise<void> {
+): Promise<{ versionId?: string }> {
   if (file.size > MAX_REPAIR_COPY_BYTES) {
     throw new Error(`repairing copies over 5 GiB (multipart copy) is not supported yet`);
   }
-  await s3().send(
+  const copied = await s3().send(
     new CopyObjectCommand({
       Bucket: target.bucket,
       Key: file.key,
@@ -40,4 +41,5 @@ export async function rewriteCopy(
       Metadata: sha256 ? { [CHECKSUM_METADATA]: sha256 } : undefined,
     }),
   );
+  return { versionId: copied.VersionId };
 }

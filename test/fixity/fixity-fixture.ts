@@ -80,9 +80,14 @@ export async function waitForFixity(stack: TestStack, id: string, timeoutMs = 30
 }
 
 /** POST …/fixity, then the final report. */
-export async function runFixity(stack: TestStack, bagId: string, query = ''): Promise<FixityReport> {
+export async function runFixity(
+  stack: TestStack,
+  bagId: string,
+  query = '',
+  timeoutMs?: number,
+): Promise<FixityReport> {
   const response = await startFixity(stack, bagId, query);
   expect(response.status, await response.clone().text()).toBe(202);
   const { id } = (await response.json()) as { id: string };
-  return waitForFixity(stack, id);
+  return waitForFixity(stack, id, timeoutMs);
 }
