@@ -21,8 +21,13 @@ import { replicateFile } from '../../lambdas/ingest-workflow/replication.ts';
  * paths are checked against the S3 API with aws-sdk-client-mock.
  */
 const s3 = mockClient(S3Client);
-const cold = { name: 'replica-glacier', bucket: 'replica-bucket', storageClass: 'DEEP_ARCHIVE' };
-const warm = { name: 'primary', bucket: 'primary-bucket', storageClass: 'STANDARD' };
+const cold = {
+  name: 'replica-glacier',
+  bucket: 'replica-bucket',
+  storageClass: 'DEEP_ARCHIVE',
+  objectLock: false,
+};
+const warm = { name: 'primary', bucket: 'primary-bucket', storageClass: 'STANDARD', objectLock: false };
 const bag = { space: 'digitised', externalIdentifier: 'b1', version: 'v1' };
 const content = Buffer.from('page one');
 const sha256 = createHash('sha256').update(content).digest();

@@ -1,5 +1,6 @@
 import type { BagSummary } from '../../ingest-workflow/bag-files.ts';
 import { verifyReplicaFiles } from '../../ingest-workflow/replica-verification.ts';
+import { readReplicatedVersions } from '../../ingest-workflow/replication.ts';
 import { activeIngest } from '../../ingest-workflow/step-events.ts';
 import { unpackedFile } from '../../ingest-workflow/unpack-area.ts';
 import { bagSummaryKey, readChunk } from '../../ingest-workflow/verify-step.ts';
@@ -12,6 +13,7 @@ export const handler = workflowTask(
   async ({ ingestId, location, chunk }: { ingestId: string; location: string; chunk: number }) => {
     const ingest = await activeIngest(ingestId);
     const { bagRoot } = await getJson<BagSummary>(config().unpackBucket, bagSummaryKey(ingestId));
+    const versions = await readReplicatedVersions(ingestId, location, chunk);
     await verifyReplicaFiles(
       storageLocation(location),
       {
@@ -21,6 +23,7 @@ export const handler = workflowTask(
       },
       await readChunk(ingestId, chunk),
       (file) => unpackedFile(ingest.space.id, ingestId, bagRoot, file.name),
+      (file) => versions[file.name],
     );
     return null;
   },
