@@ -129,11 +129,15 @@ describe('verifying a cold replica', () => {
 });
 
 describe('replicating into a cold location', () => {
-  it('copies server side with the storage class and an S3-computed SHA-256', async () => {
+  const target = (location = cold) => ({ ingestId: 'i1', ...bag, bagRoot: 'bag/', location });
+  const absent = () =>
     s3.on(HeadObjectCommand).rejects(Object.assign(new Error('not found'), { name: 'NotFound' }));
+
+  it('copies server side with the storage class and an S3-computed SHA-256', async () => {
+    absent();
     s3.on(CopyObjectCommand).resolves({});
-    const result = await replicateFile({ ingestId: 'i1', ...bag, bagRoot: 'bag/', location: cold }, file);
-    expect(result).toBe('copied');
+    const result = await replicateFile(target(), file);
+    expect(result).toEqual({ outcome: 'copied', versionId: undefined });
     expect(s3.commandCalls(CopyObjectCommand)[0]?.args[0].input).toMatchObject({
       Bucket: 'replica-bucket',
       Key: 'digitised/b1/v1/data/a.txt',
@@ -143,25 +147,81 @@ describe('replicating into a cold location', () => {
     });
   });
 
-  it('never overwrites an object that holds other content', async () => {
-    s3.on(HeadObjectCommand).resolves({
-      ContentLength: content.length,
-      Metadata: { sha256: 'f'.repeat(64) },
+  it('with Object Lock, returns the version id the copy created', async () => {
+    absent();
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'v-copied' });
+    expect(await replicateFile(target({ ...cold, objectLock: true }), file)).toEqual({
+      outcome: 'copied',
+      versionId: 'v-copied',
     });
-    await expect(
-      replicateFile({ ingestId: 'i1', ...bag, bagRoot: 'bag/', location: cold }, file),
-    ).rejects.toThrow('Refusing to overwrite digitised/b1/v1/data/a.txt in replica-glacier');
-    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
   });
 
-  it('keeps an identical object written by an earlier attempt', async () => {
+  it('with Object Lock, fails when S3 answers no version id (an unversioned bucket cannot be pinned)', async () => {
+    absent();
+    s3.on(CopyObjectCommand).resolves({});
+    await expect(replicateFile(target({ ...cold, objectLock: true }), file)).rejects.toThrow(
+      'returned no version id for digitised/b1/v1/data/a.txt',
+    );
+  });
+
+  it('rewrites an object left by a failed attempt whose bytes differ, though its sha256 metadata matches', async () => {
     s3.on(HeadObjectCommand).resolves({
       ContentLength: content.length,
       Metadata: { sha256: file.checksums.sha256 as string },
+      VersionId: 'v-bad',
     });
-    expect(await replicateFile({ ingestId: 'i1', ...bag, bagRoot: 'bag/', location: cold }, file)).toBe(
-      'present',
-    );
+    s3.on(GetObjectAttributesCommand).resolves({
+      ObjectSize: content.length,
+      Checksum: { ChecksumSHA256: Buffer.alloc(32).toString('base64') },
+    });
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'v-good' });
+    const result = await replicateFile(target({ ...cold, objectLock: true }), file);
+    expect(result).toEqual({ outcome: 'rewritten', versionId: 'v-good' });
+    expect(s3.commandCalls(GetObjectAttributesCommand)[0]?.args[0].input).toMatchObject({
+      VersionId: 'v-bad',
+    });
+    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(1);
+  });
+
+  it('keeps an identical object written by an earlier attempt, pinned to its version', async () => {
+    s3.on(HeadObjectCommand).resolves({ ContentLength: content.length, VersionId: 'v-earlier' });
+    s3.on(GetObjectAttributesCommand).resolves({
+      ObjectSize: content.length,
+      Checksum: { ChecksumSHA256: sha256.toString('base64') },
+    });
+    expect(await replicateFile(target({ ...cold, objectLock: true }), file)).toEqual({
+      outcome: 'present',
+      versionId: 'v-earlier',
+    });
     expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
+  });
+});
+
+describe('verifying the version replication wrote', () => {
+  it('reads back exactly that version in a warm location', async () => {
+    s3.on(GetObjectCommand).resolves({ Body: Readable.from([content]) } as never);
+    await verifyReplicaFiles({ ...warm, objectLock: true }, bag, [file], sourceOf, () => 'v-written');
+    expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toMatchObject({
+      Bucket: 'primary-bucket',
+      Key: 'digitised/b1/v1/data/a.txt',
+      VersionId: 'v-written',
+    });
+  });
+
+  it('checks exactly that version in a cold location', async () => {
+    s3.on(GetObjectAttributesCommand).resolves({
+      ObjectSize: content.length,
+      Checksum: { ChecksumSHA256: sha256.toString('base64') },
+    });
+    await verifyReplicaFiles({ ...cold, objectLock: true }, bag, [file], sourceOf, () => 'v-written');
+    expect(s3.commandCalls(GetObjectAttributesCommand)[0]?.args[0].input).toMatchObject({
+      VersionId: 'v-written',
+    });
+  });
+
+  it('fails when replication recorded no version for a file in a location with Object Lock', async () => {
+    await expect(
+      verifyReplicaFiles({ ...warm, objectLock: true }, bag, [file], sourceOf, () => undefined),
+    ).rejects.toThrow('returned no version id');
   });
 });
