@@ -200,8 +200,12 @@ function grantBucketAccess(
       break;
     case 'delete-unregistered':
       bucket.grants.actionsOnObjectKeys(grantee, '*', 's3:DeleteObject', 's3:DeleteObjectVersion');
-      // Finding the versions to delete: ListObjectVersions.
-      Grant.addToPrincipal({ grantee, actions: ['s3:ListBucketVersions'], resourceArns: [bucket.bucketArn] });
+      // Finding what to delete: ListObjectVersions (AWS), ListObjectsV2 (a store without versions).
+      Grant.addToPrincipal({
+        grantee,
+        actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+        resourceArns: [bucket.bucketArn],
+      });
       buckets.allowUnregisteredCleanupBy(roleArnOf(grantee));
       break;
     case 'delete':

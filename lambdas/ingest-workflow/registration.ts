@@ -139,7 +139,8 @@ export async function registerBag(ingest: IngestRecord): Promise<StorageManifest
     files.push(...(await holdChunk(ingest, locations, chunk)));
 
   const algorithm = summary.manifestAlgorithms.includes('sha512') ? 'sha512' : 'sha256';
-  const [primary, ...replicas] = locations;
+  const primary = storageLocation(PRIMARY_LOCATION_NAME);
+  const replicas = locations.filter((candidate) => candidate.name !== PRIMARY_LOCATION_NAME);
   const createdDate = new Date().toISOString();
   const location = (bucket: string) => ({
     provider: { id: 'amazon-s3' as const },
@@ -164,8 +165,8 @@ export async function registerBag(ingest: IngestRecord): Promise<StorageManifest
       version,
     ),
     location: {
-      ...location(primary?.bucket ?? config().primaryBucket),
-      storageClass: primary?.storageClass ?? 'STANDARD',
+      ...location(primary.bucket),
+      storageClass: primary.storageClass,
     },
     replicaLocations: replicas.map((replica) => ({
       ...location(replica.bucket),
@@ -176,17 +177,16 @@ export async function registerBag(ingest: IngestRecord): Promise<StorageManifest
   };
   const body = JSON.stringify(manifest);
   const manifestKey = storageManifestKey(space, externalIdentifier, version);
-  const manifestLocation = primary ?? storageLocation(PRIMARY_LOCATION_NAME);
   const written = await s3().send(
     new PutObjectCommand({
-      Bucket: manifestLocation.bucket,
+      Bucket: primary.bucket,
       Key: manifestKey,
       Body: body,
       ContentType: 'application/json',
     }),
   );
-  const manifestVersionId = pinnedVersion(manifestLocation, manifestKey, written.VersionId);
-  await holdVersion(manifestLocation, manifestKey, manifestVersionId);
+  const manifestVersionId = pinnedVersion(primary, manifestKey, written.VersionId);
+  await holdVersion(primary, manifestKey, manifestVersionId);
   const stored: StoredFileRecord[] = files
     .filter(({ file }) => file.heldBy === 'this')
     .map(({ file, versionIds }) => ({
