@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BagFile } from '../../lambdas/ingest-workflow/bag-files.ts';
@@ -14,7 +15,7 @@ import {
   verificationMethod,
   verifyReplicaFiles,
 } from '../../lambdas/ingest-workflow/replica-verification.ts';
-import { replicateFile } from '../../lambdas/ingest-workflow/replication.ts';
+import { replicateChunk, replicateFile } from '../../lambdas/ingest-workflow/replication.ts';
 
 /**
  * Cold storage classes cannot be read back without a restore, which the local S3 cannot show; these
@@ -194,6 +195,20 @@ describe('replicating into a cold location', () => {
       versionId: 'v-earlier',
     });
     expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
+  });
+});
+
+describe('replicating into a version that is registered', () => {
+  const dynamo = mockClient(DynamoDBDocumentClient);
+  afterEach(() => dynamo.restore());
+
+  it('is refused before anything is written: registered objects are never written again', async () => {
+    process.env.BAGVAULT_TABLE = 'table';
+    dynamo.on(GetCommand).resolves({ Item: { pk: 'BAG#digitised#b1', sk: 'VERSION#000001', version: 'v1' } });
+    await expect(
+      replicateChunk({ ingestId: 'i1', ...bag, bagRoot: 'bag/', location: warm }, 0, [file]),
+    ).rejects.toThrow('Refusing to overwrite digitised/b1 v1 in primary: that version is registered');
+    expect(s3.calls()).toHaveLength(0);
   });
 });
 
