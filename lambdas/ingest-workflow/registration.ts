@@ -88,7 +88,7 @@ async function holdChunk(
   const written = new Map<string, VersionIds>();
   for (const location of locations) {
     if (location.objectLock)
-      written.set(location.name, await readReplicatedVersions(ingest.id, location.name, chunk));
+      written.set(location.name, await readReplicatedVersions(ingest.id, location, chunk));
   }
   const holds = files
     .filter((file) => file.heldBy === 'this')

@@ -150,10 +150,11 @@ export const replicatedVersionsKey = (ingestId: string, location: string, chunk:
 /** File name → version id, for the files of one chunk in one location ({} without Object Lock). */
 export async function readReplicatedVersions(
   ingestId: string,
-  location: string,
+  location: StorageLocation,
   chunk: number,
 ): Promise<VersionIds> {
-  return getJson<VersionIds>(config().unpackBucket, replicatedVersionsKey(ingestId, location, chunk));
+  if (!location.objectLock) return {};
+  return getJson<VersionIds>(config().unpackBucket, replicatedVersionsKey(ingestId, location.name, chunk));
 }
 
 /**
@@ -173,6 +174,7 @@ export async function replicateChunk(target: ReplicationTarget, chunk: number, f
     const { versionId } = await replicateFile(target, file);
     if (versionId) versions[file.name] = versionId;
   });
+  if (!target.location.objectLock) return;
   await putJson(
     config().unpackBucket,
     replicatedVersionsKey(target.ingestId, target.location.name, chunk),

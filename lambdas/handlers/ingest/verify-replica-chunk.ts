@@ -13,9 +13,10 @@ export const handler = workflowTask(
   async ({ ingestId, location, chunk }: { ingestId: string; location: string; chunk: number }) => {
     const ingest = await activeIngest(ingestId);
     const { bagRoot } = await getJson<BagSummary>(config().unpackBucket, bagSummaryKey(ingestId));
-    const versions = await readReplicatedVersions(ingestId, location, chunk);
+    const where = storageLocation(location);
+    const versions = await readReplicatedVersions(ingestId, where, chunk);
     await verifyReplicaFiles(
-      storageLocation(location),
+      where,
       {
         space: ingest.space.id,
         externalIdentifier: ingest.bag.info.externalIdentifier,
