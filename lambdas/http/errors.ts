@@ -10,8 +10,11 @@ const LABELS: Record<number, string> = {
   409: 'Conflict',
   410: 'Gone',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 export interface ErrorBody {
@@ -48,8 +51,26 @@ export function clientErrorOf(error: unknown): { status: number; description: st
   return undefined;
 }
 
+/**
+ * No line of a description is longer than this. Validation messages already cut the values they
+ * repeat (json-validation.ts `excerpt`); this holds for every other message that names what a
+ * client sent (an 8 KB path segment in a 404), so no request is ever echoed back in bulk.
+ */
+const MAX_LINE_CHARACTERS = 500;
+
+const capped = (description: string) =>
+  description
+    .split('\n')
+    .map((line) => (line.length > MAX_LINE_CHARACTERS ? `${line.slice(0, MAX_LINE_CHARACTERS)}…` : line))
+    .join('\n');
+
 export function errorBody(status: number, description: string): ErrorBody {
-  return { type: 'Error', httpStatus: status, label: LABELS[status] ?? 'Error', description };
+  return {
+    type: 'Error',
+    httpStatus: status,
+    label: LABELS[status] ?? 'Error',
+    description: capped(description),
+  };
 }
 
 /** API Gateway answers 401 when a Lambda authorizer fails with exactly this message. */
