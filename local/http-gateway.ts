@@ -98,20 +98,53 @@ export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /**
  * Reads a body up to the cap. A larger one is refused as soon as its Content-Length or its running
- * count passes the cap: reading stops there, and the connection is closed after the 413.
+ * count passes the cap, and reading stops there (the request is paused, not destroyed, so the
+ * caller still gets the 413 before the connection closes).
  */
-async function readBody(request: IncomingMessage): Promise<Buffer> {
+function readBody(request: IncomingMessage): Promise<Buffer> {
   const tooLarge = () =>
     new GatewayRefusal(413, `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.`);
-  if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw tooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      request.off('data', onData);
+      request.pause();
+      reject(tooLarge());
+    };
+    request.on('data', onData);
+    request.once('end', () => resolve(Buffer.concat(chunks)));
+    request.once('error', reject);
+  });
+}
+
+/** How long a refused caller has to read the answer before a connection with an unread body closes. */
+const LINGER_MS = 2_000;
+
+/**
+ * Answers a request whose body was not read in full, without reading the rest: written straight to
+ * the socket (a finished ServerResponse would drain the unread body to reuse the connection), then
+ * the sending side closes and reading stays stopped; the connection is dropped after a short linger,
+ * so the caller reads the answer instead of a reset.
+ */
+function refuseUnread(
+  request: IncomingMessage,
+  status: number,
+  body: string,
+  headers: Record<string, string>,
+) {
+  request.pause();
+  const socket = request.socket;
+  const lines = Object.entries({
+    ...headers,
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+  }).map(([name, value]) => `${name}: ${value}\r\n`);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${lines.join('')}\r\n${body}`);
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }
 
 /**
@@ -246,15 +279,16 @@ export async function startHttpGateway(options: { port: number }) {
         return;
       }
       if (error instanceof GatewayRefusal) {
-        // A body the gateway did not read in full is not read at all: the connection closes after
-        // the answer instead of draining what the caller is still sending.
-        const unread = !request.readableEnded;
-        respond(
-          response,
-          request.method ?? 'GET',
-          fail(error.status, error.message, { ...error.headers, ...(unread ? { connection: 'close' } : {}) }),
-        );
-        return;
+        const refusal = fail(error.status, error.message, error.headers);
+        // A body still on its way is never read: the caller gets the answer and the connection closes.
+        if (!request.complete)
+          return refuseUnread(
+            request,
+            error.status,
+            refusal.body as string,
+            refusal.headers as Record<string, string>,
+          );
+        return respond(response, request.method ?? 'GET', refusal);
       }
       console.error('Local gateway error', error);
       respond(response, request.method ?? 'GET', fail(500, 'Internal error in the local gateway.'));

@@ -74,7 +74,15 @@ function parseBody(event: ApiEvent, headers: Record<string, string>): unknown {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
   const contentType = headers['content-type'];
   if (contentType && !JSON_TYPE.test(contentType)) {
-    throw new HttpError(415, `Unsupported Content-Type "${contentType}": the API accepts application/json.`);
+    throw new HttpError(
+      415,
+      `Unsupported Content-Type "${excerpt(contentType)}": the API accepts application/json.`,
+    );
+  }
+  // JSON is UTF-8 (RFC 8259); a body declared in another charset would be read as something else.
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? '')?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    throw new HttpError(415, `Unsupported charset "${excerpt(charset)}": JSON bodies are UTF-8.`);
   }
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   let body: unknown;

@@ -385,3 +385,41 @@ describe('hostile requests against every route', () => {
     expect(wrong).toEqual([]);
   });
 });
+
+describe('POST /uploads/complete with an upload id the local S3 does not know', () => {
+  const complete = (body: unknown) =>
+    stack.api('/uploads/complete', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('answers 400 naming the id (s3rver answers InternalError and has no ListParts to ask)', async () => {
+    const response = await complete({
+      path: 'digitised/hostile/b1.tar.gz',
+      uploadId: 'f00dfeed',
+      parts: [{ partNumber: 1, etag: '"0123abcd"' }],
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      type: 'Error',
+      description: expect.stringContaining('could not complete upload "f00dfeed"') as unknown,
+    });
+  });
+
+  it.each([
+    ['a traversal', '../../bagvault-primary'],
+    ['a slash', 'a/b'],
+    ['a control character', 'a\u0000b'],
+  ])('refuses %s in the upload id before S3 sees it', async (_name, uploadId) => {
+    const response = await complete({
+      path: 'digitised/hostile/b1.tar.gz',
+      uploadId,
+      parts: [{ partNumber: 1, etag: 'e' }],
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      description: 'Invalid value at .uploadId: is not an upload id POST /uploads issued.',
+    });
+  });
+});
