@@ -184,6 +184,21 @@ const HOSTILE_SEGMENTS: [string, string][] = [
   ['a space', 'a%20b'],
 ];
 
+/**
+ * Well-formed cursors for the spaces list with key values DynamoDB refuses (empty, over 1 KB):
+ * they must be refused as cursors, never reach the table.
+ */
+function forgedCursors(): [string, string][] {
+  const cursor = (values: Record<string, string>) =>
+    `next=${Buffer.from(JSON.stringify(values)).toString('base64url')}`;
+  const keys = (value: string) => ({ pk: value, sk: value, gsi1pk: 'SPACES', gsi1sk: value });
+  return [
+    ['a forged cursor with empty keys', cursor(keys(''))],
+    ['a forged cursor with 2 KB keys', cursor(keys('k'.repeat(2_048)))],
+    ['a forged cursor with an empty partition', cursor({ ...keys('x'), gsi1pk: '' })],
+  ];
+}
+
 const HOSTILE_QUERIES: [string, string][] = [
   ['limit 0', 'limit=0'],
   ['limit -1', 'limit=-1'],
@@ -202,6 +217,7 @@ const HOSTILE_QUERIES: [string, string][] = [
   ['next of an array', `next=${Buffer.from('[1]').toString('base64url')}`],
   ['next of a deep array', `next=${Buffer.from(deepArray(5_000)).toString('base64url')}`],
   ['an overlong next', `next=${'A'.repeat(20_000)}`],
+  ...forgedCursors(),
   ['a bad space', 'space=..%2f..'],
   ['an unknown space', 'space=no-such-space'],
   ['an unknown status', 'status=%00'],
