@@ -219,10 +219,11 @@ export async function startHttpGateway(options: { port: number }) {
 
   async function handle(request: IncomingMessage, response: ServerResponse, expectsContinue: boolean) {
     const method = request.method ?? 'GET';
-    const target = request.url ?? '/';
-    if (!URL.canParse(target, 'http://127.0.0.1'))
-      throw new GatewayRefusal(400, 'The request target is not a valid URL path.');
-    const url = new URL(target, 'http://127.0.0.1');
+    // An origin-form target is a path, even one that starts `//host` (never an authority).
+    const raw = request.url ?? '/';
+    const target = raw.startsWith('/') ? `http://127.0.0.1${raw}` : raw;
+    if (!URL.canParse(target)) throw new GatewayRefusal(400, 'The request target is not a valid URL.');
+    const url = new URL(target);
     const matched = matchRoute(method, url.pathname);
     const headers = headersOf(request);
     const key = routeKey(matched.route);
