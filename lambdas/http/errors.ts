@@ -57,12 +57,20 @@ export function clientErrorOf(error: unknown): { status: number; description: st
  * client sent (an 8 KB path segment in a 404), so no request is ever echoed back in bulk.
  */
 const MAX_LINE_CHARACTERS = 500;
+/**
+ * Nor does a description list more problems than this: a 10 MB body with a million unknown fields
+ * would otherwise be answered with ~100 MB of them, past Lambda's 6 MB response limit (a 502).
+ */
+const MAX_LINES = 100;
 
-const capped = (description: string) =>
-  description
-    .split('\n')
-    .map((line) => (line.length > MAX_LINE_CHARACTERS ? `${line.slice(0, MAX_LINE_CHARACTERS)}…` : line))
-    .join('\n');
+function capped(description: string): string {
+  const lines = description.split('\n');
+  const shown = lines
+    .slice(0, MAX_LINES)
+    .map((line) => (line.length > MAX_LINE_CHARACTERS ? `${line.slice(0, MAX_LINE_CHARACTERS)}…` : line));
+  if (lines.length > MAX_LINES) shown.push(`…and ${(lines.length - MAX_LINES).toLocaleString('en')} more.`);
+  return shown.join('\n');
+}
 
 export function errorBody(status: number, description: string): ErrorBody {
   return {

@@ -116,6 +116,10 @@ const HOSTILE_BODIES: [string, string | Buffer][] = [
   ['whitespace only', '   \n\t '],
   ['an array of objects', '[{},{}]'],
   ['a duplicated key', '{"a":1,"a":2}'],
+  [
+    '200,000 unknown fields',
+    JSON.stringify(Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`f${i}`, 0]))),
+  ],
   ...HOSTILE_VALUES,
 ];
 
@@ -430,6 +434,8 @@ describe('hostile requests against every route', () => {
       `${requests.length} hostile requests in ${Date.now() - started} ms, answers by status: ${JSON.stringify(byStatus)}`,
     );
     expect(wrong).toEqual([]);
+    // However many problems a body has, the answer stays small (Lambda answers at most 6 MB).
+    expect(Math.max(...answers.map(({ answer }) => answer.body.length))).toBeLessThan(64 * 1024);
   });
 });
 
@@ -468,5 +474,24 @@ describe('POST /uploads/complete with an upload id the local S3 does not know', 
     expect(await response.json()).toMatchObject({
       description: 'Invalid value at .uploadId: is not an upload id POST /uploads issued.',
     });
+  });
+});
+
+describe('a body with more problems than an answer should list', () => {
+  it('is answered with the first 100 problems and a count of the rest', async () => {
+    const fields = Object.fromEntries(Array.from({ length: 5_000 }, (_, index) => [`f${index}`, 0]));
+    const answer = await stack.api('/uploads', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ space: 'digitised', filename: 'b.tar.gz', size: 1, ...fields }),
+    });
+    const { description } = (await answer.json()) as { description: string };
+    const lines = description.split('\n');
+    expect(answer.status).toBe(400);
+    expect(lines).toHaveLength(101);
+    expect(lines[0]).toBe(
+      'Invalid value at .f0: unknown field; valid fields are: space, filename, size, multipart.',
+    );
+    expect(lines[100]).toBe('…and 4,900 more.');
   });
 });
