@@ -275,6 +275,8 @@ export async function startHttpGateway(options: { port: number }) {
 
   function serve(request: IncomingMessage, response: ServerResponse, expectsContinue: boolean) {
     handle(request, response, expectsContinue).catch((error: unknown) => {
+      // The caller hung up (mid-body, say): there is no one left to answer.
+      if (request.socket.destroyed) return;
       if (response.headersSent) {
         request.socket.destroy();
         return;
