@@ -22,36 +22,51 @@ export async function manifestResponse(version: RegisteredVersion): Promise<Mani
       new GetObjectCommand({
         Bucket: bucket,
         Key: version.manifestKey,
+        VersionId: version.manifestVersionId,
         ResponseContentType: 'application/json',
       }),
     );
     return { redirect: url };
   }
-  const object = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: version.manifestKey }));
+  const object = await s3().send(
+    new GetObjectCommand({ Bucket: bucket, Key: version.manifestKey, VersionId: version.manifestVersionId }),
+  );
   return { inline: await object.Body!.transformToString('utf8') };
 }
 
 async function readManifest(version: RegisteredVersion): Promise<StorageManifest> {
   const object = await s3().send(
-    new GetObjectCommand({ Bucket: config().primaryBucket, Key: version.manifestKey }),
+    new GetObjectCommand({
+      Bucket: config().primaryBucket,
+      Key: version.manifestKey,
+      VersionId: version.manifestVersionId,
+    }),
   );
   return JSON.parse(await object.Body!.transformToString('utf8')) as StorageManifest;
 }
 
 /**
- * The primary-location key holding a file of a version. Usually the version holds the bytes itself
- * (one registry read); a file that came through fetch.txt lives under an earlier version, which only
- * the version's manifest knows (its `path` is `{version}/{name}`).
+ * The key holding a file of a version, and the S3 versions Register held there (by location).
+ * Usually the version holds the bytes itself (one registry read); a file that came through fetch.txt
+ * lives under an earlier version, which only the version's manifest knows (its `path` is
+ * `{version}/{name}`).
  */
-async function storedKeyOf(version: RegisteredVersion, path: string): Promise<string | undefined> {
+async function storedObjectOf(
+  version: RegisteredVersion,
+  path: string,
+): Promise<{ key: string; versionIds: Record<string, string> | undefined } | undefined> {
   const { space, externalIdentifier } = version;
   const direct = await getStoredFile(storedFileKey(space, externalIdentifier, version.version, path));
-  if (direct) return direct.id;
+  if (direct) return { key: direct.id, versionIds: direct.versionIds };
   const manifest = await readManifest(version);
   const file = [...manifest.manifest.files, ...manifest.tagManifest.files].find(
     (entry) => entry.name === path,
   );
-  return file ? `${space}/${externalIdentifier}/${file.path}` : undefined;
+  if (!file) return undefined;
+  return {
+    key: `${space}/${externalIdentifier}/${file.path}`,
+    versionIds: file.versionIds,
+  };
 }
 
 /** `attachment; filename="page-001.tif"`, with an RFC 6266 UTF-8 form when the name needs one. */
@@ -75,18 +90,20 @@ const isRestored = (restore: string | undefined) => restore?.includes('ongoing-r
  */
 export async function fileDownloadUrl(version: RegisteredVersion, path: string): Promise<string> {
   const bagId = `${version.space}/${version.externalIdentifier}`;
-  const key = await storedKeyOf(version, path);
-  if (!key) throw new NotFound(`File not found: ${path} in ${bagId} ${version.version}`);
+  const stored = await storedObjectOf(version, path);
+  if (!stored) throw new NotFound(`File not found: ${path} in ${bagId} ${version.version}`);
   // The primary copy, unless it failed its last fixity check: then a replica that passed.
-  const { bucket } = await readableLocationOf(key);
-  const head = await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  const location = await readableLocationOf(stored.key);
+  // The held version: whatever was written over the key later is never what the bag holds.
+  const object = { Bucket: location.bucket, Key: stored.key, VersionId: stored.versionIds?.[location.name] };
+  const head = await s3().send(new HeadObjectCommand(object));
   if (isCold(head.StorageClass) && !isRestored(head.Restore)) {
     throw new Conflict(
       `${path} in ${bagId} ${version.version} is in cold storage (${head.StorageClass}) and cannot be downloaded directly: request it through a cart (POST /carts/{cartId}), which restores it first.`,
     );
   }
   const { url } = await presign(
-    new GetObjectCommand({ Bucket: bucket, Key: key, ResponseContentDisposition: attachment(path) }),
+    new GetObjectCommand({ ...object, ResponseContentDisposition: attachment(path) }),
   );
   return url;
 }

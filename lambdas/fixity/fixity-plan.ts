@@ -1,6 +1,6 @@
 import type { StorageManifest } from '../bags/storage-manifest.ts';
 import { config } from '../config.ts';
-import { PRIMARY_LOCATION_NAME, type StorageLocation } from '../storage/locations.ts';
+import { PRIMARY_LOCATION_NAME, type StorageLocation, storageLocations } from '../storage/locations.ts';
 import { getJson, putJson } from '../storage/s3-objects.ts';
 import { workPrefix } from '../storage/storage-layout.ts';
 
@@ -16,6 +16,8 @@ export interface FixityFile {
   size: number;
   /** Lower-case hex, in the manifest's algorithm. */
   checksum: string;
+  /** The S3 version Register held in each Object Lock location, by location name (absent locally). */
+  versionIds?: Record<string, string>;
 }
 
 export interface FixityPlan {
@@ -41,16 +43,21 @@ export const fixityWorkPrefix = runArea;
 
 /** The locations a version was stored to, as its storage manifest records them. */
 export function manifestLocations(manifest: StorageManifest): StorageLocation[] {
+  // Whether a location has Object Lock is the deployment's configuration, not the manifest's.
+  const objectLock = (name: string) =>
+    storageLocations().find((location) => location.name === name)?.objectLock ?? false;
   return [
     {
       name: PRIMARY_LOCATION_NAME,
       bucket: manifest.location.bucket,
       storageClass: manifest.location.storageClass ?? 'STANDARD',
+      objectLock: objectLock(PRIMARY_LOCATION_NAME),
     },
     ...manifest.replicaLocations.map((replica) => ({
       name: replica.name,
       bucket: replica.bucket,
       storageClass: replica.storageClass ?? 'STANDARD',
+      objectLock: objectLock(replica.name),
     })),
   ];
 }
@@ -67,6 +74,7 @@ export async function writePlan(runId: string, manifest: StorageManifest): Promi
       key: `${prefix}/${file.path}`,
       size: file.size,
       checksum: file.checksum,
+      ...(file.versionIds ? { versionIds: file.versionIds } : {}),
     }));
     await putJson(bucket, fixityChunkKey(runId, chunkCount++), files);
   }

@@ -2,6 +2,7 @@ import { CopyObjectCommand, type StorageClass } from '@aws-sdk/client-s3';
 import { s3 } from '../aws-clients.ts';
 import { CHECKSUM_METADATA } from '../ingest-workflow/replication.ts';
 import type { StorageLocation } from '../storage/locations.ts';
+import { holdVersion, pinnedVersion } from '../storage/object-versions.ts';
 import type { FixityFile } from './fixity-plan.ts';
 import { versionIdOf } from './version-ids.ts';
 
@@ -18,8 +19,8 @@ function copySource(location: StorageLocation, file: FixityFile): string {
 /**
  * Rewrites a bad copy from a verified one, server side, with the target location's storage class
  * and an S3-computed SHA-256 (so a cold copy can be checked again later without a restore).
- * The caller verifies the result before calling it repaired. Returns the new object's S3 version id
- * (versioned buckets), for the registry to pin.
+ * In an Object Lock location the new version gets its legal hold. The caller verifies the result
+ * before calling it repaired. Returns the new version id (Object Lock locations), to be pinned.
  */
 export async function rewriteCopy(
   target: StorageLocation,
@@ -41,5 +42,8 @@ export async function rewriteCopy(
       Metadata: sha256 ? { [CHECKSUM_METADATA]: sha256 } : undefined,
     }),
   );
-  return { versionId: copied.VersionId };
+  // In an Object Lock location the new version is held like every registered object.
+  const versionId = pinnedVersion(target, file.key, copied.VersionId);
+  await holdVersion(target, file.key, versionId);
+  return { versionId };
 }

@@ -2,6 +2,7 @@ import {
   CopyObjectCommand,
   GetObjectAttributesCommand,
   GetObjectCommand,
+  PutObjectLegalHoldCommand,
   RestoreObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -18,8 +19,13 @@ import { rewriteCopy } from '../../lambdas/fixity/repair.ts';
  * checksums: these paths are checked against the S3 API with aws-sdk-client-mock.
  */
 const s3 = mockClient(S3Client);
-const cold = { name: 'replica-glacier', bucket: 'replica-bucket', storageClass: 'DEEP_ARCHIVE' };
-const warm = { name: 'primary', bucket: 'primary-bucket', storageClass: 'STANDARD' };
+const cold = {
+  name: 'replica-glacier',
+  bucket: 'replica-bucket',
+  storageClass: 'DEEP_ARCHIVE',
+  objectLock: false,
+};
+const warm = { name: 'primary', bucket: 'primary-bucket', storageClass: 'STANDARD', objectLock: false };
 const content = Buffer.from('page one');
 const sha256 = createHash('sha256').update(content).digest();
 const sha512 = createHash('sha512').update(content).digest('hex');
@@ -126,6 +132,41 @@ describe('repairing a cold copy', () => {
       CopySource: 'primary-bucket/digitised/b1/v1/data/a.txt',
       StorageClass: 'DEEP_ARCHIVE',
       ChecksumAlgorithm: 'SHA256',
+    });
+  });
+});
+
+describe('copies pinned by version (Object Lock locations)', () => {
+  const locked = { ...warm, objectLock: true };
+  const lockedCold = { ...cold, objectLock: true };
+  const pinned = { ...file, versionIds: { primary: 'held-primary', 'replica-glacier': 'held-replica' } };
+
+  it('reads and checks the version the manifest pins', async () => {
+    s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([content]) }));
+    s3.on(GetObjectAttributesCommand).resolves({
+      ObjectSize: content.length,
+      Checksum: { ChecksumSHA256: sha256.toString('base64') },
+    });
+    expect(await checkCopy(locked, pinned, 'sha256', noLookup)).toEqual({ state: 'ok' });
+    expect(await checkCopy(lockedCold, pinned, 'sha256', noLookup)).toEqual({ state: 'ok' });
+    expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input.VersionId).toBe('held-primary');
+    expect(s3.commandCalls(GetObjectAttributesCommand)[0]?.args[0].input.VersionId).toBe('held-replica');
+  });
+
+  it('copies from the pinned source version and puts a legal hold on the new version', async () => {
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'repaired-version' });
+    s3.on(PutObjectLegalHoldCommand).resolves({});
+    expect(await rewriteCopy(lockedCold, locked, pinned, sha256.toString('hex'))).toEqual({
+      versionId: 'repaired-version',
+    });
+    expect(s3.commandCalls(CopyObjectCommand)[0]?.args[0].input.CopySource).toBe(
+      'primary-bucket/digitised/b1/v1/data/a.txt?versionId=held-primary',
+    );
+    expect(s3.commandCalls(PutObjectLegalHoldCommand)[0]?.args[0].input).toMatchObject({
+      Bucket: 'replica-bucket',
+      Key: 'digitised/b1/v1/data/a.txt',
+      VersionId: 'repaired-version',
+      LegalHold: { Status: 'ON' },
     });
   });
 });
