@@ -16,6 +16,7 @@ import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  QueryCommand,
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -219,6 +220,8 @@ describe('downloads', () => {
       .on(GetCommand, { Key: { pk: 'BAG#digitised#b1', sk: 'VERSION#000001' } })
       .resolves({ Item: version });
     s3.on(HeadObjectCommand).resolves({ StorageClass: 'STANDARD' });
+    // No copy of the file failed a fixity check (lambdas/fixity/copy-health.ts).
+    dynamo.on(QueryCommand).resolves({ Items: [] });
     const url = new URL(await fileDownloadUrl(version, 'data/a.txt'));
     expect(url.pathname).toBe('/digitised/b1/v1/data/a.txt');
     expect(url.searchParams.get('versionId')).toBe('p-a');
