@@ -5,7 +5,7 @@
  */
 import type { Role } from '../auth/roles.ts';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
 export interface Route {
   method: HttpMethod;
@@ -21,6 +21,11 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/healthcheck', handler: 'healthcheck' },
   { method: 'GET', path: '/spaces', handler: 'list-spaces', role: 'read' },
   { method: 'GET', path: '/spaces/{id}', handler: 'get-space', role: 'read' },
+  { method: 'POST', path: '/spaces', handler: 'create-space', role: 'admin' },
+  { method: 'PATCH', path: '/spaces/{id}', handler: 'update-space', role: 'admin' },
+  { method: 'POST', path: '/keys', handler: 'create-key', role: 'admin' },
+  { method: 'GET', path: '/keys', handler: 'list-keys', role: 'admin' },
+  { method: 'DELETE', path: '/keys/{user}', handler: 'revoke-key', role: 'admin' },
   { method: 'POST', path: '/uploads', handler: 'create-upload', role: 'ingest' },
   { method: 'POST', path: '/uploads/complete', handler: 'complete-upload', role: 'ingest' },
   { method: 'POST', path: '/ingests', handler: 'create-ingest', role: 'ingest' },
