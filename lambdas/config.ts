@@ -21,6 +21,11 @@ export interface Config {
   bundleBucket: string;
   ingestStateMachineArn: string;
   cartStateMachineArn: string;
+  deletionStateMachineArn: string;
+  /** Storage buckets keep object versions (AWS): deletion removes every version, not only the current one. */
+  storageVersioned: boolean;
+  /** Storage buckets have Object Lock (AWS): deletion lifts each version's legal hold first. */
+  storageObjectLock: boolean;
   presignExpiresSeconds: number;
   cartTtlSeconds: number;
   maxUnpackedBytes: number;
@@ -40,6 +45,9 @@ export const ENV = {
   bundleBucket: 'BAGVAULT_BUNDLE_BUCKET',
   ingestStateMachineArn: 'BAGVAULT_INGEST_STATE_MACHINE_ARN',
   cartStateMachineArn: 'BAGVAULT_CART_STATE_MACHINE_ARN',
+  deletionStateMachineArn: 'BAGVAULT_DELETION_STATE_MACHINE_ARN',
+  storageVersioned: 'BAGVAULT_STORAGE_VERSIONED',
+  storageObjectLock: 'BAGVAULT_STORAGE_OBJECT_LOCK',
   presignExpiresSeconds: 'BAGVAULT_PRESIGN_EXPIRES_SECONDS',
   cartTtlSeconds: 'BAGVAULT_CART_TTL_SECONDS',
   maxUnpackedBytes: 'BAGVAULT_MAX_UNPACKED_BYTES',
@@ -111,6 +119,15 @@ const CONFIG: Config = {
   },
   get cartStateMachineArn() {
     return required(ENV.cartStateMachineArn);
+  },
+  get deletionStateMachineArn() {
+    return required(ENV.deletionStateMachineArn);
+  },
+  get storageVersioned() {
+    return optional(ENV.storageVersioned) === 'true';
+  },
+  get storageObjectLock() {
+    return optional(ENV.storageObjectLock) === 'true';
   },
   get presignExpiresSeconds() {
     return integer(ENV.presignExpiresSeconds, DEFAULTS.presignExpiresSeconds);

@@ -3,7 +3,7 @@
  * not listed here is denied. Keys are handler modules (relative to lambdas/, see handler-modules.ts).
  */
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { StateMachineName } from '../lambdas/workflows/tasks.ts';
@@ -16,11 +16,14 @@ export type BucketName = 'uploads' | 'unpack' | 'primary' | 'replicas' | 'bundle
 
 /**
  * - `read`: GetObject (incl. GetObjectAttributes, for checksums of cold objects), List, bucket info.
- * - `put`: PutObject and the multipart upload calls (create, upload part, complete, abort).
+ * - `put`: PutObject and the multipart upload calls (create, upload part, complete, abort); no
+ *   legal hold or retention changes.
  * - `delete`: DeleteObject (refused anyway on primary and replicas by their bucket policy).
  * - `restore`: RestoreObject, to bring cold objects back for a cart.
+ * - `releaseHold`: PutObjectLegalHold and ListBucketVersions, DeleteObjectVersion: for the deletion
+ *   workflow alone, which lifts legal holds and removes every version (the bucket policy exempts it).
  */
-export type BucketAccess = 'read' | 'put' | 'delete' | 'restore';
+export type BucketAccess = 'read' | 'put' | 'delete' | 'restore' | 'releaseHold';
 
 export type AccessNeed =
   | { table: 'read' | 'readWrite' }
@@ -57,6 +60,13 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   ],
   [api('list-bags')]: [TABLE_READ, { bucket: 'primary', access: ['read'] }],
   [api('get-bag')]: [TABLE_READ, { bucket: 'primary', access: ['read'] }],
+  [api('bag-action')]: [TABLE_READ_WRITE, { stateMachine: 'deletion', actions: ['states:StartExecution'] }],
+  [api('list-deletion-requests')]: [TABLE_READ],
+  [api('get-deletion-request')]: [TABLE_READ],
+  [api('decide-deletion-request')]: [
+    TABLE_READ_WRITE,
+    { stateMachine: 'deletion', actions: ['states:StartExecution'] },
+  ],
   [api('create-cart')]: [
     TABLE_READ_WRITE,
     { bucket: 'bundles', access: ['put'] },
@@ -120,6 +130,15 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
     { bucket: 'bundles', access: ['read', 'put', 'delete'] },
   ],
   [task('cart/record-error')]: [TABLE_READ_WRITE, { bucket: 'bundles', access: ['delete'] }],
+
+  // Deletion workflow tasks: only delete-objects may delete stored objects or lift their holds.
+  [task('deletion/prepare')]: [TABLE_READ_WRITE, { bucket: 'primary', access: ['read'] }],
+  [task('deletion/delete-objects')]: [
+    TABLE_READ_WRITE,
+    { bucket: 'primary', access: ['read', 'delete', 'releaseHold'] },
+    { bucket: 'replicas', access: ['read', 'delete', 'releaseHold'] },
+  ],
+  [task('deletion/finish')]: [TABLE_READ_WRITE],
 };
 
 export interface AccessTargets {
@@ -166,13 +185,21 @@ function grantBucketAccess(grantee: IGrantable, bucket: Bucket, access: BucketAc
       bucket.grants.read(grantee);
       break;
     case 'put':
-      bucket.grants.put(grantee);
+      // Not grants.put(): it adds PutObjectLegalHold and PutObjectRetention, which would let a writer
+      // lift a stored object's protection. The multipart calls are authorized as s3:PutObject.
+      bucket.grants.actionsOnObjectKeys(grantee, '*', 's3:PutObject', 's3:AbortMultipartUpload');
       break;
     case 'delete':
       bucket.grants.delete(grantee);
       break;
     case 'restore':
       bucket.grants.actionsOnObjectKeys(grantee, '*', 's3:RestoreObject');
+      break;
+    case 'releaseHold':
+      bucket.grants.actionsOnObjectKeys(grantee, '*', 's3:PutObjectLegalHold', 's3:DeleteObjectVersion');
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['s3:ListBucketVersions'], resources: [bucket.bucketArn] }),
+      );
       break;
   }
 }

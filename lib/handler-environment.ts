@@ -4,6 +4,7 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { Bucket, CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { ENV, type ReplicaLocation } from '../lambdas/config.ts';
 import type { DeploymentOptions } from './deployment-options.ts';
 import type { StorageBuckets } from './storage-buckets.ts';
@@ -17,8 +18,16 @@ export interface HandlerEnvironmentProps {
   /** ARNs built from the fixed state machine names (see workflows.ts), not references to them. */
   ingestStateMachineArn: string;
   cartStateMachineArn: string;
+  deletionStateMachineArn: string;
   options: DeploymentOptions;
 }
+
+const cfnBucketOf = (bucket: Bucket) => bucket.node.defaultChild as CfnBucket;
+const isVersioned = (bucket: Bucket) => {
+  const versioning = cfnBucketOf(bucket).versioningConfiguration as { status?: string } | undefined;
+  return versioning?.status === 'Enabled';
+};
+const hasObjectLock = (bucket: Bucket) => cfnBucketOf(bucket).objectLockEnabled === true;
 
 export function handlerEnvironment(props: HandlerEnvironmentProps): Record<string, string> {
   const { buckets, options } = props;
@@ -38,6 +47,10 @@ export function handlerEnvironment(props: HandlerEnvironmentProps): Record<strin
     [ENV.bundleBucket]: buckets.bundles.bucketName,
     [ENV.ingestStateMachineArn]: props.ingestStateMachineArn,
     [ENV.cartStateMachineArn]: props.cartStateMachineArn,
+    [ENV.deletionStateMachineArn]: props.deletionStateMachineArn,
+    // Read from the buckets as built, so deletion lists versions and lifts holds exactly where they exist.
+    [ENV.storageVersioned]: String(buckets.storageBuckets().every(isVersioned)),
+    [ENV.storageObjectLock]: String(buckets.storageBuckets().some(hasObjectLock)),
     [ENV.presignExpiresSeconds]: String(options.presignExpiresSeconds),
     [ENV.cartTtlSeconds]: String(options.cartTtlDays * 86_400),
     [ENV.maxUnpackedBytes]: String(options.maxUnpackedBytes),

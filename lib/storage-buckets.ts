@@ -3,7 +3,7 @@
  * replicas) and the cart bundles, plus one bucket receiving the server access logs of all of them.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
   BlockPublicAccess,
   Bucket,
@@ -55,6 +55,8 @@ export class StorageBuckets extends Construct {
   readonly replicas: ReplicaBucket[];
   /** Tar bundles of carts, removed when the cart expires. */
   readonly bundles: Bucket;
+  /** The storage buckets' deny statements that exempt only the deletion role. */
+  private readonly deletionDenials: PolicyStatement[] = [];
 
   constructor(scope: Construct, id: string, props: StorageBucketsProps) {
     super(scope, id);
@@ -136,20 +138,26 @@ export class StorageBuckets extends Construct {
     });
   }
 
+  /** Exempts the deletion workflow's role (approved deletion requests, SPEC §5.6) from the denials. */
+  allowDeletionBy(role: IRole): void {
+    for (const statement of this.deletionDenials) {
+      statement.addCondition('ArnNotEquals', { 'aws:PrincipalArn': role.roleArn });
+    }
+  }
+
   private storageBucket(id: string): Bucket {
     const bucket = this.dataBucket(id, { versioned: true });
-    // Preservation: a stored object is never deleted, by anyone, whatever their IAM policies say.
-    // The future deletion workflow (approved deletion requests, SPEC §5.6) will be the one exception:
-    // its role will be excluded here with an `ArnNotEquals aws:PrincipalArn` condition.
-    bucket.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'StoredObjectsAreNeverDeleted',
-        effect: Effect.DENY,
-        principals: [new AnyPrincipal()],
-        actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
-        resources: [bucket.arnForObjects('*')],
-      }),
-    );
+    // Preservation: a stored object is never deleted, by anyone, whatever their IAM policies say,
+    // but the deletion workflow's role (allowDeletionBy).
+    const denial = new PolicyStatement({
+      sid: 'StoredObjectsAreNeverDeleted',
+      effect: Effect.DENY,
+      principals: [new AnyPrincipal()],
+      actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+      resources: [bucket.arnForObjects('*')],
+    });
+    this.deletionDenials.push(denial);
+    bucket.addToResourcePolicy(denial);
     return bucket;
   }
 }

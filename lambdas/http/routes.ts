@@ -35,6 +35,22 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/bags', handler: 'list-bags', role: 'read' },
   // Identifiers contain slashes, so manifest, versions and file downloads share one greedy route.
   { method: 'GET', path: '/bags/{space}/{proxy+}', handler: 'get-bag', role: 'read' },
+  // Actions on a bag (deletion requests, fixity) dispatch on the suffix; each checks its own role.
+  { method: 'POST', path: '/bags/{space}/{proxy+}', handler: 'bag-action', role: 'read' },
+  { method: 'GET', path: '/deletion-requests', handler: 'list-deletion-requests', role: 'read' },
+  { method: 'GET', path: '/deletion-requests/{id}', handler: 'get-deletion-request', role: 'read' },
+  {
+    method: 'POST',
+    path: '/deletion-requests/{id}/approve',
+    handler: 'decide-deletion-request',
+    role: 'delete-approve',
+  },
+  {
+    method: 'POST',
+    path: '/deletion-requests/{id}/reject',
+    handler: 'decide-deletion-request',
+    role: 'delete-approve',
+  },
   { method: 'POST', path: '/carts/{cartId}', handler: 'create-cart', role: 'read' },
   { method: 'HEAD', path: '/carts/{cartId}', handler: 'cart-status', role: 'read' },
   { method: 'GET', path: '/carts/{cartId}', handler: 'download-cart', role: 'read' },
