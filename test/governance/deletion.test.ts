@@ -1,8 +1,9 @@
 /** SPEC §5.6 deletion over HTTP against the local stack: two people, every version gone, a tombstone. */
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamo } from '../../lambdas/aws-clients.ts';
+import { dynamo, s3 } from '../../lambdas/aws-clients.ts';
+import { finishDeletion } from '../../lambdas/deletion/deletion-workflow.ts';
 import { buildBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { ingestArchive } from '../support/ingests.ts';
@@ -263,5 +264,59 @@ describe('two-person deletion', () => {
     ).toBe(400);
     expect((await stack.api('/deletion-requests?status=pending')).status).toBe(400);
     expect((await stack.api('/deletion-requests/not-a-request')).status).toBe(404);
+  });
+});
+
+describe('a deletion that fails midway', () => {
+  it('answers 409 while it cannot finish, is retried to completion, and takes the bytes off the space once', async () => {
+    expect((await ingest('flaky', { 'data/f.txt': 'replica will refuse at first\n' })).status.id).toBe(
+      'succeeded',
+    );
+    const stored = await space();
+    // The workflow's tasks run in this process: the replica's deletes fail until released.
+    const client = s3();
+    const send = client.send.bind(client);
+    let refusals = 0;
+    let release = false;
+    client.send = ((command: unknown, ...rest: unknown[]) => {
+      if (
+        !release &&
+        command instanceof DeleteObjectsCommand &&
+        command.input.Bucket === stack.buckets.replica
+      ) {
+        refusals += 1;
+        return Promise.reject(
+          Object.assign(new Error('We encountered an internal error'), { name: 'InternalError' }),
+        );
+      }
+      return (send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
+    }) as typeof client.send;
+    try {
+      const { id } = (await (
+        await post('/bags/digitised/flaky/deletion-requests', requester, { reason: 'Test the retries' })
+      ).json()) as { id: string };
+      expect((await post(`/deletion-requests/${id}/approve`, approver)).status).toBe(202);
+      const deadline = Date.now() + 20_000;
+      while (refusals < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(refusals).toBeGreaterThanOrEqual(2);
+      expect((await stack.api('/bags/digitised/flaky')).status).toBe(409);
+      expect((await stack.api('/bags/digitised/flaky/files/data/f.txt')).status).toBe(409);
+      release = true;
+
+      const gone = (await (await waitForStatus('/bags/digitised/flaky', 410)).json()) as {
+        tombstone: { bytes: number };
+      };
+      expect(await storedKeys(stack.buckets.replica, 'flaky')).toEqual([]);
+      expect(await storedKeys(stack.buckets.primary, 'flaky')).toEqual([]);
+      const after = await space();
+      expect(after.used).toBe(stored.used - gone.tombstone.bytes);
+      expect(after.bagCount).toBe(stored.bagCount - 1);
+
+      // A finish step run again (as after a lost response) changes nothing.
+      await finishDeletion({ requestId: id });
+      expect(await space()).toMatchObject({ used: after.used, bagCount: after.bagCount });
+    } finally {
+      client.send = send as typeof client.send;
+    }
   });
 });
