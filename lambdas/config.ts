@@ -28,6 +28,7 @@ export interface Config {
   bundleBucket: string;
   ingestStateMachineArn: string;
   cartStateMachineArn: string;
+  deletionStateMachineArn: string;
   presignExpiresSeconds: number;
   cartTtlSeconds: number;
   maxUnpackedBytes: number;
@@ -48,6 +49,7 @@ export const ENV = {
   bundleBucket: 'BAGVAULT_BUNDLE_BUCKET',
   ingestStateMachineArn: 'BAGVAULT_INGEST_STATE_MACHINE_ARN',
   cartStateMachineArn: 'BAGVAULT_CART_STATE_MACHINE_ARN',
+  deletionStateMachineArn: 'BAGVAULT_DELETION_STATE_MACHINE_ARN',
   presignExpiresSeconds: 'BAGVAULT_PRESIGN_EXPIRES_SECONDS',
   cartTtlSeconds: 'BAGVAULT_CART_TTL_SECONDS',
   maxUnpackedBytes: 'BAGVAULT_MAX_UNPACKED_BYTES',
@@ -122,6 +124,9 @@ const CONFIG: Config = {
   },
   get cartStateMachineArn() {
     return required(ENV.cartStateMachineArn);
+  },
+  get deletionStateMachineArn() {
+    return required(ENV.deletionStateMachineArn);
   },
   get presignExpiresSeconds() {
     return integer(ENV.presignExpiresSeconds, DEFAULTS.presignExpiresSeconds);

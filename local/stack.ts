@@ -75,6 +75,7 @@ function configureHandlers(
     [ENV.bundleBucket]: LOCAL_BUCKETS.bundles,
     [ENV.ingestStateMachineArn]: localStateMachineArn('ingest'),
     [ENV.cartStateMachineArn]: localStateMachineArn('cart'),
+    [ENV.deletionStateMachineArn]: localStateMachineArn('deletion'),
     [ENV.s3ForcePathStyle]: 'true',
   };
   for (const [name, value] of Object.entries(options.settings ?? {}))

@@ -36,6 +36,14 @@ export const stateMachines = {
       RecordCartErrorFunctionArn: 'cart/record-error',
     },
   },
+  deletion: {
+    file: 'deletion.asl.json',
+    tasks: {
+      PrepareDeletionFunctionArn: 'deletion/prepare',
+      DeleteStoredObjectsFunctionArn: 'deletion/delete-objects',
+      FinishDeletionFunctionArn: 'deletion/finish',
+    },
+  },
 } as const satisfies Record<string, StateMachineDefinition>;
 
 export type StateMachineName = keyof typeof stateMachines;

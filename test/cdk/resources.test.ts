@@ -12,8 +12,8 @@ import { functionsByModule, referencedIds, render, resourcesOfType } from './tem
 const { stack, template } = synthStack();
 
 describe('the Bagvault stack', () => {
-  it('has two state machines, the storage buckets plus an access-log bucket, one table and one HTTP API', () => {
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+  it('has three state machines, the storage buckets plus an access-log bucket, one table and one HTTP API', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
     // uploads, unpack, primary, one replica, bundles + the access-log bucket
     template.resourceCountIs('AWS::S3::Bucket', 6);
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
@@ -118,11 +118,12 @@ describe('the Bagvault stack', () => {
     const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const machines = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
     const names = Object.values(machines).map((machine) => machine.Properties.StateMachineName);
-    expect(names.sort()).toEqual(['Bagvault-cart', 'Bagvault-ingest']);
+    expect(names.sort()).toEqual(['Bagvault-cart', 'Bagvault-deletion', 'Bagvault-ingest']);
     const arnOf = (name: string) =>
       `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${name}`;
     expect(render(variables[ENV.ingestStateMachineArn])).toBe(arnOf('Bagvault-ingest'));
     expect(render(variables[ENV.cartStateMachineArn])).toBe(arnOf('Bagvault-cart'));
+    expect(render(variables[ENV.deletionStateMachineArn])).toBe(arnOf('Bagvault-deletion'));
   });
 });
 
