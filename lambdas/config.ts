@@ -33,6 +33,7 @@ export interface Config {
   fixityIntervalSeconds: number;
   /** Scheduled fixity runs in flight at once, at most. */
   fixityMaxConcurrentRuns: number;
+  deletionStateMachineArn: string;
   presignExpiresSeconds: number;
   cartTtlSeconds: number;
   maxUnpackedBytes: number;
@@ -56,6 +57,7 @@ export const ENV = {
   fixityStateMachineArn: 'BAGVAULT_FIXITY_STATE_MACHINE_ARN',
   fixityIntervalSeconds: 'BAGVAULT_FIXITY_INTERVAL_SECONDS',
   fixityMaxConcurrentRuns: 'BAGVAULT_FIXITY_MAX_CONCURRENT_RUNS',
+  deletionStateMachineArn: 'BAGVAULT_DELETION_STATE_MACHINE_ARN',
   presignExpiresSeconds: 'BAGVAULT_PRESIGN_EXPIRES_SECONDS',
   cartTtlSeconds: 'BAGVAULT_CART_TTL_SECONDS',
   maxUnpackedBytes: 'BAGVAULT_MAX_UNPACKED_BYTES',
@@ -141,6 +143,9 @@ const CONFIG: Config = {
   },
   get fixityMaxConcurrentRuns() {
     return integer(ENV.fixityMaxConcurrentRuns, DEFAULTS.fixityMaxConcurrentRuns);
+  },
+  get deletionStateMachineArn() {
+    return required(ENV.deletionStateMachineArn);
   },
   get presignExpiresSeconds() {
     return integer(ENV.presignExpiresSeconds, DEFAULTS.presignExpiresSeconds);

@@ -5,6 +5,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { DeploymentOptions } from './deployment-options.ts';
+import { DELETING_MODULE, DeletionRole } from './deletion-role.ts';
 import { applyHandlerAccess } from './handler-access.ts';
 import { allHandlerModules, moduleExists } from './handler-modules.ts';
 import { handlerEnvironment } from './handler-environment.ts';
@@ -27,16 +28,20 @@ export class BagvaultStack extends Stack {
   readonly functions: HandlerFunctions;
   readonly workflows: Workflows;
   readonly httpApi: BagvaultHttpApi;
+  readonly deletionRole: DeletionRole;
 
   constructor(scope: Construct, id: string, props: BagvaultStackProps) {
     super(scope, id, props);
     const { options } = props;
     failOnMissingHandlerModules(this);
 
+    // The deletion role exists first: the storage buckets' policy names it as the one exemption.
+    this.deletionRole = new DeletionRole(this, 'Deletion');
     this.buckets = new StorageBuckets(this, 'Storage', {
       replicaStorageClass: options.replicaStorageClass,
       uploadExpiryDays: options.uploadExpiryDays,
       cartTtlDays: options.cartTtlDays,
+      deletionRoleArns: [this.deletionRole.role.roleArn],
     });
     this.stateTable = new StateTable(this, 'State');
 
@@ -48,8 +53,10 @@ export class BagvaultStack extends Stack {
         ingestStateMachineArn: stateMachineArn(this, 'ingest'),
         cartStateMachineArn: stateMachineArn(this, 'cart'),
         fixityStateMachineArn: stateMachineArn(this, 'fixity'),
+        deletionStateMachineArn: stateMachineArn(this, 'deletion'),
         options,
       }),
+      roles: { [DELETING_MODULE]: this.deletionRole.role },
     });
     this.workflows = new Workflows(this, 'Workflows', { functions: this.functions });
     this.httpApi = new BagvaultHttpApi(this, 'Api', { functions: this.functions });

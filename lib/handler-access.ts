@@ -3,7 +3,7 @@
  * not listed here is denied. Keys are handler modules (relative to lambdas/, see handler-modules.ts).
  */
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant, type IGrantable, Role } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { StateMachineName } from '../lambdas/workflows/tasks.ts';
@@ -26,11 +26,15 @@ export type BucketName = 'uploads' | 'unpack' | 'primary' | 'replicas' | 'bundle
  * - `delete`: DeleteObject (refused anyway on primary and replicas by their bucket policy).
  * - `restore`: RestoreObject, to bring cold objects back for a cart.
  * - `legal-hold`: PutObjectLegalHold, only to turn a hold ON (Register).
+ * - `releaseHold`: PutObjectLegalHold (either way), ListBucketVersions and DeleteObjectVersion: for
+ *   the deletion workflow alone, which lifts legal holds and removes every version (the bucket
+ *   policy exempts it).
  * - `delete-unregistered`: DeleteObject and DeleteObjectVersion on primary and replicas, for the
  *   failure cleanup only; the role is also exempted from the buckets' deny, and S3 itself refuses to
  *   delete a held (registered) version. See StorageBuckets.allowUnregisteredCleanupBy.
  */
-export type BucketAccess = 'read' | 'put' | 'delete' | 'restore' | 'legal-hold' | 'delete-unregistered';
+export type BucketAccess =
+  'read' | 'put' | 'delete' | 'restore' | 'legal-hold' | 'delete-unregistered' | 'releaseHold';
 
 export type AccessNeed =
   | { table: 'read' | 'readWrite' }
@@ -50,6 +54,11 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   [api('healthcheck')]: [],
   [api('list-spaces')]: [TABLE_READ],
   [api('get-space')]: [TABLE_READ],
+  [api('create-space')]: [TABLE_READ_WRITE],
+  [api('update-space')]: [TABLE_READ_WRITE],
+  [api('create-key')]: [TABLE_READ_WRITE],
+  [api('list-keys')]: [TABLE_READ],
+  [api('revoke-key')]: [TABLE_READ_WRITE],
   [api('create-upload')]: [TABLE_READ, { bucket: 'uploads', access: ['put'] }],
   [api('complete-upload')]: [TABLE_READ, { bucket: 'uploads', access: ['put'] }],
   [api('create-ingest')]: [TABLE_READ_WRITE, { stateMachine: 'ingest', actions: ['states:StartExecution'] }],
@@ -67,8 +76,19 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
     { bucket: 'primary', access: ['read'] },
     { bucket: 'replicas', access: ['read'] },
   ],
-  [api('start-fixity')]: [TABLE_READ_WRITE, { stateMachine: 'fixity', actions: ['states:StartExecution'] }],
   [api('get-fixity')]: [TABLE_READ],
+  // Actions on a bag: deletion requests and fixity runs.
+  [api('bag-action')]: [
+    TABLE_READ_WRITE,
+    { stateMachine: 'deletion', actions: ['states:StartExecution'] },
+    { stateMachine: 'fixity', actions: ['states:StartExecution'] },
+  ],
+  [api('list-deletion-requests')]: [TABLE_READ],
+  [api('get-deletion-request')]: [TABLE_READ],
+  [api('decide-deletion-request')]: [
+    TABLE_READ_WRITE,
+    { stateMachine: 'deletion', actions: ['states:StartExecution'] },
+  ],
   [api('create-cart')]: [
     TABLE_READ_WRITE,
     { bucket: 'bundles', access: ['put'] },
@@ -151,6 +171,7 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   [task('fixity/check-chunk')]: [
     TABLE_READ_WRITE,
     { bucket: 'unpack', access: ['read'] },
+    // No legal-hold yet: only Register holds (the lead decides whether repair may hold its copy).
     { bucket: 'primary', access: ['read', 'put'] },
     { bucket: 'replicas', access: ['read', 'put'] },
   ],
@@ -169,6 +190,14 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
     { stateMachine: 'fixity', actions: ['states:StartExecution', 'states:DescribeExecution'] },
     { bucket: 'unpack', access: ['read', 'delete'] },
   ],
+  // Deletion workflow tasks: only delete-objects may delete stored objects or lift their holds.
+  [task('deletion/prepare')]: [TABLE_READ_WRITE, { bucket: 'primary', access: ['read'] }],
+  [task('deletion/delete-objects')]: [
+    TABLE_READ_WRITE,
+    { bucket: 'primary', access: ['read', 'delete', 'releaseHold'] },
+    { bucket: 'replicas', access: ['read', 'delete', 'releaseHold'] },
+  ],
+  [task('deletion/finish')]: [TABLE_READ_WRITE],
 };
 
 export interface AccessTargets {
@@ -254,6 +283,12 @@ function grantBucketAccess(
       break;
     case 'restore':
       bucket.grants.actionsOnObjectKeys(grantee, '*', 's3:RestoreObject');
+      break;
+    case 'releaseHold':
+      bucket.grants.actionsOnObjectKeys(grantee, '*', 's3:PutObjectLegalHold', 's3:DeleteObjectVersion');
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['s3:ListBucketVersions'], resources: [bucket.bucketArn] }),
+      );
       break;
   }
 }

@@ -4,6 +4,7 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { Bucket, CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { ENV, type ReplicaLocation } from '../lambdas/config.ts';
 import type { DeploymentOptions } from './deployment-options.ts';
 import type { StorageBuckets } from './storage-buckets.ts';
@@ -18,8 +19,12 @@ export interface HandlerEnvironmentProps {
   ingestStateMachineArn: string;
   cartStateMachineArn: string;
   fixityStateMachineArn: string;
+  deletionStateMachineArn: string;
   options: DeploymentOptions;
 }
+
+const cfnBucketOf = (bucket: Bucket) => bucket.node.defaultChild as CfnBucket;
+const hasObjectLock = (bucket: Bucket) => cfnBucketOf(bucket).objectLockEnabled === true;
 
 export function handlerEnvironment(props: HandlerEnvironmentProps): Record<string, string> {
   const { buckets, options } = props;
@@ -27,8 +32,8 @@ export function handlerEnvironment(props: HandlerEnvironmentProps): Record<strin
     name: replica.name,
     bucket: replica.bucket.bucketName,
     storageClass: replica.storageClass,
-    // Every storage bucket is created with Object Lock (storage-buckets.ts).
-    objectLock: true,
+    // Read from the bucket as built (storage-buckets.ts creates every storage bucket with it).
+    objectLock: hasObjectLock(replica.bucket),
   }));
   const environment: Record<string, string> = {
     [ENV.tableName]: props.table.tableName,
@@ -36,7 +41,7 @@ export function handlerEnvironment(props: HandlerEnvironmentProps): Record<strin
     [ENV.unpackBucket]: buckets.unpack.bucketName,
     [ENV.primaryBucket]: buckets.primary.bucketName,
     [ENV.primaryStorageClass]: PRIMARY_STORAGE_CLASS,
-    [ENV.primaryObjectLock]: 'true',
+    [ENV.primaryObjectLock]: String(hasObjectLock(buckets.primary)),
     // toJsonString keeps the bucket-name references intact inside the JSON text.
     [ENV.replicas]: props.stack.toJsonString(replicas),
     [ENV.bundleBucket]: buckets.bundles.bucketName,
@@ -45,6 +50,7 @@ export function handlerEnvironment(props: HandlerEnvironmentProps): Record<strin
     [ENV.fixityStateMachineArn]: props.fixityStateMachineArn,
     [ENV.fixityIntervalSeconds]: String(options.fixityIntervalDays * 86_400),
     [ENV.fixityMaxConcurrentRuns]: String(options.fixityMaxConcurrentRuns),
+    [ENV.deletionStateMachineArn]: props.deletionStateMachineArn,
     [ENV.presignExpiresSeconds]: String(options.presignExpiresSeconds),
     [ENV.cartTtlSeconds]: String(options.cartTtlDays * 86_400),
     [ENV.maxUnpackedBytes]: String(options.maxUnpackedBytes),

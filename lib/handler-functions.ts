@@ -3,6 +3,7 @@
  * esbuild into one ESM file, the shared environment, an explicit log group and X-Ray tracing.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -44,15 +45,19 @@ const MISSING_MODULE_PLACEHOLDER = Code.fromInline(
 export interface HandlerFunctionsProps {
   /** Environment every function gets (lambdas/config.ts reads it). */
   environment: Record<string, string>;
+  /** Roles made in advance for modules other resources must name (the deletion role); others get their own. */
+  roles?: Record<string, IRole>;
 }
 
 export class HandlerFunctions extends Construct {
   private readonly environment: Record<string, string>;
+  private readonly roles: Record<string, IRole>;
   private readonly byModule = new Map<string, NodejsFunction>();
 
   constructor(scope: Construct, id: string, props: HandlerFunctionsProps) {
     super(scope, id);
     this.environment = props.environment;
+    this.roles = props.roles ?? {};
   }
 
   /** The function built from `module` (relative to lambdas/, see handler-modules.ts), once. */
@@ -75,6 +80,7 @@ export class HandlerFunctions extends Construct {
       environment: { ...this.environment, NODE_OPTIONS: '--enable-source-maps' },
       logGroup,
       tracing: Tracing.ACTIVE,
+      role: this.roles[module],
     });
     this.byModule.set(module, fn);
     return fn;

@@ -72,6 +72,8 @@ export class StorageBuckets extends Construct {
   readonly replicas: ReplicaBucket[];
   /** Tar bundles of carts, removed when the cart expires. */
   readonly bundles: Bucket;
+  /** The storage buckets' deny statements that exempt only the deletion role. */
+  private readonly deletionDenials: PolicyStatement[] = [];
 
   constructor(scope: Construct, id: string, props: StorageBucketsProps) {
     super(scope, id);

@@ -76,6 +76,7 @@ function configureHandlers(
     [ENV.ingestStateMachineArn]: localStateMachineArn('ingest'),
     [ENV.cartStateMachineArn]: localStateMachineArn('cart'),
     [ENV.fixityStateMachineArn]: localStateMachineArn('fixity'),
+    [ENV.deletionStateMachineArn]: localStateMachineArn('deletion'),
     [ENV.s3ForcePathStyle]: 'true',
   };
   for (const [name, value] of Object.entries(options.settings ?? {}))

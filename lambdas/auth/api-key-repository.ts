@@ -1,42 +1,99 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
+import { NotFound } from '../errors.ts';
+import { isConditionFailure } from '../table/conditions.ts';
+import { decodeCursor, encodeCursor } from '../table/pagination.ts';
 import type { Role } from './roles.ts';
 import { generateSecret, hashSecret, type PresentedKey, secretMatches, USER_PATTERN } from './api-keys.ts';
 import type { Principal } from './principal.ts';
 
-const keyOf = (user: string, secretHash: string) => ({ pk: `APIKEY#${user}`, sk: `KEY#${secretHash}` });
+/**
+ * One key per user, at `APIKEY#{user}`: a new key replaces the old one in the same write, and
+ * revoking deletes the item, so the very next request with the old secret finds nothing (the
+ * authorizer reads the table on every request; nothing caches a decision).
+ */
+const keyOf = (user: string) => ({ pk: `APIKEY#${user}`, sk: 'KEY' });
+const LIST_PARTITION = 'APIKEYS';
 
-/** Looks a presented key up by its hash; `undefined` for unknown users, wrong secrets and revoked keys. */
+/** What `GET /keys` shows of a key: never its secret or its hash. */
+export interface ApiKeyGrant extends Principal {
+  createdDate: string;
+}
+
+/** Looks a presented key up; `undefined` for unknown users, wrong secrets and revoked keys. */
 export async function findPrincipal(key: PresentedKey): Promise<Principal | undefined> {
-  const secretHash = hashSecret(key.secret);
   const { Item } = await dynamo().send(
-    new GetCommand({ TableName: config().tableName, Key: keyOf(key.user, secretHash) }),
+    new GetCommand({ TableName: config().tableName, Key: keyOf(key.user), ConsistentRead: true }),
   );
-  if (!Item || Item.revoked || !secretMatches(key.secret, Item.secretHash as string)) return undefined;
+  if (!Item || !secretMatches(key.secret, Item.secretHash as string)) return undefined;
   return { user: key.user, spaces: Item.spaces as string[], roles: Item.roles as Role[] };
 }
 
-/** Stores a key for `user`; returns the `user:secret` string, which is never stored or shown again. */
+/**
+ * Stores a key for `user`, replacing any key they had; returns the `user:secret` string, which is
+ * never stored or shown again.
+ */
 export async function createApiKey(
   grant: Principal,
   secret: string = generateSecret(),
-): Promise<{ apiKey: string }> {
+): Promise<{ apiKey: string; createdDate: string }> {
   if (!USER_PATTERN.test(grant.user)) throw new Error(`Invalid user name "${grant.user}"`);
-  const secretHash = hashSecret(secret);
+  const createdDate = new Date().toISOString();
   await dynamo().send(
     new PutCommand({
       TableName: config().tableName,
       Item: {
-        ...keyOf(grant.user, secretHash),
+        ...keyOf(grant.user),
+        gsi1pk: LIST_PARTITION,
+        gsi1sk: grant.user,
         type: 'ApiKey',
         user: grant.user,
         spaces: grant.spaces,
         roles: grant.roles,
-        secretHash,
-        createdDate: new Date().toISOString(),
+        secretHash: hashSecret(secret),
+        createdDate,
       },
     }),
   );
-  return { apiKey: `${grant.user}:${secret}` };
+  return { apiKey: `${grant.user}:${secret}`, createdDate };
+}
+
+export async function listApiKeys(limit: number, cursor: string | undefined) {
+  const result = await dynamo().send(
+    new QueryCommand({
+      TableName: config().tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': LIST_PARTITION },
+      Limit: limit,
+      ExclusiveStartKey: decodeCursor(cursor, {
+        attributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
+        partition: { gsi1pk: LIST_PARTITION },
+      }),
+    }),
+  );
+  const keys: ApiKeyGrant[] = (result.Items ?? []).map((item) => ({
+    user: item.user as string,
+    spaces: item.spaces as string[],
+    roles: item.roles as Role[],
+    createdDate: item.createdDate as string,
+  }));
+  return { keys, next: encodeCursor(result.LastEvaluatedKey) };
+}
+
+/** Deletes the user's key; a user without one is a NotFound. */
+export async function revokeApiKey(user: string): Promise<void> {
+  try {
+    await dynamo().send(
+      new DeleteCommand({
+        TableName: config().tableName,
+        Key: keyOf(user),
+        ConditionExpression: 'attribute_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    if (isConditionFailure(error)) throw new NotFound(`No API key found for user ${user}`);
+    throw error;
+  }
 }

@@ -19,7 +19,8 @@ import { decodeCursor, encodeCursor } from '../table/pagination.ts';
  * - `BAG`: the bag's summary (latest registered version), listed per space through gsi1.
  * Stored files are items of their own, `FILE#{id}`, so a cart can check one id in one read.
  */
-const bagPartition = (space: string, externalIdentifier: string) => `BAG#${space}#${externalIdentifier}`;
+export const bagPartition = (space: string, externalIdentifier: string) =>
+  `BAG#${space}#${externalIdentifier}`;
 const padded = (n: number) => String(n).padStart(6, '0');
 const listPartition = (space: string) => `BAGS#${space}`;
 

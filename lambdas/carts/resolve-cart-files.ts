@@ -1,6 +1,7 @@
 import type { Principal } from '../auth/principal.ts';
 import { canUseSpace } from '../auth/principal.ts';
 import { getStoredFile, type StoredFileRecord } from '../bags/bag-registry.ts';
+import { refuseFilesOfDeletedBags } from '../deletion/bag-availability.ts';
 import { Invalid } from '../errors.ts';
 import { storedFileKey } from '../storage/storage-layout.ts';
 import type { CartEntry, CartFile } from './cart-file.ts';
@@ -39,6 +40,10 @@ export async function resolveCartFiles(
   entries: readonly CartEntry[],
   caller: Principal,
 ): Promise<CartFile[]> {
+  await refuseFilesOfDeletedBags(
+    entries.map((entry) => entry.id),
+    caller,
+  );
   const found = await mapConcurrently(entries, LOOKUPS_IN_FLIGHT, async (entry) => {
     const stored = await getStoredFile(entry.id);
     return stored && canUseSpace(caller, stored.space) ? stored : undefined;

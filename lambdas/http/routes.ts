@@ -5,7 +5,7 @@
  */
 import type { Role } from '../auth/roles.ts';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
 export interface Route {
   method: HttpMethod;
@@ -21,6 +21,11 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/healthcheck', handler: 'healthcheck' },
   { method: 'GET', path: '/spaces', handler: 'list-spaces', role: 'read' },
   { method: 'GET', path: '/spaces/{id}', handler: 'get-space', role: 'read' },
+  { method: 'POST', path: '/spaces', handler: 'create-space', role: 'admin' },
+  { method: 'PATCH', path: '/spaces/{id}', handler: 'update-space', role: 'admin' },
+  { method: 'POST', path: '/keys', handler: 'create-key', role: 'admin' },
+  { method: 'GET', path: '/keys', handler: 'list-keys', role: 'admin' },
+  { method: 'DELETE', path: '/keys/{user}', handler: 'revoke-key', role: 'admin' },
   { method: 'POST', path: '/uploads', handler: 'create-upload', role: 'ingest' },
   { method: 'POST', path: '/uploads/complete', handler: 'complete-upload', role: 'ingest' },
   { method: 'POST', path: '/ingests', handler: 'create-ingest', role: 'ingest' },
@@ -30,9 +35,23 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/bags', handler: 'list-bags', role: 'read' },
   // Identifiers contain slashes, so manifest, versions and file downloads share one greedy route.
   { method: 'GET', path: '/bags/{space}/{proxy+}', handler: 'get-bag', role: 'read' },
-  // Fixity reads every copy and may rewrite bad ones: a curator's action (ingest), not any reader's.
-  { method: 'POST', path: '/bags/{space}/{proxy+}', handler: 'start-fixity', role: 'ingest' },
+  // Actions on a bag (deletion requests, fixity) dispatch on the suffix; each checks its own role.
+  { method: 'POST', path: '/bags/{space}/{proxy+}', handler: 'bag-action', role: 'read' },
   { method: 'GET', path: '/fixity/{id}', handler: 'get-fixity', role: 'read' },
+  { method: 'GET', path: '/deletion-requests', handler: 'list-deletion-requests', role: 'read' },
+  { method: 'GET', path: '/deletion-requests/{id}', handler: 'get-deletion-request', role: 'read' },
+  {
+    method: 'POST',
+    path: '/deletion-requests/{id}/approve',
+    handler: 'decide-deletion-request',
+    role: 'delete-approve',
+  },
+  {
+    method: 'POST',
+    path: '/deletion-requests/{id}/reject',
+    handler: 'decide-deletion-request',
+    role: 'delete-approve',
+  },
   { method: 'POST', path: '/carts/{cartId}', handler: 'create-cart', role: 'read' },
   { method: 'HEAD', path: '/carts/{cartId}', handler: 'cart-status', role: 'read' },
   { method: 'GET', path: '/carts/{cartId}', handler: 'download-cart', role: 'read' },

@@ -1,4 +1,5 @@
 import { claimsOf, claimVersion } from '../bags/bag-registry.ts';
+import { refuseIngestOfBagInDeletion } from '../deletion/bag-availability.ts';
 import { type IngestRecord, updateIngest, ConditionFailed } from '../ingests/ingest-repository.ts';
 import { STEPS } from '../ingests/ingest.ts';
 import { getSpace } from '../spaces/space-repository.ts';
@@ -41,6 +42,7 @@ export async function assignVersion(ingest: IngestRecord): Promise<string> {
   if (ingest.bag.info.version) return ingest.bag.info.version;
   const space = ingest.space.id;
   const externalIdentifier = ingest.bag.info.externalIdentifier;
+  await refuseIngestOfBagInDeletion(space, externalIdentifier);
   for (let attempt = 0; attempt < 100; attempt++) {
     const claims = await claimsOf(space, externalIdentifier);
     const mine = claims.find((claim) => claim.ingestId === ingest.id);

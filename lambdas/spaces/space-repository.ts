@@ -15,10 +15,26 @@ export interface Space {
 
 export const SPACE_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-const keyOf = (id: string) => ({ pk: `SPACE#${id}`, sk: 'SPACE' });
+export const spaceKey = (id: string) => ({ pk: `SPACE#${id}`, sk: 'SPACE' });
+const keyOf = spaceKey;
 const LIST_PARTITION = 'SPACES';
 
-function toSpace(item: Record<string, unknown>): Space {
+/** The table item of a new space, with nothing used yet. */
+export function spaceItem(id: string, description: string, quota: number | null) {
+  return {
+    ...keyOf(id),
+    gsi1pk: LIST_PARTITION,
+    gsi1sk: id,
+    type: 'Space',
+    id,
+    description,
+    quota,
+    used: 0,
+    bagCount: 0,
+  };
+}
+
+export function toSpace(item: Record<string, unknown>): Space {
   return {
     id: item.id as string,
     description: (item.description as string) ?? '',
@@ -29,7 +45,9 @@ function toSpace(item: Record<string, unknown>): Space {
 }
 
 export async function getSpace(id: string): Promise<Space | undefined> {
-  const { Item } = await dynamo().send(new GetCommand({ TableName: config().tableName, Key: keyOf(id) }));
+  const { Item } = await dynamo().send(
+    new GetCommand({ TableName: config().tableName, Key: keyOf(id), ConsistentRead: true }),
+  );
   return Item ? toSpace(Item) : undefined;
 }
 
@@ -43,17 +61,7 @@ export async function ensureSpace(
     await dynamo().send(
       new PutCommand({
         TableName: config().tableName,
-        Item: {
-          ...keyOf(id),
-          gsi1pk: LIST_PARTITION,
-          gsi1sk: id,
-          type: 'Space',
-          id,
-          description,
-          quota,
-          used: 0,
-          bagCount: 0,
-        },
+        Item: spaceItem(id, description, quota),
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );

@@ -46,6 +46,14 @@ export const stateMachines = {
       RecordFixityFailureFunctionArn: 'fixity/record-failure',
     },
   },
+  deletion: {
+    file: 'deletion.asl.json',
+    tasks: {
+      PrepareDeletionFunctionArn: 'deletion/prepare',
+      DeleteStoredObjectsFunctionArn: 'deletion/delete-objects',
+      FinishDeletionFunctionArn: 'deletion/finish',
+    },
+  },
 } as const satisfies Record<string, StateMachineDefinition>;
 
 export type StateMachineName = keyof typeof stateMachines;

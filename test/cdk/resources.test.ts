@@ -12,8 +12,8 @@ import { functionsByModule, referencedIds, render, resourcesOfType } from './tem
 const { stack, template } = synthStack();
 
 describe('the Bagvault stack', () => {
-  it('has three state machines (ingest, cart, fixity), the storage buckets plus an access-log bucket, one table and one HTTP API', () => {
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
+  it('has four state machines (ingest, cart, fixity, deletion), the storage buckets plus an access-log bucket, one table and one HTTP API', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 4);
     // uploads, unpack, primary, one replica, bundles + the access-log bucket
     template.resourceCountIs('AWS::S3::Bucket', 6);
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
@@ -118,12 +118,18 @@ describe('the Bagvault stack', () => {
     const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const machines = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
     const names = Object.values(machines).map((machine) => machine.Properties.StateMachineName);
-    expect(names.sort()).toEqual(['Bagvault-cart', 'Bagvault-fixity', 'Bagvault-ingest']);
+    expect(names.sort()).toEqual([
+      'Bagvault-cart',
+      'Bagvault-deletion',
+      'Bagvault-fixity',
+      'Bagvault-ingest',
+    ]);
     const arnOf = (name: string) =>
       `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:${name}`;
     expect(render(variables[ENV.ingestStateMachineArn])).toBe(arnOf('Bagvault-ingest'));
     expect(render(variables[ENV.cartStateMachineArn])).toBe(arnOf('Bagvault-cart'));
     expect(render(variables[ENV.fixityStateMachineArn])).toBe(arnOf('Bagvault-fixity'));
+    expect(render(variables[ENV.deletionStateMachineArn])).toBe(arnOf('Bagvault-deletion'));
   });
 });
 

@@ -81,6 +81,8 @@ describe('stored bags (primary and replicas)', () => {
     expect(found).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' } });
     return found as PolicyStatement & { Condition?: Record<string, Record<string, unknown>> };
   };
+  // The stack's deletion workflow role (issue 10) is exempt from every denial.
+  const deletionRole = `<${stack.getLogicalId(stack.deletionRole.role.node.defaultChild as CfnElement)}.Arn>`;
   const exemptions = (found: { Condition?: Record<string, Record<string, unknown>> }) =>
     asArray(found.Condition?.ArnNotEquals?.['aws:PrincipalArn']).map(render);
 
@@ -93,33 +95,34 @@ describe('stored bags (primary and replicas)', () => {
     }
   });
 
-  it('deny removing a legal hold to every principal', () => {
+  it('deny removing a legal hold to every principal but the deletion role', () => {
     for (const id of storage) {
       const deny = statement(id, 'LegalHoldsAreNeverRemoved');
       expect(deny.Action).toBe('s3:PutObjectLegalHold');
-      expect(deny.Condition).toEqual({ StringEquals: { 's3:object-lock-legal-hold': 'OFF' } });
+      expect(deny.Condition?.StringEquals).toEqual({ 's3:object-lock-legal-hold': 'OFF' });
+      expect(exemptions(deny)).toEqual([deletionRole]);
       expect(render(deny.Resource)).toBe(`<${id}.Arn>/*`);
     }
   });
 
-  it('deny setting retention periods (or bypassing them) to every principal', () => {
+  it('deny setting retention periods (or bypassing them) to every principal but the deletion role', () => {
     for (const id of storage) {
       const deny = statement(id, 'RetentionIsNeverSet');
       expect(asArray(deny.Action).sort()).toEqual(['s3:BypassGovernanceRetention', 's3:PutObjectRetention']);
-      expect(deny.Condition).toBeUndefined();
+      expect(exemptions(deny)).toEqual([deletionRole]);
     }
   });
 
-  it('deny deleting objects and object versions to all but the failure cleanup role', () => {
+  it('deny deleting objects and object versions to all but the deletion and failure cleanup roles', () => {
     for (const id of storage) {
       const deny = statement(id, 'StoredObjectsAreNeverDeleted');
       expect(deny.Action).toEqual(['s3:DeleteObject', 's3:DeleteObjectVersion']);
       expect(render(deny.Resource)).toBe(`<${id}.Arn>/*`);
-      expect(exemptions(deny)).toEqual([`<${cleanupRole}.Arn>`]);
+      expect(exemptions(deny)).toEqual([deletionRole, `<${cleanupRole}.Arn>`]);
     }
   });
 
-  it('deny changing lifecycle, versioning or Object Lock configuration to every principal', () => {
+  it('deny changing lifecycle, versioning or Object Lock configuration to all but the deletion role', () => {
     for (const id of storage) {
       const deny = statement(id, 'StorageProtectionNeverChanges');
       expect(asArray(deny.Action).sort()).toEqual([
@@ -128,15 +131,16 @@ describe('stored bags (primary and replicas)', () => {
         's3:PutLifecycleConfiguration',
       ]);
       expect(render(deny.Resource)).toBe(`<${id}.Arn>`);
-      expect(deny.Condition).toBeUndefined();
+      expect(exemptions(deny)).toEqual([deletionRole]);
     }
   });
 
-  it('deny changing or deleting the bucket policy to all but the deploying role', () => {
+  it('deny changing or deleting the bucket policy to all but the deletion and deploying roles', () => {
     for (const id of storage) {
       const deny = statement(id, 'BucketPolicyOnlyChangesByDeployment');
       expect(asArray(deny.Action).sort()).toEqual(['s3:DeleteBucketPolicy', 's3:PutBucketPolicy']);
-      expect(deny.Condition?.ArnNotEquals?.['aws:PrincipalArn']).toEqual([
+      expect(exemptions(deny)).toContain(deletionRole);
+      expect(asArray(deny.Condition?.ArnNotEquals?.['aws:PrincipalArn']).slice(1)).toEqual([
         {
           'Fn::Sub':
             'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-${AWS::Region}',

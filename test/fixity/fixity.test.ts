@@ -18,7 +18,10 @@ let stack: TestStack;
 beforeAll(async () => {
   stack = await startTestStack();
   await createApiKey({ user: 'reader', spaces: ['*'], roles: ['read'] }, 'reader-secret-0123456789');
-  await createApiKey({ user: 'curator', spaces: ['digitised'], roles: ['ingest'] }, 'curator-secret-0123456');
+  await createApiKey(
+    { user: 'curator', spaces: ['digitised'], roles: ['read', 'ingest'] },
+    'curator-secret-0123456',
+  );
 });
 afterAll(() => stack?.destroy());
 

@@ -28,10 +28,7 @@ async function bagvault(args: string[], env: NodeJS.ProcessEnv = {}) {
 async function createKey(user: string, spaces: string, roles: string): Promise<string> {
   const result = await bagvault(
     ['admin', 'create-key', '--user', user, '--spaces', spaces, '--roles', roles],
-    {
-      BAGVAULT_TABLE: '',
-      BAGVAULT_DYNAMODB_PORT: new URL(stack.dynamoDBEndpoint).port,
-    },
+    { BAGVAULT_URL: stack.apiUrl, BAGVAULT_KEY: stack.adminKey },
   );
   expect(result.status, result.stderr).toBe(0);
   return result.stdout.trim();

@@ -3,7 +3,10 @@ import { bagVersionsPage } from '../../bags/bag-versions.ts';
 import { fileDownloadUrl, manifestResponse } from '../../bags/bag-downloads.ts';
 import { getVersion } from '../../bags/bag-registry.ts';
 import { readingsOf } from '../../bags/bag-request.ts';
+import { deletedBag, goneDescription } from '../../deletion/bag-availability.ts';
+import type { Tombstone } from '../../deletion/deletion-records.ts';
 import { apiHandler, callerOf, json, redirect } from '../../http/api-handler.ts';
+import { errorBody } from '../../http/errors.ts';
 import { Invalid, NotFound } from '../../errors.ts';
 import { invalidAt } from '../../json-validation.ts';
 import { versionNumber } from '../../storage/storage-layout.ts';
@@ -18,6 +21,10 @@ function versionParameter(name: string, raw: string | undefined): string | undef
   return raw;
 }
 
+/** A deleted bag: 410 in the error shape, with its tombstone. */
+const goneResult = (tombstone: Tombstone) =>
+  json(410, { ...errorBody(410, goneDescription(tombstone)), tombstone });
+
 /**
  * GET /bags/{space}/{proxy+}: a storage manifest, a bag's versions, or a redirect to one stored
  * file. A bag in a space the key cannot use answers exactly like a bag that does not exist.
@@ -28,6 +35,8 @@ export const handler = apiHandler(async (request) => {
   const visible = canUseSpace(callerOf(request), space);
 
   if (readings[0]?.kind === 'versions') {
+    const tombstone = visible ? await deletedBag(space, readings[0].externalIdentifier) : undefined;
+    if (tombstone) return goneResult(tombstone);
     const before = versionParameter('before', request.query.before);
     const bagId = `${space}/${readings[0].externalIdentifier}`;
     const page = visible ? await bagVersionsPage(space, readings[0].externalIdentifier, before) : undefined;
@@ -37,6 +46,8 @@ export const handler = apiHandler(async (request) => {
 
   const version = versionParameter('version', request.query.version);
   for (const reading of readings) {
+    const tombstone = visible ? await deletedBag(space, reading.externalIdentifier) : undefined;
+    if (tombstone) return goneResult(tombstone);
     const registered = visible ? await getVersion(space, reading.externalIdentifier, version) : undefined;
     if (!registered) continue;
     if (reading.kind === 'file') return redirect(302, await fileDownloadUrl(registered, reading.path));

@@ -1,0 +1,15 @@
+import { parseStatus, visibleRequests } from '../../deletion/deletion-requests.ts';
+import { apiHandler, callerOf, json } from '../../http/api-handler.ts';
+import { parseLimit } from '../../table/pagination.ts';
+
+/** GET /deletion-requests?status=open|approved|rejected (open by default). */
+export const handler = apiHandler(async (request) => {
+  const status = parseStatus(request.query.status);
+  const { requests, next } = await visibleRequests(
+    callerOf(request),
+    status,
+    parseLimit(request.query.limit),
+    request.query.next,
+  );
+  return json(200, { type: 'ResultList', results: requests, ...(next ? { next } : {}) });
+});

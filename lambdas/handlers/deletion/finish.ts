@@ -1,0 +1,4 @@
+import { finishDeletion } from '../../deletion/deletion-workflow.ts';
+import { workflowTask } from '../../workflows/workflow-task.ts';
+
+export const handler = workflowTask(finishDeletion);

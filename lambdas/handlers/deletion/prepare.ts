@@ -1,0 +1,4 @@
+import { prepareDeletion } from '../../deletion/deletion-workflow.ts';
+import { workflowTask } from '../../workflows/workflow-task.ts';
+
+export const handler = workflowTask(prepareDeletion);
