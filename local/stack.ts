@@ -6,7 +6,7 @@ import { ENV } from '../lambdas/config.ts';
 import { startDynamoDBServer } from './dynamodb-server.ts';
 import { startHttpGateway } from './http-gateway.ts';
 import { LOCAL_S3_CREDENTIALS, startS3Server } from './s3-server.ts';
-import { localStateMachineArn, startStepFunctionsServer } from './step-functions-server.ts';
+import { localStateMachineArn, startStepFunctionsServer, type TaskHooks } from './step-functions-server.ts';
 import { ensureTable } from './table.ts';
 
 export interface LocalStackOptions {
@@ -19,6 +19,8 @@ export interface LocalStackOptions {
   adminKey?: string;
   /** Extra settings for the handlers (any of lambdas/config.ts's variables), e.g. limits in tests. */
   settings?: Partial<Record<keyof typeof ENV, string>>;
+  /** Fault injection for tests (local/step-functions-server.ts). */
+  taskHooks?: TaskHooks;
 }
 
 export const LOCAL_BUCKETS = {
@@ -129,6 +131,7 @@ export async function startLocalStack(options: LocalStackOptions) {
     const stepFunctions = await startStepFunctionsServer({
       port: options.stepFunctionsPort,
       waitTimeOverrides: { WaitForRestores: 1000 },
+      hooks: options.taskHooks,
     });
     stoppers.push(stepFunctions.close);
     configureHandlers(options, { s3: s3.endpoint, dynamodb: dynamodb.endpoint, sfn: stepFunctions.endpoint });
@@ -144,6 +147,9 @@ export async function startLocalStack(options: LocalStackOptions) {
     ];
     if (!user || !secret) throw new Error('BAGVAULT_ADMIN_KEY must look like user:secret');
     await createApiKey({ user, spaces: ['*'], roles: ['admin'] }, secret);
+    // Workflows live in this process only: end what the last one left unfinished before taking new work.
+    const { recoverInterrupted } = await import('./recover-interrupted.ts');
+    const recovered = await recoverInterrupted();
 
     const gateway = await startHttpGateway({ port: options.apiPort });
     stoppers.push(gateway.close);
@@ -157,6 +163,7 @@ export async function startLocalStack(options: LocalStackOptions) {
       tableName: LOCAL_TABLE,
       adminKey: admin.key,
       home: options.home,
+      recovered,
       stepFunctions,
       stop,
     };

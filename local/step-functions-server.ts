@@ -50,7 +50,14 @@ function* allStates(states: Record<string, JsonObject>): Generator<[string, Json
  * Loads an ASL file the way CDK deploys it: every `${Var}` replaced by a function ARN. Tasks then run
  * their handler module in-process (aws-local-stepfunctions overrides Task states by state name).
  */
-function loadStateMachine(name: StateMachineName, runningTasks: Set<Promise<unknown>>) {
+/** Test hooks: run before every Task (a throw fails the Task, as a failing Lambda would). */
+export interface TaskHooks {
+  beforeTask?: (stateName: string, input: JSONValue) => void | Promise<void>;
+  /** Retry waits to shorten, in milliseconds, by state name. */
+  retryIntervalOverrides?: Record<string, number>;
+}
+
+function loadStateMachine(name: StateMachineName, runningTasks: Set<Promise<unknown>>, hooks: TaskHooks) {
   const { file, tasks } = stateMachines[name];
   let text = readFileSync(fileURLToPath(new URL(`../statemachines/${file}`, import.meta.url)), 'utf8');
   const moduleByArn = new Map<string, string>();
@@ -66,6 +73,7 @@ function loadStateMachine(name: StateMachineName, runningTasks: Set<Promise<unkn
     const module = moduleByArn.get(state.Resource as string);
     if (!module) throw new Error(`${file}: Task "${stateName}" has no handler in lambdas/workflows/tasks.ts`);
     taskHandlers[stateName] = async (input) => {
+      await hooks.beforeTask?.(stateName, input);
       const handler = await loadHandler(handlerPath(module));
       // Like a Lambda invocation, a task goes on after StopExecution; it is tracked so drain() can wait.
       const task = handler(input, lambdaContext(`bagvault-${module.replace('/', '-')}`));
@@ -104,12 +112,13 @@ export async function startStepFunctionsServer(options: {
   port: number;
   /** Wait states to shorten locally, in milliseconds (the local S3 has no cold storage to wait for). */
   waitTimeOverrides?: Record<string, number>;
+  hooks?: TaskHooks;
 }): Promise<LocalStepFunctions> {
   const runningTasks = new Set<Promise<unknown>>();
   const machines = new Map(
     (Object.keys(stateMachines) as StateMachineName[]).map((name) => [
       localStateMachineArn(name),
-      loadStateMachine(name, runningTasks),
+      loadStateMachine(name, runningTasks, options.hooks ?? {}),
     ]),
   );
   const executions = new Map<string, Execution>();
@@ -133,6 +142,7 @@ export async function startStepFunctionsServer(options: {
       overrides: {
         taskResourceLocalHandlers: loaded.taskHandlers,
         waitTimeOverrides: options.waitTimeOverrides,
+        retryIntervalOverrides: options.hooks?.retryIntervalOverrides,
       },
       noThrowOnAbort: true,
       context: {

@@ -104,6 +104,49 @@ export async function claimVersion(space: string, externalIdentifier: string, n:
   }
 }
 
+/** Who holds version `n`, if anyone. */
+export async function claimOf(
+  space: string,
+  externalIdentifier: string,
+  n: number,
+): Promise<VersionClaim | undefined> {
+  const { Item } = await dynamo().send(
+    new GetCommand({
+      TableName: tableName(),
+      Key: { pk: bagPartition(space, externalIdentifier), sk: `CLAIM#${padded(n)}` },
+      ConsistentRead: true,
+    }),
+  );
+  return Item ? { version: Item.version as number, ingestId: Item.ingestId as string } : undefined;
+}
+
+/** The number of the latest registered version, 0 when none is (read consistently, for claims). */
+export async function latestRegisteredNumber(space: string, externalIdentifier: string): Promise<number> {
+  const { Items } = await dynamo().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :version)',
+      ExpressionAttributeValues: { ':pk': bagPartition(space, externalIdentifier), ':version': 'VERSION#' },
+      ScanIndexForward: false,
+      Limit: 1,
+      ConsistentRead: true,
+    }),
+  );
+  return Items?.[0] ? Number(String(Items[0].sk).slice('VERSION#'.length)) : 0;
+}
+
+/** Whether version `n` is registered (read consistently: cleanup must never touch a registered version). */
+export async function isRegistered(space: string, externalIdentifier: string, n: number): Promise<boolean> {
+  const { Item } = await dynamo().send(
+    new GetCommand({
+      TableName: tableName(),
+      Key: { pk: bagPartition(space, externalIdentifier), sk: `VERSION#${padded(n)}` },
+      ConsistentRead: true,
+    }),
+  );
+  return Item !== undefined;
+}
+
 /** Gives a failed ingest's version back, so the next ingest of the bag takes that number. */
 export async function releaseClaim(space: string, externalIdentifier: string, n: number, ingestId: string) {
   try {

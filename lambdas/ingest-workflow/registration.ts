@@ -4,7 +4,6 @@ import type { FileManifest, ManifestFile, StorageManifest } from '../bags/storag
 import { s3 } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import type { IngestRecord } from '../ingests/ingest-repository.ts';
-import { recordStoredBytes } from '../spaces/space-repository.ts';
 import { storageLocations } from '../storage/locations.ts';
 import { bagPrefix, storageManifestKey, storedFileKey } from '../storage/storage-layout.ts';
 import type { BagFile, BagSummary } from './bag-files.ts';
@@ -123,7 +122,8 @@ export async function registerBag(ingest: IngestRecord): Promise<StorageManifest
       checksums: file.checksums,
     }));
   await putStoredFiles(stored);
-  const first = await registerVersion({
+  // The space's `used` moves with the quota reservation, in Register's handler (lambdas/spaces/quota.ts).
+  await registerVersion({
     space,
     externalIdentifier,
     version,
@@ -134,6 +134,5 @@ export async function registerBag(ingest: IngestRecord): Promise<StorageManifest
     size: summary.bytes,
     fileCount: summary.files,
   });
-  if (first) await recordStoredBytes(space, summary.newBytes, version === 'v1');
   return manifest;
 }
