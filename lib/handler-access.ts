@@ -3,7 +3,7 @@
  * not listed here is denied. Keys are handler modules (relative to lambdas/, see handler-modules.ts).
  */
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { StateMachineName } from '../lambdas/workflows/tasks.ts';
@@ -19,8 +19,11 @@ export type BucketName = 'uploads' | 'unpack' | 'primary' | 'replicas' | 'bundle
  * - `put`: PutObject and the multipart upload calls (create, upload part, complete, abort).
  * - `delete`: DeleteObject (refused anyway on primary and replicas by their bucket policy).
  * - `restore`: RestoreObject, to bring cold objects back for a cart.
+ * - `removeVersions`: ListBucket, ListBucketVersions, GetBucketVersioning, DeleteObject and
+ *   DeleteObjectVersion: removing every version of what a failed ingest stored under its
+ *   unregistered version (registered objects are under legal hold, which no grant here lifts).
  */
-export type BucketAccess = 'read' | 'put' | 'delete' | 'restore';
+export type BucketAccess = 'read' | 'put' | 'delete' | 'restore' | 'removeVersions';
 
 export type AccessNeed =
   | { table: 'read' | 'readWrite' }
@@ -99,7 +102,13 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
     { bucket: 'unpack', access: ['read', 'delete'] },
   ],
   [task('ingest/callback')]: [TABLE_READ_WRITE],
-  [task('ingest/record-failure')]: [TABLE_READ_WRITE, { bucket: 'unpack', access: ['read', 'delete'] }],
+  [task('ingest/record-failure')]: [
+    TABLE_READ_WRITE,
+    { bucket: 'unpack', access: ['read', 'delete'] },
+    // The one role that removes what a failed ingest stored in the storage locations.
+    { bucket: 'primary', access: ['removeVersions'] },
+    { bucket: 'replicas', access: ['removeVersions'] },
+  ],
 
   // Cart workflow tasks
   [task('cart/stage')]: [
@@ -168,6 +177,14 @@ function grantBucketAccess(grantee: IGrantable, bucket: Bucket, access: BucketAc
       break;
     case 'restore':
       bucket.grants.actionsOnObjectKeys(grantee, '*', 's3:RestoreObject');
+      break;
+    case 'removeVersions':
+      Grant.addToPrincipal({
+        grantee,
+        actions: ['s3:ListBucket', 's3:ListBucketVersions', 's3:GetBucketVersioning'],
+        resourceArns: [bucket.bucketArn],
+      });
+      bucket.grants.actionsOnObjectKeys(grantee, '*', 's3:DeleteObject', 's3:DeleteObjectVersion');
       break;
   }
 }

@@ -38,6 +38,7 @@ const ACCESS_ACTIONS: Record<BucketAccess, string> = {
   put: 's3:PutObject',
   delete: 's3:DeleteObject*',
   restore: 's3:RestoreObject',
+  removeVersions: 's3:DeleteObjectVersion',
 };
 const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
