@@ -11,8 +11,8 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { EXECUTION_END_STATUSES } from '../lambdas/ingest-workflow/failure.ts';
 
-export const ENDED_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'];
 
 export interface IngestFailureRuleProps {
   stateMachine: StateMachine;
@@ -30,7 +30,7 @@ export class IngestFailureRule extends Construct {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
         detail: {
-          status: ENDED_STATUSES,
+          status: [...EXECUTION_END_STATUSES],
           stateMachineArn: [props.stateMachine.stateMachineArn],
         },
       },

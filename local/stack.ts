@@ -6,7 +6,14 @@ import { ENV } from '../lambdas/config.ts';
 import { startDynamoDBServer } from './dynamodb-server.ts';
 import { startHttpGateway } from './http-gateway.ts';
 import { LOCAL_S3_CREDENTIALS, startS3Server } from './s3-server.ts';
-import { localStateMachineArn, startStepFunctionsServer, type TaskHooks } from './step-functions-server.ts';
+import { stateMachines } from '../lambdas/workflows/tasks.ts';
+import { handlerPath, lambdaContext, loadHandler } from './handler-modules.ts';
+import {
+  type EndedExecution,
+  localStateMachineArn,
+  startStepFunctionsServer,
+  type TaskHooks,
+} from './step-functions-server.ts';
 import { ensureTable } from './table.ts';
 
 export interface LocalStackOptions {
@@ -99,6 +106,21 @@ async function adminKeyFor(options: LocalStackOptions): Promise<{ key: string; g
   }
 }
 
+/** What the EventBridge rule of lib/ingest-failure-rule.ts does in AWS: the same handler, the same input. */
+async function endIngestOfExecution(execution: EndedExecution): Promise<void> {
+  if (execution.stateMachineArn !== localStateMachineArn('ingest')) return;
+  const { EXECUTION_END_STATUSES } = await import('../lambdas/ingest-workflow/failure.ts');
+  if (!EXECUTION_END_STATUSES.includes(execution.status)) return;
+  const handler = await loadHandler(handlerPath(stateMachines.ingest.tasks.RecordFailureFunctionArn));
+  await handler(
+    {
+      ingestId: execution.name,
+      execution: { status: execution.status, error: execution.error ?? null, cause: execution.cause ?? null },
+    },
+    lambdaContext('bagvault-ingest-record-failure'),
+  );
+}
+
 export type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;
 
 /** The single-machine edition: real S3 and DynamoDB protocol servers, the HTTP API and the workflows. */
@@ -132,6 +154,7 @@ export async function startLocalStack(options: LocalStackOptions) {
       port: options.stepFunctionsPort,
       waitTimeOverrides: { WaitForRestores: 1000 },
       hooks: options.taskHooks,
+      onExecutionEnded: endIngestOfExecution,
     });
     stoppers.push(stepFunctions.close);
     configureHandlers(options, { s3: s3.endpoint, dynamodb: dynamodb.endpoint, sfn: stepFunctions.endpoint });

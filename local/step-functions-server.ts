@@ -33,6 +33,8 @@ interface Execution {
 
 type JsonObject = Record<string, unknown>;
 
+export type EndedExecution = Pick<Execution, 'stateMachineArn' | 'name' | 'status' | 'error' | 'cause'>;
+
 /** Every state of a definition, including those inside Map and Parallel states. */
 function* allStates(states: Record<string, JsonObject>): Generator<[string, JsonObject]> {
   for (const [name, state] of Object.entries(states)) {
@@ -53,6 +55,8 @@ function* allStates(states: Record<string, JsonObject>): Generator<[string, Json
 /** Test hooks: run before every Task (a throw fails the Task, as a failing Lambda would). */
 export interface TaskHooks {
   beforeTask?: (stateName: string, input: JSONValue) => void | Promise<void>;
+  /** After the handler returned: a throw is a Lambda that did its work and died before answering. */
+  afterTask?: (stateName: string, input: JSONValue) => void | Promise<void>;
   /** Retry waits to shorten, in milliseconds, by state name. */
   retryIntervalOverrides?: Record<string, number>;
 }
@@ -79,7 +83,9 @@ function loadStateMachine(name: StateMachineName, runningTasks: Set<Promise<unkn
       const task = handler(input, lambdaContext(`bagvault-${module.replace('/', '-')}`));
       runningTasks.add(task);
       void task.catch(() => undefined).finally(() => runningTasks.delete(task));
-      return (await task) as JSONValue;
+      const output = (await task) as JSONValue;
+      await hooks.afterTask?.(stateName, input);
+      return output;
     };
   }
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
@@ -113,6 +119,11 @@ export async function startStepFunctionsServer(options: {
   /** Wait states to shorten locally, in milliseconds (the local S3 has no cold storage to wait for). */
   waitTimeOverrides?: Record<string, number>;
   hooks?: TaskHooks;
+  /**
+   * Runs after an execution ends other than SUCCEEDED, as AWS's EventBridge rule on Step Functions
+   * status changes does (lib/ingest-failure-rule.ts).
+   */
+  onExecutionEnded?: (execution: EndedExecution) => Promise<void>;
 }): Promise<LocalStepFunctions> {
   const runningTasks = new Set<Promise<unknown>>();
   const machines = new Map(
@@ -180,6 +191,13 @@ export async function startStepFunctionsServer(options: {
       )
       .finally(() => {
         execution.stopDate = Date.now();
+      })
+      .then(async () => {
+        if (execution.status === 'SUCCEEDED' || !options.onExecutionEnded) return;
+        const { stateMachineArn: machineArn, name: executionName, status, error, cause } = execution;
+        await options
+          .onExecutionEnded({ stateMachineArn: machineArn, name: executionName, status, error, cause })
+          .catch((failure: unknown) => console.error('After the end of', executionArn, failure));
       });
     executions.set(executionArn, execution);
     return { executionArn, startDate: execution.startDate / 1000 };

@@ -21,6 +21,9 @@ export interface CaughtError {
   Cause?: string;
 }
 
+/** The execution statuses that end an ingest from outside its workflow (the EventBridge rule's). */
+export const EXECUTION_END_STATUSES: readonly string[] = ['FAILED', 'TIMED_OUT', 'ABORTED'];
+
 /** How an execution ended outside its Catch, as the EventBridge rule passes it on. */
 export interface ExecutionEnd {
   status: 'FAILED' | 'TIMED_OUT' | 'ABORTED' | string;
