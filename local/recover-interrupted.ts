@@ -11,7 +11,11 @@ import { mapConcurrently } from '../lambdas/map-concurrently.ts';
  * AWS's EventBridge rule ends an execution that died outside its Catch: the same failure handler
  * cleans up what it stored and claimed, and records the reason (SPEC §2).
  */
-export async function recoverInterrupted(): Promise<{ ingests: string[]; carts: string[] }> {
+export async function recoverInterrupted(): Promise<{
+  ingests: string[];
+  carts: string[];
+  failed: string[];
+}> {
   const ingests: string[] = [];
   const carts: { cartId: string; executionName: string }[] = [];
   let startKey: Record<string, unknown> | undefined;
@@ -42,15 +46,24 @@ export async function recoverInterrupted(): Promise<{ ingests: string[]; carts: 
     startKey = page.LastEvaluatedKey;
   } while (startKey);
 
-  await mapConcurrently(ingests, 4, (id) => recordInterruption(id));
+  // One that cannot be ended now must not keep the service from starting: it is tried again next start.
+  const failed: string[] = [];
+  const attempt = (what: string, end: () => Promise<void>) =>
+    end().catch((error: unknown) => {
+      failed.push(what);
+      console.error(`Could not end the interrupted ${what}:`, error);
+    });
+  await mapConcurrently(ingests, 4, (id) => attempt(`ingest ${id}`, () => recordInterruption(id)));
   await mapConcurrently(carts, 4, (cart) =>
-    recordCartError({
-      ...cart,
-      error: {
-        Error: 'Interrupted',
-        Cause: 'interrupted: the service restarted; the cart can be requested again',
-      },
-    }),
+    attempt(`cart ${cart.cartId}`, () =>
+      recordCartError({
+        ...cart,
+        error: {
+          Error: 'Interrupted',
+          Cause: 'interrupted: the service restarted; the cart can be requested again',
+        },
+      }),
+    ),
   );
-  return { ingests, carts: carts.map((cart) => cart.cartId) };
+  return { ingests, carts: carts.map((cart) => cart.cartId), failed };
 }

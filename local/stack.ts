@@ -6,6 +6,7 @@ import { ENV } from '../lambdas/config.ts';
 import { startDynamoDBServer } from './dynamodb-server.ts';
 import { startHttpGateway } from './http-gateway.ts';
 import { LOCAL_S3_CREDENTIALS, startS3Server } from './s3-server.ts';
+import { removeInterruptedWrites } from './s3-repair.ts';
 import { stateMachines } from '../lambdas/workflows/tasks.ts';
 import { handlerPath, lambdaContext, loadHandler } from './handler-modules.ts';
 import {
@@ -132,6 +133,7 @@ export async function startLocalStack(options: LocalStackOptions) {
     stoppers.length = 0;
   };
   try {
+    await removeInterruptedWrites(join(options.home, 's3'));
     const s3 = await startS3Server({
       port: options.s3Port,
       directory: join(options.home, 's3'),

@@ -81,13 +81,12 @@ describe('an ingest killed with the local stack', () => {
       child.kill('SIGKILL');
     }
     expect(await filesOnDisk(home, LOCAL_BUCKETS.unpack, `digitised/${ingestId}`)).not.toEqual([]);
-
     const restartedAt = Date.now();
     const stack = await startTestStack({ home, adminKey: ADMIN_KEY });
     try {
       const ingest = await getIngest(stack, ingestId);
       expect(Date.now() - restartedAt).toBeLessThan(20_000);
-      expect(stack.recovered.ingests).toEqual([ingestId]);
+      expect(stack.recovered).toEqual({ ingests: [ingestId], carts: [], failed: [] });
       expect(ingest.status.id).toBe('failed');
       const reason = ingest.events.map((event) => event.description).at(-1);
       expect(reason).toMatch(
@@ -101,6 +100,19 @@ describe('an ingest killed with the local stack', () => {
       expect(await keys(stack.buckets.replica, 'digitised/killed/')).toEqual([]);
       expect(await keys(stack.buckets.unpack, `digitised/${ingestId}/`)).toEqual([]);
       expect(await keys(stack.buckets.unpack, `.work/${ingestId}/`)).toEqual([]);
+
+      // Versions stay contiguous: nothing is registered, so an update has nothing to build on.
+      const update = await ingestArchive(
+        stack,
+        { space: 'digitised', externalIdentifier: 'killed', ingestType: 'update' },
+        await bagToTarGz(
+          buildBag({ payload: { 'data/a.txt': 'a' }, info: [['External-Identifier', 'killed']] }),
+        ),
+      );
+      expect(update.status.id).toBe('failed');
+      expect(update.events.map((event) => event.description)).toContain(
+        'Assigning bag version failed - Cannot update bag: there is no bag with the supplied external identifier in this space',
+      );
 
       const again = await ingestArchive(
         stack,

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BagFiles, buildBag, digest, withFile } from '../fixtures/bag-builder.ts';
 import { bagToTarGz, buildTarGz } from '../fixtures/tar-builder.ts';
-import { ingestArchive, startIngest, uploadArchive, waitForIngest } from '../support/ingests.ts';
+import { getIngest, ingestArchive, startIngest, uploadArchive, waitForIngest } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import { localS3 } from '../support/s3-client.ts';
 
@@ -453,7 +453,13 @@ describe('callbacks', () => {
     );
     expect(ingest.status.id).toBe('succeeded');
     expect(ingest.callback?.status.id).toBe('failed');
-    expect(descriptions(ingest).some((event) => event.startsWith('Callback failed - '))).toBe(true);
+    // The callback's status and its event are two writes: wait for the event too.
+    let events = descriptions(ingest);
+    for (let i = 0; i < 50 && !events.some((event) => event.startsWith('Callback failed - ')); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      events = descriptions(await getIngest(stack, ingest.id));
+    }
+    expect(events.some((event) => event.startsWith('Callback failed - '))).toBe(true);
   });
 });
 
