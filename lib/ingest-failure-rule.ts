@@ -13,7 +13,6 @@ import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { EXECUTION_END_STATUSES } from '../lambdas/ingest-workflow/failure.ts';
 
-
 export interface IngestFailureRuleProps {
   stateMachine: StateMachine;
   failureHandler: IFunction;
