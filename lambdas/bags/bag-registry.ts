@@ -4,6 +4,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
@@ -26,6 +27,8 @@ const listPartition = (space: string) => `BAGS#${space}`;
 export interface VersionClaim {
   version: number;
   ingestId: string;
+  /** Kept by a failed ingest whose held objects could not be removed: the number is never reused. */
+  retained?: boolean;
 }
 
 export interface RegisteredVersion {
@@ -36,6 +39,8 @@ export interface RegisteredVersion {
   ingestId: string;
   /** Key of the storage manifest JSON in the primary bucket. */
   manifestKey: string;
+  /** Its S3 version (held), when the primary location has Object Lock. */
+  manifestVersionId?: string;
   manifestBytes: number;
   /** Bytes and files of the whole version (including files that came from earlier versions). */
   size: number;
@@ -63,6 +68,8 @@ export interface StoredFileRecord {
   size: number;
   /** Lower-case hex digests from the bag's manifests (at least sha256 or sha512). */
   checksums: Partial<Record<'md5' | 'sha1' | 'sha256' | 'sha512', string>>;
+  /** The S3 version holding the bytes, per location name, in locations with Object Lock. */
+  versionIds?: Record<string, string>;
 }
 
 const tableName = () => config().tableName;
@@ -81,7 +88,11 @@ export async function claimsOf(space: string, externalIdentifier: string): Promi
       }),
     );
     for (const item of page.Items ?? [])
-      claims.push({ version: item.version as number, ingestId: item.ingestId as string });
+      claims.push({
+        version: item.version as number,
+        ingestId: item.ingestId as string,
+        ...(item.retained ? { retained: true } : {}),
+      });
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return claims;
@@ -145,6 +156,19 @@ export async function isRegistered(space: string, externalIdentifier: string, n:
     }),
   );
   return Item !== undefined;
+}
+
+/** Keeps a failed ingest's version taken for good (its held objects stay where they are). */
+export async function retainClaim(space: string, externalIdentifier: string, n: number, ingestId: string) {
+  await dynamo().send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: { pk: bagPartition(space, externalIdentifier), sk: `CLAIM#${padded(n)}` },
+      UpdateExpression: 'SET retained = :true',
+      ConditionExpression: 'ingestId = :ingestId',
+      ExpressionAttributeValues: { ':true': true, ':ingestId': ingestId },
+    }),
+  );
 }
 
 /** Gives a failed ingest's version back, so the next ingest of the bag takes that number. */

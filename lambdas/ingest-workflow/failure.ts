@@ -1,4 +1,4 @@
-import { claimsOf, getVersion, releaseClaim } from '../bags/bag-registry.ts';
+import { claimsOf, getVersion, releaseClaim, retainClaim } from '../bags/bag-registry.ts';
 import { recordIngestOutcome } from '../ingests/ingest-metrics.ts';
 import { type IngestRecord, recordEvent, requireIngest } from '../ingests/ingest-repository.ts';
 import {
@@ -78,8 +78,18 @@ async function cleanUp(ingest: IngestRecord): Promise<void> {
   const externalIdentifier = ingest.bag.info.externalIdentifier;
   const mine = (await claimsOf(space, externalIdentifier)).filter((claim) => claim.ingestId === ingest.id);
   for (const claim of mine) {
+    if (claim.retained) continue;
     // Storage first, then the claim: while the claim stands no other ingest can write there.
-    await removeUnregisteredVersion(space, externalIdentifier, claim.version);
+    const { held } = await removeUnregisteredVersion(space, externalIdentifier, claim.version);
+    if (held > 0) {
+      // Held objects are never deleted, nor written over: the number stays taken.
+      logger.error('Failed ingest left objects under legal hold; its version stays claimed', {
+        ingestId: ingest.id,
+        held,
+      });
+      await retainClaim(space, externalIdentifier, claim.version, ingest.id);
+      continue;
+    }
     await releaseClaim(space, externalIdentifier, claim.version, ingest.id);
   }
   await releaseQuota(space, ingest.id);

@@ -1,12 +1,16 @@
 import {
   DeleteObjectsCommand,
-  GetBucketVersioningCommand,
+  GetObjectLegalHoldCommand,
   ListObjectVersionsCommand,
 } from '@aws-sdk/client-s3';
 import { s3 } from '../aws-clients.ts';
-import { config } from '../config.ts';
 import { isRegistered } from '../bags/bag-registry.ts';
-import { storageLocations } from '../storage/locations.ts';
+import {
+  PRIMARY_LOCATION_NAME,
+  type StorageLocation,
+  storageLocation,
+  storageLocations,
+} from '../storage/locations.ts';
 import { deletePrefix } from '../storage/s3-objects.ts';
 import { storageManifestKey, storedFileKey, versionLabel } from '../storage/storage-layout.ts';
 
@@ -16,56 +20,47 @@ import { storageManifestKey, storedFileKey, versionLabel } from '../storage/stor
  * have written before it failed. In a versioned bucket (AWS, with Object Lock) every object version
  * and delete marker goes, so nothing of the failed run survives as a noncurrent version.
  *
- * Never called for a registered version: its objects are under legal hold (and the bucket policy
- * would refuse anyway). SPEC §3 forbids `vN` segments in identifiers, so the prefix holds nothing
+ * Never called for a registered version. A version S3 refuses to delete is kept only when it is
+ * under legal hold (Register holds before it registers, so a Register that died between the two
+ * leaves held objects): the caller then keeps the version's claim, so nothing is ever written there
+ * again. SPEC §3 forbids `vN` segments in identifiers, so the prefix holds nothing
  * of another bag.
  */
+export interface CleanupResult {
+  removed: number;
+  /** Object versions under legal hold (a Register that died after holding): kept, never lost. */
+  held: number;
+}
+
 export async function removeUnregisteredVersion(
   space: string,
   externalIdentifier: string,
   version: number,
-): Promise<number> {
+): Promise<CleanupResult> {
   if (await isRegistered(space, externalIdentifier, version)) {
     throw new Error(`Refusing to clean ${space}/${externalIdentifier} v${version}: it is registered`);
   }
   const label = versionLabel(version);
   const prefix = storedFileKey(space, externalIdentifier, label, '');
-  let removed = 0;
-  for (const location of storageLocations()) removed += await deleteEverything(location.bucket, prefix);
-  removed += await deleteEverything(
-    config().primaryBucket,
-    storageManifestKey(space, externalIdentifier, label),
-  );
-  return removed;
+  const total: CleanupResult = { removed: 0, held: 0 };
+  const add = (result: CleanupResult) => {
+    total.removed += result.removed;
+    total.held += result.held;
+  };
+  for (const location of storageLocations()) add(await deleteEverything(location, prefix));
+  const primary = storageLocation(PRIMARY_LOCATION_NAME);
+  add(await deleteEverything(primary, storageManifestKey(space, externalIdentifier, label)));
+  return total;
 }
-
-const versioning = new Map<string, Promise<boolean>>();
 
 /**
- * Whether the bucket keeps object versions. A server without versioning (s3rver) answers
- * NotImplemented; asking the bucket keeps this a property of the storage, not of where we run.
+ * A location with Object Lock keeps versions (SPEC §5.6): every version and delete marker under the
+ * prefix goes. Without it (s3rver) the current objects are all there is.
  */
-function isVersioned(bucket: string): Promise<boolean> {
-  let answer = versioning.get(bucket);
-  if (!answer) {
-    answer = s3()
-      .send(new GetBucketVersioningCommand({ Bucket: bucket }))
-      .then(
-        ({ Status }) => Status === 'Enabled' || Status === 'Suspended',
-        (error: Error) => {
-          if (error.name === 'NotImplemented') return false;
-          versioning.delete(bucket);
-          throw error;
-        },
-      );
-    versioning.set(bucket, answer);
-  }
-  return answer;
-}
-
-async function deleteEverything(bucket: string, prefix: string): Promise<number> {
-  if (!(await isVersioned(bucket))) return deletePrefix(bucket, prefix);
-  let removed = 0;
+async function deleteEverything(location: StorageLocation, prefix: string): Promise<CleanupResult> {
+  const bucket = location.bucket;
+  if (!location.objectLock) return { removed: await deletePrefix(bucket, prefix), held: 0 };
+  const result: CleanupResult = { removed: 0, held: 0 };
   let keyMarker: string | undefined;
   let versionIdMarker: string | undefined;
   do {
@@ -82,19 +77,33 @@ async function deleteEverything(bucket: string, prefix: string): Promise<number>
       .map((entry) => ({ Key: entry.Key as string, VersionId: entry.VersionId }));
     // A page holds at most 1,000 entries, DeleteObjects' limit.
     if (objects.length > 0) {
-      const result = await s3().send(
+      const answer = await s3().send(
         new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
       );
-      const failed = result.Errors ?? [];
-      if (failed.length > 0) {
-        throw new Error(
-          `Could not delete ${failed.length} object versions in ${bucket}, e.g. ${failed[0]?.Key} (${failed[0]?.VersionId}): ${failed[0]?.Message}`,
-        );
+      const refused = answer.Errors ?? [];
+      for (const error of refused) {
+        if (!(await isHeld(bucket, error.Key as string, error.VersionId))) {
+          throw new Error(
+            `Could not delete ${error.Key} (${error.VersionId}) in ${bucket}: ${error.Code} ${error.Message}`,
+          );
+        }
       }
-      removed += objects.length;
+      result.held += refused.length;
+      result.removed += objects.length - refused.length;
     }
     keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
     versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
   } while (keyMarker !== undefined);
-  return removed;
+  return result;
+}
+
+async function isHeld(bucket: string, key: string, versionId: string | undefined): Promise<boolean> {
+  try {
+    const { LegalHold } = await s3().send(
+      new GetObjectLegalHoldCommand({ Bucket: bucket, Key: key, VersionId: versionId }),
+    );
+    return LegalHold?.Status === 'ON';
+  } catch {
+    return false;
+  }
 }

@@ -26,6 +26,8 @@ export async function enterVersioning(ingest: IngestRecord): Promise<void> {
 async function abandonedClaims(claims: VersionClaim[]): Promise<VersionClaim[]> {
   const abandoned: VersionClaim[] = [];
   for (const claim of claims) {
+    // A retained claim is final: the number stays taken, and versions build above it.
+    if (claim.retained) continue;
     const holder = await getIngest(claim.ingestId);
     if (!holder || holder.status.id === 'failed' || holder.status.id === 'cancelled') abandoned.push(claim);
   }

@@ -4,7 +4,7 @@
  */
 import {
   DeleteObjectsCommand,
-  GetBucketVersioningCommand,
+  GetObjectLegalHoldCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   S3Client,
@@ -17,11 +17,12 @@ import { removeUnregisteredVersion } from '../../lambdas/ingest-workflow/storage
 const s3 = mockClient(S3Client);
 const dynamo = mockClient(DynamoDBDocumentClient);
 
-function useBuckets(primary: string, replica: string) {
+function useBuckets(primary: string, replica: string, objectLock: boolean) {
   process.env.BAGVAULT_TABLE = 'table';
   process.env.BAGVAULT_PRIMARY_BUCKET = primary;
+  process.env.BAGVAULT_PRIMARY_OBJECT_LOCK = String(objectLock);
   process.env.BAGVAULT_REPLICAS = JSON.stringify([
-    { name: 'replica', bucket: replica, storageClass: 'STANDARD' },
+    { name: 'replica', bucket: replica, storageClass: 'STANDARD', objectLock },
   ]);
 }
 
@@ -37,8 +38,7 @@ afterEach(() => {
 
 describe('removing what a failed ingest stored', () => {
   it('in a versioned bucket deletes every version and delete marker under the version, page by page', async () => {
-    useBuckets('primary-v', 'replica-v');
-    s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
+    useBuckets('primary-v', 'replica-v', true);
     s3.on(ListObjectVersionsCommand)
       .resolves({ IsTruncated: false })
       .on(ListObjectVersionsCommand, { Bucket: 'replica-v', Prefix: 'digitised/b1/v2/' })
@@ -58,7 +58,7 @@ describe('removing what a failed ingest stored', () => {
       });
     s3.on(DeleteObjectsCommand).resolves({});
 
-    expect(await removeUnregisteredVersion('digitised', 'b1', 2)).toBe(4);
+    expect(await removeUnregisteredVersion('digitised', 'b1', 2)).toEqual({ removed: 4, held: 0 });
     const deleted = s3.commandCalls(DeleteObjectsCommand).map((call) => call.args[0].input);
     expect(deleted).toEqual([
       {
@@ -98,17 +98,14 @@ describe('removing what a failed ingest stored', () => {
     expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(0);
   });
 
-  it('on a server without versioning (NotImplemented) deletes the current objects', async () => {
-    useBuckets('primary-plain', 'replica-plain');
-    s3.on(GetBucketVersioningCommand).rejects(
-      Object.assign(new Error('not implemented'), { name: 'NotImplemented' }),
-    );
+  it('in a location without Object Lock (s3rver) deletes the current objects', async () => {
+    useBuckets('primary-plain', 'replica-plain', false);
     s3.on(ListObjectsV2Command)
       .resolves({})
       .on(ListObjectsV2Command, { Bucket: 'primary-plain', Prefix: 'digitised/b1/v1/' })
       .resolves({ Contents: [{ Key: 'digitised/b1/v1/bagit.txt' }] });
     s3.on(DeleteObjectsCommand).resolves({});
-    expect(await removeUnregisteredVersion('digitised', 'b1', 1)).toBe(1);
+    expect(await removeUnregisteredVersion('digitised', 'b1', 1)).toEqual({ removed: 1, held: 0 });
     expect(s3.commandCalls(DeleteObjectsCommand)[0]?.args[0].input.Delete?.Objects).toEqual([
       { Key: 'digitised/b1/v1/bagit.txt' },
     ]);
@@ -116,11 +113,36 @@ describe('removing what a failed ingest stored', () => {
   });
 
   it('never touches a registered version', async () => {
-    useBuckets('primary-held', 'replica-held');
+    useBuckets('primary-held', 'replica-held', true);
     dynamo.on(GetCommand).resolves({ Item: { pk: 'BAG#digitised#b1', sk: 'VERSION#000001' } });
     await expect(removeUnregisteredVersion('digitised', 'b1', 1)).rejects.toThrow(
       'Refusing to clean digitised/b1 v1: it is registered',
     );
     expect(s3.calls()).toHaveLength(0);
+  });
+
+  it('keeps a version S3 refuses to delete only when it is under legal hold', async () => {
+    useBuckets('primary-h', 'replica-h', true);
+    s3.on(ListObjectVersionsCommand)
+      .resolves({ IsTruncated: false })
+      .on(ListObjectVersionsCommand, { Bucket: 'primary-h', Prefix: 'digitised/b1/v3/' })
+      .resolves({
+        IsTruncated: false,
+        Versions: [
+          { Key: 'digitised/b1/v3/a.txt', VersionId: 'held' },
+          { Key: 'digitised/b1/v3/b.txt', VersionId: 'free' },
+        ],
+      });
+    s3.on(DeleteObjectsCommand).resolves({
+      Errors: [{ Key: 'digitised/b1/v3/a.txt', VersionId: 'held', Code: 'AccessDenied', Message: 'held' }],
+    });
+    s3.on(GetObjectLegalHoldCommand).resolves({ LegalHold: { Status: 'ON' } });
+    expect(await removeUnregisteredVersion('digitised', 'b1', 3)).toEqual({ removed: 1, held: 1 });
+
+    // Refused for another reason (e.g. a missing permission): an error, never a silent leftover.
+    s3.on(GetObjectLegalHoldCommand).resolves({ LegalHold: { Status: 'OFF' } });
+    await expect(removeUnregisteredVersion('digitised', 'b1', 3)).rejects.toThrow(
+      'Could not delete digitised/b1/v3/a.txt (held) in primary-h: AccessDenied held',
+    );
   });
 });
