@@ -224,7 +224,14 @@ function grantBucketAccess(
       });
       break;
     case 'delete-unregistered':
-      bucket.grants.actionsOnObjectKeys(grantee, '*', 's3:DeleteObject', 's3:DeleteObjectVersion');
+      // GetObjectLegalHold: a version that refuses deletion is kept only when it is held.
+      bucket.grants.actionsOnObjectKeys(
+        grantee,
+        '*',
+        's3:DeleteObject',
+        's3:DeleteObjectVersion',
+        's3:GetObjectLegalHold',
+      );
       // Finding what to delete: ListObjectVersions (AWS), ListObjectsV2 (a store without versions).
       Grant.addToPrincipal({
         grantee,

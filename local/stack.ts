@@ -6,7 +6,15 @@ import { ENV } from '../lambdas/config.ts';
 import { startDynamoDBServer } from './dynamodb-server.ts';
 import { startHttpGateway } from './http-gateway.ts';
 import { LOCAL_S3_CREDENTIALS, startS3Server } from './s3-server.ts';
-import { localStateMachineArn, startStepFunctionsServer } from './step-functions-server.ts';
+import { removeInterruptedWrites } from './s3-repair.ts';
+import { stateMachines } from '../lambdas/workflows/tasks.ts';
+import { handlerPath, lambdaContext, loadHandler } from './handler-modules.ts';
+import {
+  type EndedExecution,
+  localStateMachineArn,
+  startStepFunctionsServer,
+  type TaskHooks,
+} from './step-functions-server.ts';
 import { ensureTable } from './table.ts';
 
 export interface LocalStackOptions {
@@ -19,6 +27,8 @@ export interface LocalStackOptions {
   adminKey?: string;
   /** Extra settings for the handlers (any of lambdas/config.ts's variables), e.g. limits in tests. */
   settings?: Partial<Record<keyof typeof ENV, string>>;
+  /** Fault injection for tests (local/step-functions-server.ts). */
+  taskHooks?: TaskHooks;
 }
 
 export const LOCAL_BUCKETS = {
@@ -98,6 +108,21 @@ async function adminKeyFor(options: LocalStackOptions): Promise<{ key: string; g
   }
 }
 
+/** What the EventBridge rule of lib/ingest-failure-rule.ts does in AWS: the same handler, the same input. */
+async function endIngestOfExecution(execution: EndedExecution): Promise<void> {
+  if (execution.stateMachineArn !== localStateMachineArn('ingest')) return;
+  const { EXECUTION_END_STATUSES } = await import('../lambdas/ingest-workflow/failure.ts');
+  if (!EXECUTION_END_STATUSES.includes(execution.status)) return;
+  const handler = await loadHandler(handlerPath(stateMachines.ingest.tasks.RecordFailureFunctionArn));
+  await handler(
+    {
+      ingestId: execution.name,
+      execution: { status: execution.status, error: execution.error ?? null, cause: execution.cause ?? null },
+    },
+    lambdaContext('bagvault-ingest-record-failure'),
+  );
+}
+
 export type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;
 
 /** The single-machine edition: real S3 and DynamoDB protocol servers, the HTTP API and the workflows. */
@@ -109,6 +134,7 @@ export async function startLocalStack(options: LocalStackOptions) {
     stoppers.length = 0;
   };
   try {
+    await removeInterruptedWrites(join(options.home, 's3'));
     const s3 = await startS3Server({
       port: options.s3Port,
       directory: join(options.home, 's3'),
@@ -130,6 +156,8 @@ export async function startLocalStack(options: LocalStackOptions) {
     const stepFunctions = await startStepFunctionsServer({
       port: options.stepFunctionsPort,
       waitTimeOverrides: { WaitForRestores: 1000 },
+      hooks: options.taskHooks,
+      onExecutionEnded: endIngestOfExecution,
     });
     stoppers.push(stepFunctions.close);
     configureHandlers(options, { s3: s3.endpoint, dynamodb: dynamodb.endpoint, sfn: stepFunctions.endpoint });
@@ -145,6 +173,9 @@ export async function startLocalStack(options: LocalStackOptions) {
     ];
     if (!user || !secret) throw new Error('BAGVAULT_ADMIN_KEY must look like user:secret');
     await createApiKey({ user, spaces: ['*'], roles: ['admin'] }, secret);
+    // Workflows live in this process only: end what the last one left unfinished before taking new work.
+    const { recoverInterrupted } = await import('./recover-interrupted.ts');
+    const recovered = await recoverInterrupted();
 
     const gateway = await startHttpGateway({ port: options.apiPort });
     stoppers.push(gateway.close);
@@ -158,6 +189,7 @@ export async function startLocalStack(options: LocalStackOptions) {
       tableName: LOCAL_TABLE,
       adminKey: admin.key,
       home: options.home,
+      recovered,
       stepFunctions,
       stop,
     };

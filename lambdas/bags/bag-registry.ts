@@ -4,6 +4,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
@@ -27,6 +28,8 @@ const listPartition = (space: string) => `BAGS#${space}`;
 export interface VersionClaim {
   version: number;
   ingestId: string;
+  /** Kept by a failed ingest whose held objects could not be removed: the number is never reused. */
+  retained?: boolean;
 }
 
 export interface RegisteredVersion {
@@ -86,7 +89,11 @@ export async function claimsOf(space: string, externalIdentifier: string): Promi
       }),
     );
     for (const item of page.Items ?? [])
-      claims.push({ version: item.version as number, ingestId: item.ingestId as string });
+      claims.push({
+        version: item.version as number,
+        ingestId: item.ingestId as string,
+        ...(item.retained ? { retained: true } : {}),
+      });
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return claims;
@@ -107,6 +114,62 @@ export async function claimVersion(space: string, externalIdentifier: string, n:
     if (isConditionFailure(error)) return false;
     throw error;
   }
+}
+
+/** Who holds version `n`, if anyone. */
+export async function claimOf(
+  space: string,
+  externalIdentifier: string,
+  n: number,
+): Promise<VersionClaim | undefined> {
+  const { Item } = await dynamo().send(
+    new GetCommand({
+      TableName: tableName(),
+      Key: { pk: bagPartition(space, externalIdentifier), sk: `CLAIM#${padded(n)}` },
+      ConsistentRead: true,
+    }),
+  );
+  return Item ? { version: Item.version as number, ingestId: Item.ingestId as string } : undefined;
+}
+
+/** The number of the latest registered version, 0 when none is (read consistently, for claims). */
+export async function latestRegisteredNumber(space: string, externalIdentifier: string): Promise<number> {
+  const { Items } = await dynamo().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :version)',
+      ExpressionAttributeValues: { ':pk': bagPartition(space, externalIdentifier), ':version': 'VERSION#' },
+      ScanIndexForward: false,
+      Limit: 1,
+      ConsistentRead: true,
+    }),
+  );
+  return Items?.[0] ? Number(String(Items[0].sk).slice('VERSION#'.length)) : 0;
+}
+
+/** Whether version `n` is registered (read consistently: cleanup must never touch a registered version). */
+export async function isRegistered(space: string, externalIdentifier: string, n: number): Promise<boolean> {
+  const { Item } = await dynamo().send(
+    new GetCommand({
+      TableName: tableName(),
+      Key: { pk: bagPartition(space, externalIdentifier), sk: `VERSION#${padded(n)}` },
+      ConsistentRead: true,
+    }),
+  );
+  return Item !== undefined;
+}
+
+/** Keeps a failed ingest's version taken for good (its held objects stay where they are). */
+export async function retainClaim(space: string, externalIdentifier: string, n: number, ingestId: string) {
+  await dynamo().send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: { pk: bagPartition(space, externalIdentifier), sk: `CLAIM#${padded(n)}` },
+      UpdateExpression: 'SET retained = :true',
+      ConditionExpression: 'ingestId = :ingestId',
+      ExpressionAttributeValues: { ':true': true, ':ingestId': ingestId },
+    }),
+  );
 }
 
 /** Gives a failed ingest's version back, so the next ingest of the bag takes that number. */
