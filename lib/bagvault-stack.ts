@@ -4,6 +4,7 @@
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { CursorSecret } from './cursor-secret.ts';
 import type { DeploymentOptions } from './deployment-options.ts';
 import { applyHandlerAccess } from './handler-access.ts';
 import { allHandlerModules, moduleExists } from './handler-modules.ts';
@@ -26,6 +27,7 @@ export class BagvaultStack extends Stack {
   readonly functions: HandlerFunctions;
   readonly workflows: Workflows;
   readonly httpApi: BagvaultHttpApi;
+  readonly cursorSecret: CursorSecret;
 
   constructor(scope: Construct, id: string, props: BagvaultStackProps) {
     super(scope, id, props);
@@ -38,6 +40,7 @@ export class BagvaultStack extends Stack {
       cartTtlDays: options.cartTtlDays,
     });
     this.stateTable = new StateTable(this, 'State');
+    this.cursorSecret = new CursorSecret(this, 'CursorSecret');
 
     this.functions = new HandlerFunctions(this, 'Functions', {
       environment: handlerEnvironment({
@@ -46,6 +49,7 @@ export class BagvaultStack extends Stack {
         buckets: this.buckets,
         ingestStateMachineArn: stateMachineArn(this, 'ingest'),
         cartStateMachineArn: stateMachineArn(this, 'cart'),
+        cursorSecretArn: this.cursorSecret.secret.secretArn,
         options,
       }),
     });
@@ -56,11 +60,13 @@ export class BagvaultStack extends Stack {
       table: this.stateTable.table,
       buckets: this.buckets,
       stateMachines: this.workflows.stateMachines,
+      cursorSecret: this.cursorSecret.secret,
     });
 
     acknowledgeNagFindings(this, {
       functions: this.functions,
       accessLogsBucket: this.buckets.accessLogs,
+      cursorSecret: this.cursorSecret.secret,
       openRoutes: routes
         .filter((route) => route.role === undefined)
         .map((route) => this.httpApi.routes.get(routeKey(route)))

@@ -17,6 +17,8 @@ export interface HandlerEnvironmentProps {
   /** ARNs built from the fixed state machine names (see workflows.ts), not references to them. */
   ingestStateMachineArn: string;
   cartStateMachineArn: string;
+  /** Only its ARN: the value is read at run time by the functions granted it. */
+  cursorSecretArn: string;
   options: DeploymentOptions;
 }
 
@@ -38,6 +40,7 @@ export function handlerEnvironment(props: HandlerEnvironmentProps): Record<strin
     [ENV.bundleBucket]: buckets.bundles.bucketName,
     [ENV.ingestStateMachineArn]: props.ingestStateMachineArn,
     [ENV.cartStateMachineArn]: props.cartStateMachineArn,
+    [ENV.cursorSecretArn]: props.cursorSecretArn,
     [ENV.presignExpiresSeconds]: String(options.presignExpiresSeconds),
     [ENV.cartTtlSeconds]: String(options.cartTtlDays * 86_400),
     [ENV.maxUnpackedBytes]: String(options.maxUnpackedBytes),

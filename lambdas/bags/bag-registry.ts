@@ -8,7 +8,7 @@ import {
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
-import { decodeCursor, encodeCursor } from '../table/pagination.ts';
+import { queryPage } from '../table/query-page.ts';
 
 /**
  * The registry of bags, their versions and their stored files, all in the one table under
@@ -217,26 +217,19 @@ export async function listVersions(space: string, externalIdentifier: string, be
   return (Items ?? []).map(toRegistered);
 }
 
-export async function listBags(space: string, limit: number, cursor?: string) {
-  const partition = listPartition(space);
-  const result = await dynamo().send(
-    new QueryCommand({
-      TableName: tableName(),
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': partition },
-      Limit: limit,
-      ExclusiveStartKey: decodeCursor(cursor, {
-        attributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
-        partition: { gsi1pk: partition },
-      }),
-    }),
-  );
-  const bags = (result.Items ?? []).map((item) => {
+export async function listBags(space: string, limit: number, cursor: string | undefined, caller: string) {
+  const page = await queryPage({
+    binding: ['bags', caller],
+    index: 'list',
+    partition: listPartition(space),
+    limit,
+    cursor,
+  });
+  const bags = page.items.map((item) => {
     const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, kind: _kind, latestNumber: _n, ...summary } = item;
     return summary as unknown as BagSummary;
   });
-  return { bags, next: encodeCursor(result.LastEvaluatedKey) };
+  return { bags, next: page.next };
 }
 
 /** Records stored files (idempotent: the same id always describes the same bytes). */
