@@ -45,7 +45,7 @@ function cursorKey(): Promise<Buffer> {
 }
 
 export const invalidCursor = () =>
-  new Invalid('Invalid value at next: the cursor is not one this list issued (it was altered, forged or belongs to another list or caller).');
+  new Invalid('Invalid value at next: the cursor is not one this list issued.');
 
 export async function sealCursor(position: Record<string, unknown>, binding: string): Promise<string> {
   const iv = randomBytes(IV_BYTES);
