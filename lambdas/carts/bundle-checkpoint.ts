@@ -53,9 +53,7 @@ export async function loadCheckpoint(cart: CartIncarnation): Promise<SuspendedBu
 
 export async function saveCheckpoint(cart: CartIncarnation, suspended: SuspendedBundle) {
   const bucket = config().bundleBucket;
-  await s3().send(
-    new PutObjectCommand({ Bucket: bucket, Key: carryKey(cart), Body: suspended.carry }),
-  );
+  await s3().send(new PutObjectCommand({ Bucket: bucket, Key: carryKey(cart), Body: suspended.carry }));
   await s3().send(
     new PutObjectCommand({
       Bucket: bucket,

@@ -23,7 +23,9 @@ async function secretValue(): Promise<string> {
   if (cursorSecret) return cursorSecret;
   if (!cursorSecretArn)
     throw new Error(`Missing configuration: set ${ENV.cursorSecret} or ${ENV.cursorSecretArn}`);
-  const { SecretString } = await secretsManager().send(new GetSecretValueCommand({ SecretId: cursorSecretArn }));
+  const { SecretString } = await secretsManager().send(
+    new GetSecretValueCommand({ SecretId: cursorSecretArn }),
+  );
   if (!SecretString) throw new Error(`The cursor secret ${cursorSecretArn} has no string value`);
   return SecretString;
 }
@@ -66,7 +68,10 @@ export async function openCursor(raw: string, binding: string): Promise<unknown>
     const decipher = createDecipheriv('aes-256-gcm', await cursorKey(), iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(binding, 'utf8'));
     decipher.setAuthTag(tag);
-    const plain = Buffer.concat([decipher.update(bytes.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]);
+    const plain = Buffer.concat([
+      decipher.update(bytes.subarray(1 + IV_BYTES + TAG_BYTES)),
+      decipher.final(),
+    ]);
     return JSON.parse(plain.toString('utf8')) as unknown;
   } catch {
     throw invalidCursor();

@@ -51,7 +51,10 @@ export async function queryPage(query: PageQuery): Promise<Page> {
     ? [TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey, TABLE_KEYS.listPartitionKey, TABLE_KEYS.listSortKey]
     : [TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey];
   const binding = JSON.stringify([...query.binding, query.partition]);
-  let startKey = query.cursor === undefined ? undefined : await positionOf(query.cursor, binding, keyAttributes, partitionKey, query.partition);
+  let startKey =
+    query.cursor === undefined
+      ? undefined
+      : await positionOf(query.cursor, binding, keyAttributes, partitionKey, query.partition);
 
   const names: Record<string, string> = { '#pk': partitionKey, ...(query.filter?.names ?? {}) };
   const values: Record<string, unknown> = { ':pk': query.partition, ...(query.filter?.values ?? {}) };

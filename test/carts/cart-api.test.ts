@@ -196,7 +196,9 @@ describe('unknown and expired carts', () => {
     expect((await postCart(stack, own, { fileids: [entry(bornDigital[0]!)] }, bornDigitalKey)).status).toBe(
       201,
     );
-    expect(await waitForCart(stack, own, undefined, undefined, bornDigitalKey)).toMatchObject({ status: 'ready' });
+    expect(await waitForCart(stack, own, undefined, undefined, bornDigitalKey)).toMatchObject({
+      status: 'ready',
+    });
   });
 });
 

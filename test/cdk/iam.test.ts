@@ -152,7 +152,10 @@ describe('IAM', () => {
       ['handlers/api/list-bags', 'handlers/api/list-ingests', 'handlers/api/list-spaces'].sort(),
     );
     for (const module of readers) {
-      const actions = actionsOn(statementsOfRole(template, roleOfFunction(template, functions.get(module)!)), cursorSecretId);
+      const actions = actionsOn(
+        statementsOfRole(template, roleOfFunction(template, functions.get(module)!)),
+        cursorSecretId,
+      );
       expect([...actions].sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
     }
   });

@@ -39,7 +39,9 @@ const head = (cartId: string, key: string) => stack.api(`/carts/${cartId}`, { me
 async function readyCartOf(user: keyof typeof keys, cartId: string, file: StoredFile) {
   const response = await postCart(stack, cartId, fileids(file), keys[user]);
   expect(response.status, await response.clone().text()).toBe(201);
-  expect(await waitForCart(stack, cartId, undefined, undefined, keys[user])).toMatchObject({ status: 'ready' });
+  expect(await waitForCart(stack, cartId, undefined, undefined, keys[user])).toMatchObject({
+    status: 'ready',
+  });
 }
 
 async function membersOf(cartId: string, key: string) {

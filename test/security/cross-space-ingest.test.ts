@@ -67,7 +67,10 @@ describe('an ingest whose source is not an upload of its own space', () => {
   });
 
   it('refuses another bucket, whatever it holds', async () => {
-    const description = await errorOf(await asDigitiser(`digitised/${randomUUID()}/a.tar.gz`, 'bagvault-primary'), 400);
+    const description = await errorOf(
+      await asDigitiser(`digitised/${randomUUID()}/a.tar.gz`, 'bagvault-primary'),
+      400,
+    );
     expect(description).toMatch(/^Invalid value at \.sourceLocation\.bucket: got "bagvault-primary"/);
   });
 
@@ -89,7 +92,12 @@ describe('an ingest whose source is not an upload of its own space', () => {
     const response = await postJson(
       stack,
       '/ingests',
-      ingestRequest({ space: 'digitised', externalIdentifier: 'own-bag', path: own, bucket: stack.buckets.uploads }),
+      ingestRequest({
+        space: 'digitised',
+        externalIdentifier: 'own-bag',
+        path: own,
+        bucket: stack.buckets.uploads,
+      }),
       { key: digitiser },
     );
     expect(response.status).toBe(201);

@@ -37,9 +37,17 @@ beforeAll(async () => {
     await seedIngest({ space: 'other-pages', createdDate: new Date(Date.UTC(2026, 0, 1 + n)).toISOString() });
   }
   for (let n = 0; n < 2; n++)
-    await storeBag({ space: 'pages', externalIdentifier: `bag-${n}`, files: [{ path: 'data/a.txt', content: 'a' }] });
+    await storeBag({
+      space: 'pages',
+      externalIdentifier: `bag-${n}`,
+      files: [{ path: 'data/a.txt', content: 'a' }],
+    });
   ({ apiKey: reader } = await createApiKey({ user: 'reader', spaces: ['*'], roles: ['read'] }));
-  ({ apiKey: twoSpaces } = await createApiKey({ user: 'two-spaces', spaces: ['sp-b', 'sp-e'], roles: ['read'] }));
+  ({ apiKey: twoSpaces } = await createApiKey({
+    user: 'two-spaces',
+    spaces: ['sp-b', 'sp-e'],
+    roles: ['read'],
+  }));
 });
 afterAll(async () => {
   await stack?.destroy();
@@ -119,12 +127,13 @@ describe('a cursor that this list did not issue', () => {
     await refused(`/ingests?space=pages&limit=1&next=${cursor}`, reader);
   });
 
-  it.each([['empty', ''], ['not base64url', '!!!'], ['huge', 'A'.repeat(5000)]])(
-    'is refused when %s',
-    async (_name, raw) => {
-      await refused(`/ingests?space=pages&limit=1&next=${raw}`);
-    },
-  );
+  it.each([
+    ['empty', ''],
+    ['not base64url', '!!!'],
+    ['huge', 'A'.repeat(5000)],
+  ])('is refused when %s', async (_name, raw) => {
+    await refused(`/ingests?space=pages&limit=1&next=${raw}`);
+  });
 
   it('is refused when sealed with another home’s secret', async () => {
     const saved = process.env[ENV.cursorSecret];

@@ -38,7 +38,10 @@ describe('bag identifiers (externalIdentifier)', () => {
     ['x/../../digitised/future-bag', 'must not contain "." or ".." segments.'],
     ['x/../../../../ESCAPED', 'must not contain "." or ".." segments.'],
     ['a/./b', 'must not contain "." or ".." segments.'],
-    ['a/.hidden', 'must not contain a path segment that starts or ends with a space or a dot (found ".hidden").'],
+    [
+      'a/.hidden',
+      'must not contain a path segment that starts or ends with a space or a dot (found ".hidden").',
+    ],
     ['a/b./c', 'must not contain a path segment that starts or ends with a space or a dot (found "b.").'],
     ['a/ b', 'must not contain a path segment that starts or ends with a space or a dot (found " b").'],
     ['a /b', 'must not contain a path segment that starts or ends with a space or a dot (found "a ").'],
@@ -65,7 +68,9 @@ describe('bag identifiers (externalIdentifier)', () => {
     await ingestWithIdentifier('x/../../../../ESCAPED');
     for (const bucket of [stack.buckets.primary, stack.buckets.replica, stack.buckets.unpack]) {
       const listed = await localS3(stack).send(new ListObjectsV2Command({ Bucket: bucket }));
-      expect((listed.Contents ?? []).map((object) => object.Key).filter((key) => key?.includes('ESCAPED'))).toEqual([]);
+      expect(
+        (listed.Contents ?? []).map((object) => object.Key).filter((key) => key?.includes('ESCAPED')),
+      ).toEqual([]);
     }
   });
 });
