@@ -61,6 +61,8 @@ export async function sealCursor(position: Record<string, unknown>, binding: str
 export async function openCursor(raw: string, binding: string): Promise<unknown> {
   if (raw.length > MAX_CURSOR_CHARS || !/^[A-Za-z0-9_-]+$/.test(raw)) throw invalidCursor();
   const bytes = Buffer.from(raw, 'base64url');
+  // Only the one spelling this code issues: a last character differing in unused bits is another cursor.
+  if (bytes.toString('base64url') !== raw) throw invalidCursor();
   if (bytes.length <= 1 + IV_BYTES + TAG_BYTES || bytes[0] !== FORMAT) throw invalidCursor();
   const iv = bytes.subarray(1, 1 + IV_BYTES);
   const tag = bytes.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES);
