@@ -55,7 +55,7 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
     { bucket: 'unpack', access: ['read', 'delete'] },
   ],
   [api('list-bags')]: [TABLE_READ, { bucket: 'primary', access: ['read'] }, CURSOR_SECRET],
-  [api('get-bag')]: [TABLE_READ, { bucket: 'primary', access: ['read'] }],
+  [api('get-bag')]: [TABLE_READ, { bucket: 'primary', access: ['read'] }, CURSOR_SECRET],
   [api('create-cart')]: [
     TABLE_READ_WRITE,
     { bucket: 'bundles', access: ['put'] },

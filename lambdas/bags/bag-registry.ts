@@ -198,23 +198,24 @@ export async function getVersion(space: string, externalIdentifier: string, vers
   return Items?.[0] ? toRegistered(Items[0]) : undefined;
 }
 
-/** Registered versions, newest first, optionally only those before `before` (e.g. "v3"). */
-export async function listVersions(space: string, externalIdentifier: string, before?: number) {
-  const { Items } = await dynamo().send(
-    new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: before
-        ? 'pk = :pk AND sk BETWEEN :from AND :to'
-        : 'pk = :pk AND begins_with(sk, :from)',
-      ExpressionAttributeValues: {
-        ':pk': bagPartition(space, externalIdentifier),
-        ':from': 'VERSION#',
-        ...(before ? { ':to': `VERSION#${padded(before - 1)}` } : {}),
-      },
-      ScanIndexForward: false,
-    }),
-  );
-  return (Items ?? []).map(toRegistered);
+/** Registered versions, newest first, optionally only those before `before` (e.g. 3 for "v3"). */
+export async function listVersions(
+  space: string,
+  externalIdentifier: string,
+  page: { before?: number; limit: number; cursor: string | undefined; caller: string },
+) {
+  const { before } = page;
+  const result = await queryPage({
+    binding: ['versions', String(before ?? ''), page.caller],
+    partition: bagPartition(space, externalIdentifier),
+    ...(before
+      ? { sortKeyRange: { from: 'VERSION#', to: `VERSION#${padded(before - 1)}` } }
+      : { sortKeyPrefix: 'VERSION#' }),
+    newestFirst: true,
+    limit: page.limit,
+    cursor: page.cursor,
+  });
+  return { versions: result.items.map(toRegistered), next: result.next };
 }
 
 export async function listBags(space: string, limit: number, cursor: string | undefined, caller: string) {

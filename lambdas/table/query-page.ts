@@ -16,8 +16,9 @@ export interface PageQuery {
   index?: 'list';
   /** The partition key's value. */
   partition: string;
-  /** Only sort keys starting with this. */
+  /** Only sort keys starting with this, or only those from `from` to `to` (inclusive). */
   sortKeyPrefix?: string;
+  sortKeyRange?: { from: string; to: string };
   /** A DynamoDB filter applied before the page is cut (a page may read past items it drops). */
   filter?: { expression: string; names: Record<string, string>; values: Record<string, unknown> };
   /** Items the caller may not see: dropped before the page is cut, so they never shape it. */
@@ -63,6 +64,11 @@ export async function queryPage(query: PageQuery): Promise<Page> {
     names['#sk'] = sortKey;
     values[':skPrefix'] = query.sortKeyPrefix;
     condition += ' AND begins_with(#sk, :skPrefix)';
+  } else if (query.sortKeyRange !== undefined) {
+    names['#sk'] = sortKey;
+    values[':skFrom'] = query.sortKeyRange.from;
+    values[':skTo'] = query.sortKeyRange.to;
+    condition += ' AND #sk BETWEEN :skFrom AND :skTo';
   }
   const filtering = query.filter !== undefined || query.keep !== undefined;
   const items: Item[] = [];

@@ -149,7 +149,12 @@ describe('IAM', () => {
       ),
     );
     expect(readers.sort()).toEqual(
-      ['handlers/api/list-bags', 'handlers/api/list-ingests', 'handlers/api/list-spaces'].sort(),
+      [
+        'handlers/api/get-bag',
+        'handlers/api/list-bags',
+        'handlers/api/list-ingests',
+        'handlers/api/list-spaces',
+      ].sort(),
     );
     for (const module of readers) {
       const actions = actionsOn(

@@ -36,6 +36,13 @@ beforeAll(async () => {
     });
     await seedIngest({ space: 'other-pages', createdDate: new Date(Date.UTC(2026, 0, 1 + n)).toISOString() });
   }
+  for (const version of ['v1', 'v2', 'v3'])
+    await storeBag({
+      space: 'pages',
+      externalIdentifier: 'versioned',
+      version,
+      files: [{ path: 'data/a.txt', content: version }],
+    });
   for (let n = 0; n < 2; n++)
     await storeBag({
       space: 'pages',
@@ -74,8 +81,11 @@ describe('the last page', () => {
     ['/ingests?space=pages&limit=1', [1, 1, 1, 1]],
     ['/ingests?space=pages&status=failed&limit=2', [2]],
     ['/ingests?space=pages&status=failed&limit=1', [1, 1]],
-    ['/bags?space=pages&limit=2', [2]],
-    ['/bags?space=pages&limit=1', [1, 1]],
+    ['/bags?space=pages&limit=3', [3]],
+    ['/bags?space=pages&limit=1', [1, 1, 1]],
+    ['/bags/pages/versioned/versions?limit=3', [3]],
+    ['/bags/pages/versioned/versions?limit=2', [2, 1]],
+    ['/bags/pages/versioned/versions?before=v3&limit=1', [1, 1]],
   ])('%s: pages of %j, and no next on the last', async (path, sizes) => {
     const pages = await walk(path);
     expect(pages.map((one) => one.results.length)).toEqual(sizes);
@@ -119,6 +129,7 @@ describe('a cursor that this list did not issue', () => {
     ['another status filter', '/ingests?space=pages&status=failed&limit=1'],
     ['another list', '/bags?space=pages&limit=1'],
     ['the spaces list', '/spaces?limit=1'],
+    ['a bag’s versions', '/bags/pages/versioned/versions?limit=1'],
   ])('is refused by %s', async (_name, path) => {
     await refused(`${path}&next=${cursor}`);
   });
