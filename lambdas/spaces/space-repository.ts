@@ -1,3 +1,4 @@
+import { canUseSpace, type Principal } from '../auth/principal.ts';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
@@ -63,20 +64,15 @@ export async function ensureSpace(
 }
 
 /**
- * The spaces `visible` lets through, by id. Others are dropped before the page is cut, so they
- * never shape a page or its cursor. The cursor is bound to the caller.
+ * The spaces `viewer` may use, by id. Others are dropped before the page is cut, so they never
+ * shape a page or its cursor; the cursor is bound to the viewer's user and spaces.
  */
-export async function listSpaces(
-  limit: number,
-  cursor: string | undefined,
-  caller: string,
-  visible: (id: string) => boolean,
-) {
+export async function listSpaces(limit: number, cursor: string | undefined, viewer: Principal) {
   const page = await queryPage({
-    binding: ['spaces', caller],
+    binding: ['spaces', viewer.user, viewer.spaces.join(',')],
     index: 'list',
     partition: LIST_PARTITION,
-    keep: (item) => visible(item.id as string),
+    keep: (item) => canUseSpace(viewer, item.id as string),
     limit,
     cursor,
   });

@@ -163,6 +163,17 @@ describe('GET /spaces cursors', () => {
     expect(pages.at(-1)!.next).toBeUndefined();
   });
 
+  it('are refused for another key of the same user that may use other spaces', async () => {
+    const { apiKey: narrower } = await createApiKey({
+      user: 'two-spaces',
+      spaces: ['sp-e'],
+      roles: ['read'],
+    });
+    const { next } = await page('/spaces?limit=1', twoSpaces);
+    const response = await stack.api(`/spaces?limit=1&next=${next}`, { key: narrower });
+    expect(await errorOf(response, 400)).toBe(INVALID);
+  });
+
   it('reveal no space id or table key', async () => {
     const pages = await walk('/spaces?limit=1');
     expect(pages.length).toBeGreaterThan(3);
