@@ -92,6 +92,13 @@ describe('upload filenames', () => {
     expect(await errorOf(await upload(filename), 400)).toBe(`Invalid value at .filename: ${rule}`);
   });
 
+  it('refuses completing a multipart upload at a path with ".." segments', async () => {
+    const body = { path: 'digitised/../../ESCAPED', uploadId: 'abc', parts: [{ partNumber: 1, etag: 'e' }] };
+    expect(await errorOf(await postJson(stack, '/uploads/complete', body), 400)).toBe(
+      'Invalid value at .path: must not contain "." or ".." segments.',
+    );
+  });
+
   it('accepts any Unicode name whose key stays within 1,024 bytes', async () => {
     const response = await upload(`\u00e9${'a'.repeat(921)}`);
     expect(response.status).toBe(201);
