@@ -4,6 +4,7 @@
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { CursorSecret } from './cursor-secret.ts';
 import type { DeploymentOptions } from './deployment-options.ts';
 import { DELETING_MODULE, DeletionRole } from './deletion-role.ts';
 import { applyHandlerAccess } from './handler-access.ts';
@@ -28,6 +29,7 @@ export class BagvaultStack extends Stack {
   readonly workflows: Workflows;
   readonly httpApi: BagvaultHttpApi;
   readonly deletionRole: DeletionRole;
+  readonly cursorSecret: CursorSecret;
 
   constructor(scope: Construct, id: string, props: BagvaultStackProps) {
     super(scope, id, props);
@@ -43,6 +45,7 @@ export class BagvaultStack extends Stack {
       deletionRoleArns: [this.deletionRole.role.roleArn],
     });
     this.stateTable = new StateTable(this, 'State');
+    this.cursorSecret = new CursorSecret(this, 'CursorSecret');
 
     this.functions = new HandlerFunctions(this, 'Functions', {
       environment: handlerEnvironment({
@@ -52,6 +55,7 @@ export class BagvaultStack extends Stack {
         ingestStateMachineArn: stateMachineArn(this, 'ingest'),
         cartStateMachineArn: stateMachineArn(this, 'cart'),
         deletionStateMachineArn: stateMachineArn(this, 'deletion'),
+        cursorSecretArn: this.cursorSecret.secret.secretArn,
         options,
       }),
       roles: { [DELETING_MODULE]: this.deletionRole.role },
@@ -63,11 +67,13 @@ export class BagvaultStack extends Stack {
       table: this.stateTable.table,
       buckets: this.buckets,
       stateMachines: this.workflows.stateMachines,
+      cursorSecret: this.cursorSecret.secret,
     });
 
     acknowledgeNagFindings(this, {
       functions: this.functions,
       accessLogsBucket: this.buckets.accessLogs,
+      cursorSecret: this.cursorSecret.secret,
       openRoutes: routes
         .filter((route) => route.role === undefined)
         .map((route) => this.httpApi.routes.get(routeKey(route)))

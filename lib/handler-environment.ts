@@ -19,6 +19,8 @@ export interface HandlerEnvironmentProps {
   ingestStateMachineArn: string;
   cartStateMachineArn: string;
   deletionStateMachineArn: string;
+  /** Only its ARN: the value is read at run time by the functions granted it. */
+  cursorSecretArn: string;
   options: DeploymentOptions;
 }
 
@@ -47,6 +49,7 @@ export function handlerEnvironment(props: HandlerEnvironmentProps): Record<strin
     [ENV.ingestStateMachineArn]: props.ingestStateMachineArn,
     [ENV.cartStateMachineArn]: props.cartStateMachineArn,
     [ENV.deletionStateMachineArn]: props.deletionStateMachineArn,
+    [ENV.cursorSecretArn]: props.cursorSecretArn,
     [ENV.presignExpiresSeconds]: String(options.presignExpiresSeconds),
     [ENV.cartTtlSeconds]: String(options.cartTtlDays * 86_400),
     [ENV.maxUnpackedBytes]: String(options.maxUnpackedBytes),

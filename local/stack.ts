@@ -123,6 +123,25 @@ async function endIngestOfExecution(execution: EndedExecution): Promise<void> {
   );
 }
 
+/**
+ * The secret that authenticates list cursors: generated once into the home, readable only by its
+ * owner, so cursors stay valid across restarts of the same home and mean nothing to another.
+ */
+async function cursorSecretFor(home: string): Promise<string> {
+  const file = join(home, 'cursor-secret');
+  try {
+    const secret = (await readFile(file, 'utf8')).trim();
+    if (secret) return secret;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const { generateSecret } = await import('../lambdas/auth/api-keys.ts');
+  const secret = generateSecret();
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+  return secret;
+}
+
 export type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;
 
 /** The single-machine edition: real S3 and DynamoDB protocol servers, the HTTP API and the workflows. */
@@ -161,6 +180,7 @@ export async function startLocalStack(options: LocalStackOptions) {
     });
     stoppers.push(stepFunctions.close);
     configureHandlers(options, { s3: s3.endpoint, dynamodb: dynamodb.endpoint, sfn: stepFunctions.endpoint });
+    process.env[ENV.cursorSecret] = options.settings?.cursorSecret ?? (await cursorSecretFor(options.home));
 
     await ensureTable(new DynamoDBClient({}), LOCAL_TABLE);
     const { ensureSpace } = await import('../lambdas/spaces/space-repository.ts');

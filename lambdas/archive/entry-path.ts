@@ -1,3 +1,5 @@
+import { relativePathProblem } from '../safe-path.ts';
+
 /**
  * Turn a tar entry name into the relative path it will be stored under, or explain why it may not
  * be stored at all. Only names that stay inside the unpack area survive: no absolute paths and no
@@ -17,7 +19,12 @@ export function normaliseEntryPath(name: string): EntryPath {
   const segments = name.split('/').filter((segment) => segment !== '' && segment !== '.');
   if (segments.includes('..')) return refuse(`Archive entry ${quoted} escapes the bag: ".." path segment`);
   if (segments.length === 0) return { ok: true, path: '' };
-  return { ok: true, path: segments.join('/') };
+  const path = segments.join('/');
+  // The same segment rule as every other path that becomes an S3 key (SPEC §3); the key's length
+  // is checked where its prefix is known.
+  const problem = relativePathProblem(path, Number.POSITIVE_INFINITY);
+  if (problem) return refuse(`Archive entry ${quoted} ${problem.replace(/\.$/, '')}`);
+  return { ok: true, path };
 }
 
 function refuse(problem: string): EntryPath {

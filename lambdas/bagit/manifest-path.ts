@@ -1,3 +1,5 @@
+import { segmentProblem } from '../safe-path.ts';
+
 /**
  * Paths in manifests and fetch.txt: "/"-separated, relative to the bag, with CR, LF and "%"
  * percent-encoded (RFC 8493 §2.1.3). A leading "./" is tolerated; anything that would resolve
@@ -23,6 +25,9 @@ export function decodeManifestPath(raw: string): DecodedPath {
     }
   }
   if (segments.length === 0) return { ok: false, problem: `path ${JSON.stringify(raw)} names no file` };
+  // Decoded CR and LF are control characters: such a path can never be a stored key (SPEC §3).
+  const problem = segments.map(segmentProblem).find((found) => found !== undefined);
+  if (problem) return { ok: false, problem: `path ${JSON.stringify(raw)} ${problem.replace(/\.$/, '')}` };
   return { ok: true, path: segments.join('/') };
 }
 

@@ -9,7 +9,7 @@ import {
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
-import { decodeCursor, encodeCursor } from '../table/pagination.ts';
+import { queryPage } from '../table/query-page.ts';
 
 /**
  * The registry of bags, their versions and their stored files, all in the one table under
@@ -266,45 +266,39 @@ export async function getVersion(space: string, externalIdentifier: string, vers
   return Items?.[0] ? toRegistered(Items[0]) : undefined;
 }
 
-/** Registered versions, newest first, optionally only those before `before` (e.g. "v3"). */
-export async function listVersions(space: string, externalIdentifier: string, before?: number) {
-  const { Items } = await dynamo().send(
-    new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: before
-        ? 'pk = :pk AND sk BETWEEN :from AND :to'
-        : 'pk = :pk AND begins_with(sk, :from)',
-      ExpressionAttributeValues: {
-        ':pk': bagPartition(space, externalIdentifier),
-        ':from': 'VERSION#',
-        ...(before ? { ':to': `VERSION#${padded(before - 1)}` } : {}),
-      },
-      ScanIndexForward: false,
-    }),
-  );
-  return (Items ?? []).map(toRegistered);
+/** Registered versions, newest first, optionally only those before `before` (e.g. 3 for "v3"). */
+export async function listVersions(
+  space: string,
+  externalIdentifier: string,
+  page: { before?: number; limit: number; cursor: string | undefined; caller: string },
+) {
+  const { before } = page;
+  const result = await queryPage({
+    binding: ['versions', String(before ?? ''), page.caller],
+    partition: bagPartition(space, externalIdentifier),
+    ...(before
+      ? { sortKeyRange: { from: 'VERSION#', to: `VERSION#${padded(before - 1)}` } }
+      : { sortKeyPrefix: 'VERSION#' }),
+    newestFirst: true,
+    limit: page.limit,
+    cursor: page.cursor,
+  });
+  return { versions: result.items.map(toRegistered), next: result.next };
 }
 
-export async function listBags(space: string, limit: number, cursor?: string) {
-  const partition = listPartition(space);
-  const result = await dynamo().send(
-    new QueryCommand({
-      TableName: tableName(),
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': partition },
-      Limit: limit,
-      ExclusiveStartKey: decodeCursor(cursor, {
-        attributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
-        partition: { gsi1pk: partition },
-      }),
-    }),
-  );
-  const bags = (result.Items ?? []).map((item) => {
+export async function listBags(space: string, limit: number, cursor: string | undefined, caller: string) {
+  const page = await queryPage({
+    binding: ['bags', caller],
+    index: 'list',
+    partition: listPartition(space),
+    limit,
+    cursor,
+  });
+  const bags = page.items.map((item) => {
     const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, kind: _kind, latestNumber: _n, ...summary } = item;
     return summary as unknown as BagSummary;
   });
-  return { bags, next: encodeCursor(result.LastEvaluatedKey) };
+  return { bags, next: page.next };
 }
 
 /** Records stored files (idempotent: the same id always describes the same bytes). */

@@ -10,6 +10,7 @@ import { errorBody } from '../../http/errors.ts';
 import { Invalid, NotFound } from '../../errors.ts';
 import { invalidAt } from '../../json-validation.ts';
 import { versionNumber } from '../../storage/storage-layout.ts';
+import { parseLimit } from '../../table/pagination.ts';
 
 /** `?version=v2` / `?before=v3`: undefined when absent, 400 when not a version. */
 function versionParameter(name: string, raw: string | undefined): string | undefined {
@@ -38,7 +39,15 @@ export const handler = apiHandler(async (request) => {
     if (tombstone) return goneResult(tombstone);
     const before = versionParameter('before', request.query.before);
     const bagId = `${space}/${readings[0].externalIdentifier}`;
-    const page = visible ? await bagVersionsPage(space, readings[0].externalIdentifier, before) : undefined;
+    const limit = parseLimit(request.query.limit);
+    const page = visible
+      ? await bagVersionsPage(space, readings[0].externalIdentifier, {
+          before,
+          limit,
+          cursor: request.query.next,
+          caller: callerOf(request).user,
+        })
+      : undefined;
     if (!page) throw new NotFound(`No storage manifest versions found for ${bagId}`);
     return json(200, page);
   }
