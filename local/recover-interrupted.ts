@@ -17,7 +17,7 @@ export async function recoverInterrupted(): Promise<{
   failed: string[];
 }> {
   const ingests: string[] = [];
-  const carts: { cartId: string; executionName: string }[] = [];
+  const carts: { user: string; cartId: string; executionName: string }[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
     // Runs once at start, on a single machine's table: a filtered scan is simple and cheap enough.
@@ -41,7 +41,12 @@ export async function recoverInterrupted(): Promise<{
     );
     for (const item of page.Items ?? []) {
       if (item.kind === 'Ingest') ingests.push(item.id as string);
-      else carts.push({ cartId: item.cartId as string, executionName: item.executionName as string });
+      else
+        carts.push({
+          user: item.user as string,
+          cartId: item.cartId as string,
+          executionName: item.executionName as string,
+        });
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);

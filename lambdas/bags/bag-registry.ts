@@ -147,6 +147,30 @@ export async function latestRegisteredNumber(space: string, externalIdentifier: 
   return Items?.[0] ? Number(String(Items[0].sk).slice('VERSION#'.length)) : 0;
 }
 
+/** Every registered version of a bag, newest first (a bag has few; the API pages them with listVersions). */
+export async function allRegisteredVersions(
+  space: string,
+  externalIdentifier: string,
+): Promise<RegisteredVersion[]> {
+  const versions: RegisteredVersion[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :version)',
+        ExpressionAttributeValues: { ':pk': bagPartition(space, externalIdentifier), ':version': 'VERSION#' },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    versions.push(...(page.Items ?? []).map(toRegistered));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return versions;
+}
+
 /** Whether version `n` is registered (read consistently: cleanup must never touch a registered version). */
 export async function isRegistered(space: string, externalIdentifier: string, n: number): Promise<boolean> {
   const { Item } = await dynamo().send(
