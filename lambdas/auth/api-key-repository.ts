@@ -78,6 +78,7 @@ export async function listApiKeys(limit: number, cursor: string | undefined, cal
 
 /** Deletes the user's key; a user without one is a NotFound. */
 export async function revokeApiKey(user: string): Promise<void> {
+  if (!USER_PATTERN.test(user)) throw new NotFound(`No API key found for user ${user.slice(0, 128)}`);
   try {
     await dynamo().send(
       new DeleteCommand({

@@ -2,6 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { bagPartition } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
+import { isIngestId } from '../identifiers.ts';
 import { queryPage } from '../table/query-page.ts';
 
 /**
@@ -87,6 +88,8 @@ export function toRequest(item: Record<string, unknown>): DeletionRequest {
 }
 
 export async function getRequest(id: string): Promise<DeletionRequest | undefined> {
+  // Request ids are UUIDs: anything else names no request (and never reaches a table key).
+  if (!isIngestId(id)) return undefined;
   const { Item } = await dynamo().send(
     new GetCommand({ TableName: tableName(), Key: requestKey(id), ConsistentRead: true }),
   );

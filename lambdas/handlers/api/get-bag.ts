@@ -8,6 +8,7 @@ import type { Tombstone } from '../../deletion/deletion-records.ts';
 import { apiHandler, callerOf, json, redirect } from '../../http/api-handler.ts';
 import { errorBody } from '../../http/errors.ts';
 import { Invalid, NotFound } from '../../errors.ts';
+import { spaceIdProblem } from '../../identifiers.ts';
 import { invalidAt } from '../../json-validation.ts';
 import { versionNumber } from '../../storage/storage-layout.ts';
 import { parseLimit } from '../../table/pagination.ts';
@@ -32,7 +33,8 @@ const goneResult = (tombstone: Tombstone) =>
 export const handler = apiHandler(async (request) => {
   const space = request.pathParameters.space ?? '';
   const readings = readingsOf(request.pathParameters.proxy ?? '');
-  const visible = canUseSpace(callerOf(request), space);
+  // A space id that cannot exist is a bag nobody can see (and never reaches a table key).
+  const visible = spaceIdProblem(space) === undefined && canUseSpace(callerOf(request), space);
 
   if (readings[0]?.kind === 'versions') {
     const tombstone = visible ? await deletedBag(space, readings[0].externalIdentifier) : undefined;
