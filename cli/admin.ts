@@ -1,10 +1,9 @@
-import { parseArgs } from 'node:util';
-
-const USAGE = `Usage: bagvault admin create-key --user U --spaces a,b|* --roles read,ingest,...
-
-Stores a new API key and prints it once ("user:secret"); only its hash is kept.
-Against the local stack by default (BAGVAULT_DYNAMODB_PORT, table "bagvault");
-for a deployed stack set BAGVAULT_TABLE to its table name and use your AWS credentials.`;
+/**
+ * `bagvault admin create-key|list-keys|revoke-key`. create-key writes the key table directly (until
+ * `POST /keys` exists, issue 10); list-keys and revoke-key use `GET /keys` and `DELETE /keys/{user}`.
+ */
+import { apiFromEnvironment } from './api-client.ts';
+import { UsageError } from './usage-error.ts';
 
 /** Points the SDK at the local stack's DynamoDB unless a deployed table was named. */
 function useLocalStackUnlessConfigured() {
@@ -16,35 +15,14 @@ function useLocalStackUnlessConfigured() {
   process.env.AWS_SECRET_ACCESS_KEY ??= 'S3RVER';
 }
 
-export async function run(args: string[]): Promise<number> {
-  const [command, ...rest] = args;
-  if (command !== 'create-key') {
-    console.error(USAGE);
-    return 2;
-  }
-  let values: { user?: string; spaces?: string; roles?: string };
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      options: { user: { type: 'string' }, spaces: { type: 'string' }, roles: { type: 'string' } },
-      strict: true,
-    }));
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (!values.user || !values.spaces || !values.roles) {
-    console.error(`--user, --spaces and --roles are required.\n\n${USAGE}`);
-    return 2;
-  }
+export async function createKey(values: { user: string; spaces: string; roles: string }): Promise<number> {
   const { parseRoles, parseSpaces, USER_PATTERN } = await import('../lambdas/auth/api-keys.ts');
   let grant;
   try {
     if (!USER_PATTERN.test(values.user)) throw new Error(`Invalid user name "${values.user}"`);
     grant = { user: values.user, spaces: parseSpaces(values.spaces), roles: parseRoles(values.roles) };
   } catch (error) {
-    console.error((error as Error).message);
-    return 2;
+    throw new UsageError((error as Error).message, { cause: error });
   }
   useLocalStackUnlessConfigured();
   const { createApiKey } = await import('../lambdas/auth/api-key-repository.ts');
@@ -56,7 +34,45 @@ export async function run(args: string[]): Promise<number> {
     );
     return 0;
   } catch (error) {
-    console.error(`Could not store the key: ${(error as Error).message}`);
-    return 1;
+    throw new Error(`Could not store the key: ${(error as Error).message}`, { cause: error });
   }
+}
+
+interface KeyView {
+  user: string;
+  spaces: string[];
+  roles: string[];
+  createdDate?: string;
+}
+
+export async function listKeys(options: { json?: boolean }): Promise<number> {
+  const api = apiFromEnvironment();
+  const keys: KeyView[] = [];
+  let next: string | undefined;
+  do {
+    const page = await api.json<{ results: KeyView[]; next?: string }>(
+      next ? `/keys?next=${encodeURIComponent(next)}` : '/keys',
+    );
+    keys.push(...page.results);
+    next = page.next;
+  } while (next);
+  if (options.json) console.log(JSON.stringify(keys));
+  else {
+    for (const key of keys) {
+      console.log(
+        `${key.user}  spaces: ${key.spaces.join(',')}  roles: ${key.roles.join(',')}  ${key.createdDate ?? ''}`.trim(),
+      );
+    }
+  }
+  return 0;
+}
+
+export async function revokeKey(user: string, options: { json?: boolean }): Promise<number> {
+  const api = apiFromEnvironment();
+  const answer = await api.json<Record<string, unknown>>(`/keys/${encodeURIComponent(user)}`, {
+    method: 'DELETE',
+  });
+  if (options.json) console.log(JSON.stringify({ user, ...answer }));
+  else console.log(`Revoked the key of ${user}.`);
+  return 0;
 }

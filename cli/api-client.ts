@@ -49,7 +49,8 @@ export function apiFromEnvironment(env: NodeJS.ProcessEnv = process.env): Api {
           : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(init.body) }),
       });
       if (!response.ok) throw await apiErrorOf(response, `${method} ${path}`);
-      return (await response.json()) as T;
+      const text = await response.text();
+      return (text ? JSON.parse(text) : {}) as T;
     },
   };
 }
@@ -57,7 +58,7 @@ export function apiFromEnvironment(env: NodeJS.ProcessEnv = process.env): Api {
 /** The server's error description (the API's error shape), or the status line when there is none. */
 export async function apiErrorOf(response: Response, what: string): Promise<ApiError> {
   const text = await response.text().catch(() => '');
-  let description = '';
+  let description: string;
   try {
     description = (JSON.parse(text) as { description?: string }).description ?? '';
   } catch {
