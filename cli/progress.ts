@@ -61,7 +61,7 @@ export function progressBar(
     },
     log(line) {
       clear();
-      process.stderr.write(`${line}\n`);
+      stream.write(`${line}\n`);
       draw(true);
     },
     stop() {

@@ -47,6 +47,9 @@ describe('bagvault ingest', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trim()).toBe(`succeeded: digitised/${id} v1`);
     expect(result.stderr).toContain('Register succeeded');
+    // stderr is a pipe here: events, but no progress bar drawing.
+    expect(result.stderr).not.toContain('\r');
+    expect(result.stderr).not.toContain('\x1b[');
     const manifest = await storedManifest('digitised', id);
     expect(manifest.version).toBe('v1');
     expect(manifest.manifest.files.map((file) => file.name)).toEqual(['data/a.txt', 'data/nested/b.bin']);
