@@ -82,12 +82,21 @@ function withoutFetchLine(text: string): string {
     .join('');
 }
 
+/** Runs `work` on every item, `limit` at a time; after a failure starts no more and waits for the rest. */
 async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (next < items.length) await work(items[next++]);
+    while (!failure && next < items.length) {
+      try {
+        await work(items[next++] as T);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
 }
 
 export async function exportBag(id: string, dir: string, options: BagOptions): Promise<number> {

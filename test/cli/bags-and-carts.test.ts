@@ -1,3 +1,4 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -6,6 +7,7 @@ import { buildBag, without, type BagFiles } from '../fixtures/bag-builder.ts';
 import { scratchDirectory, writeBagDirectory } from '../fixtures/scratch.ts';
 import { untar } from '../carts/cart-client.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
+import { localS3 } from '../support/s3-client.ts';
 import { bagvault, cliEnvironment } from './run-bagvault.ts';
 
 let stack: TestStack;
@@ -100,6 +102,18 @@ describe('bagvault bag', () => {
     const again = await bagvault(['bag', 'export', `digitised/${id}`, out], env());
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('exists and is not empty');
+  });
+
+  it('export fails naming a file whose stored bytes no longer match the manifest, and leaves nothing', async () => {
+    const key = `digitised/${id}/v1/data/notes/café.txt`;
+    await localS3(stack).send(
+      new PutObjectCommand({ Bucket: stack.buckets.primary, Key: key, Body: 'version ONE\n' }),
+    );
+    const out = join(scratch.path, 'export-corrupt');
+    const result = await bagvault(['bag', 'export', `digitised/${id}`, '--version', 'v1', out], env());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('data/notes/café.txt does not match the storage manifest');
+    expect((await readdir(scratch.path)).filter((name) => name.includes('export-corrupt'))).toEqual([]);
   });
 
   it('names a bag that does not exist with the server 404, exit 1', async () => {
