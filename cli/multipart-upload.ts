@@ -62,6 +62,11 @@ export async function uploadParts(
       outcome.parts.push({ partNumber, etag: previous.etag });
       return;
     }
+    if (Date.parse(plan.expires) <= Date.now()) {
+      throw new Error(
+        `the upload plan's presigned part URLs expired at ${plan.expires}, before part ${partNumber} was sent; run the command again to start a new upload`,
+      );
+    }
     const etag = await putPart(url, body, partNumber);
     outcome.partsSent++;
     outcome.bytesSent += body.length;

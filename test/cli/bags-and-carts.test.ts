@@ -136,6 +136,9 @@ describe('bagvault bag', () => {
         new RegExp(`bagvault bag ${command}: GET /bags/digitised/${id}/${command} answered 40[45]`),
       );
     }
+    const keys = await bagvault(['admin', 'list-keys'], env());
+    expect(keys.code).toBe(1);
+    expect(keys.stderr).toMatch(/bagvault admin list-keys: GET \/keys answered 40[45]/);
   });
 
   it('exits 2 naming a malformed bag id or version', async () => {

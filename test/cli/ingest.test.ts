@@ -1,8 +1,9 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bagSource } from '../../cli/bag-source.ts';
 import { buildBag, withFile } from '../fixtures/bag-builder.ts';
 import { scratchDirectory, writeBagDirectory } from '../fixtures/scratch.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
@@ -106,7 +107,7 @@ describe('bagvault ingest', () => {
       bagWith(id, { 'data/big.bin': randomBytes(65 * 1024 * 1024) }),
       join(scratch.path, id),
     );
-    const args = ['ingest', directory, '--space', 'digitised', '--wait', '--json'];
+    const args = ['ingest', directory, '--space', 'digitised', '--json'];
     const stateDirectory = join(scratch.path, 'state');
     const interrupted = spawnBagvault(args, env());
     // Killed as soon as the state file records a part as sent.
@@ -135,15 +136,33 @@ describe('bagvault ingest', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain('Resuming the interrupted upload (1 part sent before)');
     const summary = JSON.parse(resumed.stdout) as {
-      upload: { partsSent: number; partsResumed: number; bytesSent: number; archiveBytes: number };
-      ingest: { status: { id: string } };
+      ingestId: string;
+      upload: {
+        bucket: string;
+        path: string;
+        partsSent: number;
+        partsResumed: number;
+        bytesSent: number;
+        archiveBytes: number;
+      };
     };
+    // The 65 MiB ingest itself proves nothing more here: stop it rather than wait for it.
+    await stack.api(`/ingests/${summary.ingestId}/action`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'cancel' }),
+    });
     expect(summary.upload).toMatchObject({ partsResumed: 1, partsSent: 1 });
     expect(summary.upload.bytesSent).toBe(summary.upload.archiveBytes - recorded.size);
-    expect(summary.ingest.status.id).toBe('succeeded');
-    expect((await storedManifest('digitised', id)).manifest.files).toEqual([
-      expect.objectContaining({ name: 'data/big.bin', size: 65 * 1024 * 1024 }),
-    ]);
+    // The assembled object is exactly the directory's (deterministic) archive.
+    const object = await localS3(stack).send(
+      new GetObjectCommand({ Bucket: summary.upload.bucket, Key: summary.upload.path }),
+    );
+    const uploaded = createHash('sha256');
+    for await (const chunk of object.Body as AsyncIterable<Buffer>) uploaded.update(chunk);
+    const expected = createHash('sha256');
+    for await (const chunk of (await bagSource(directory)).open(() => {})) expected.update(chunk as Buffer);
+    expect(uploaded.digest('hex')).toBe(expected.digest('hex'));
     expect(await readdir(stateDirectory)).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });
