@@ -11,6 +11,7 @@ import { basename, join, relative, resolve, sep } from 'node:path';
 import { PassThrough, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
+import { UsageError } from './usage-error.ts';
 
 /** Fast compression: bags are mostly already-compressed images, where higher levels gain little. */
 const GZIP_LEVEL = 1;
@@ -42,7 +43,7 @@ export async function bagSource(path: string): Promise<BagSource> {
   const stats = await lstat(path).catch(() => undefined);
   if (stats?.isDirectory()) return directorySource(resolve(path));
   if (stats?.isFile()) return archiveSource(resolve(path), stats.size, stats.mtimeMs);
-  throw new Error(`${path} is neither a bag directory nor a .tar.gz file`);
+  throw new UsageError(`${path} is neither a bag directory nor a .tar.gz file`);
 }
 
 async function listFiles(root: string): Promise<ListedFile[]> {
@@ -136,7 +137,7 @@ function tarGzOf(files: ListedFile[], read: (bytes: number) => void): Readable {
 }
 
 async function archiveSource(path: string, size: number, mtimeMs: number): Promise<BagSource> {
-  if (!/\.(tar\.gz|tgz)$/i.test(path)) throw new Error(`${path} is a file but not a .tar.gz archive`);
+  if (!/\.(tar\.gz|tgz)$/i.test(path)) throw new UsageError(`${path} is a file but not a .tar.gz archive`);
   return {
     filename: basename(path),
     maxArchiveBytes: size,

@@ -17,6 +17,9 @@ import { UsageError } from './usage-error.ts';
 const EXPIRY_MARGIN_MS = 60_000;
 
 export async function ingest(path: string, options: IngestCliOptions): Promise<number> {
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(options.space)) {
+    throw new UsageError(`bad --space "${options.space}": a space id is lower-case letters, digits and -`);
+  }
   const api = apiFromEnvironment();
   const source = await bagSource(path);
   const externalIdentifier = options.externalIdentifier ?? (await source.externalIdentifier());

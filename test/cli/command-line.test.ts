@@ -51,6 +51,16 @@ describe('the bagvault command line', () => {
     },
   );
 
+  it('exits 2 naming a bag path that does not exist, or a malformed space', async () => {
+    const env = { ...process.env, BAGVAULT_URL: 'http://127.0.0.1:9', BAGVAULT_KEY: 'a:b' };
+    const missing = await bagvault(['ingest', '/nonexistent/b1234', '--space', 'digitised'], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('/nonexistent/b1234 is neither a bag directory nor a .tar.gz file');
+    const space = await bagvault(['ingest', '.', '--space', 'Digitised Stuff'], env);
+    expect(space.code).toBe(2);
+    expect(space.stderr).toContain('bad --space "Digitised Stuff"');
+  });
+
   it('exits 2 naming BAGVAULT_URL when it is not set', async () => {
     const result = await bagvault(['bag', 'show', 'digitised/b1'], noApi);
     expect(result.code).toBe(2);
