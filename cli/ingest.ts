@@ -4,7 +4,7 @@
  * interrupted upload, then `POST /ingests`; with `--wait`, follow the ingest to its end.
  */
 import { resolve } from 'node:path';
-import { apiFromEnvironment, type Api } from './api-client.ts';
+import { ApiError, apiFromEnvironment, type Api } from './api-client.ts';
 import { bagSource, type BagSource } from './bag-source.ts';
 import { followIngest, type IngestView } from './ingest-wait.ts';
 import { uploadParts, type UploadOutcome } from './multipart-upload.ts';
@@ -112,8 +112,22 @@ async function continueUpload(api: Api, source: BagSource, stateFile: UploadStat
   }
   const sent = Object.keys(state.sent).length;
   console.error(`Resuming the interrupted upload (${sent} part${sent === 1 ? '' : 's'} sent before).`);
-  const outcome = await sendAndComplete(api, source, stateFile, state);
-  return { plan: state.plan, outcome };
+  try {
+    return { plan: state.plan, outcome: await sendAndComplete(api, source, stateFile, state) };
+  } catch (error) {
+    // S3 or the API refused the saved upload (aborted, unknown, expired): trying it again cannot help.
+    if (
+      error instanceof ApiError ||
+      /^Uploading part \d+ failed: S3 answered 4/.test((error as Error).message)
+    ) {
+      await stateFile.remove();
+      throw new Error(
+        `${(error as Error).message}\nThe interrupted upload cannot be resumed; run the command again to start a new one.`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
 }
 
 async function freshUpload(api: Api, source: BagSource, stateFile: UploadStateFile, space: string) {

@@ -4,6 +4,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bagSource } from '../../cli/bag-source.ts';
+import { UploadStateFile, type MultipartPlan } from '../../cli/upload-state.ts';
 import { buildBag, withFile } from '../fixtures/bag-builder.ts';
 import { scratchDirectory, writeBagDirectory } from '../fixtures/scratch.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
@@ -23,6 +24,18 @@ afterAll(async () => {
 
 const env = (extra: Record<string, string> = {}) =>
   cliEnvironment(stack, { BAGVAULT_STATE_DIR: join(scratch.path, 'state'), ...extra });
+
+/** The CLI's own state file for these arguments, in this test's state directory. */
+function withStateDirectory<T>(make: () => T): T {
+  const previous = process.env.BAGVAULT_STATE_DIR;
+  process.env.BAGVAULT_STATE_DIR = join(scratch.path, 'state');
+  try {
+    return make();
+  } finally {
+    if (previous === undefined) delete process.env.BAGVAULT_STATE_DIR;
+    else process.env.BAGVAULT_STATE_DIR = previous;
+  }
+}
 
 function bagWith(id: string, payload: Record<string, string | Buffer>) {
   return buildBag({ payload, info: [['External-Identifier', id]] });
@@ -98,6 +111,30 @@ describe('bagvault ingest', () => {
     const unknown = await bagvault(['ingest', directory, '--space', 'no-such-space'], env());
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/POST \/uploads answered 400 .*Invalid value at \.space/);
+  });
+
+  it('discards saved upload state the server refuses, so that the next run starts a new upload', async () => {
+    const id = `cli-${randomUUID().slice(0, 8)}`;
+    const directory = await writeBagDirectory(bagWith(id, { 'data/a.txt': 'alpha' }), join(scratch.path, id));
+    const response = await stack.api('/uploads', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ space: 'digitised', filename: `${id}.tar.gz`, size: 100_000, multipart: true }),
+    });
+    const plan = (await response.json()) as MultipartPlan;
+    const saved = withStateDirectory(() => new UploadStateFile([stack.apiUrl, directory, 'digitised', id]));
+    const source = await bagSource(directory);
+    // A plan the API no longer accepts (here: a path in a space that does not exist).
+    const gone = { ...plan, path: `no-such-space/${plan.path}` };
+    await saved.write({ fingerprint: source.fingerprint, plan: gone, sent: {} });
+
+    const refused = await bagvault(['ingest', directory, '--space', 'digitised'], env());
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/POST \/uploads\/complete answered 400 .*Invalid value at \.path/);
+    expect(refused.stderr).toContain('The interrupted upload cannot be resumed');
+    expect(await saved.read()).toBeUndefined();
+    const again = await bagvault(['ingest', directory, '--space', 'digitised', '--wait'], env());
+    expect(again.code, again.stderr).toBe(0);
   });
 
   it('resumes an interrupted upload without sending the parts already uploaded again', async () => {
