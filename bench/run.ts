@@ -6,6 +6,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   bagit: () => import('./bagit.ts'),
   ingest: () => import('./ingest.ts'),
   cart: () => import('./cart.ts'),
+  cli: () => import('./cli.ts'),
 };
 
 const requested = process.argv.slice(2);
