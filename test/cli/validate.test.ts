@@ -48,6 +48,15 @@ describe('bagvault validate', () => {
     expect(await bagvault('validate', '--quiet', archive)).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
+  it('exits 0 on a sha224-only bag, warning that the ingest wants sha256 or sha512', async () => {
+    const bag = buildBag({ payload: { 'data/a': 'a' }, algorithms: ['sha224'], version: '0.97' });
+    const result = await bagvault('validate', await file('sha224.tar.gz', await bagToTarGz(bag)));
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      'warning: The payload manifests use only sha224; sha256 or sha512 is recommended',
+    );
+  });
+
   it('exits 1 on an invalid bag with every reason on stderr', async () => {
     const broken = withFile(withFile(files, 'data/a.txt', 'tampered'), 'data/b.txt', 'tampered too');
     const directory = await writeBagDirectory(broken, join(scratch.path, 'invalid'));
