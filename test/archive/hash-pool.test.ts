@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm } from '../../lambdas/archive/hashing/algorithms.ts';
-import { HashPool } from '../../lambdas/archive/hashing/hash-pool.ts';
+import { HashPool, hashThreadsFor } from '../../lambdas/archive/hashing/hash-pool.ts';
 import { scratchDirectory } from '../fixtures/scratch.ts';
 
 let scratch: Awaited<ReturnType<typeof scratchDirectory>>;
@@ -108,7 +108,42 @@ it('closes while digests are still owed, settling them rather than hanging', asy
 
 it('does not keep the process alive once idle', async () => {
   const pool = new HashPool({ threads: 1 });
-  await pool.stream(['sha256']).digest();
+  await pool.stream(['sha512']).digest();
   // Nothing to assert beyond not hanging: vitest would time out if an idle thread held the fork.
   await pool.close();
+});
+
+describe('threads only where they pay', () => {
+  it('hashes a single sha256 stream on the calling thread, starting no threads', async () => {
+    const pool = new HashPool({ threads: 2 });
+    const bytes = randomBytes(300_000);
+    expect(await hashInChunks(pool, bytes, ['sha256'], 65536)).toEqual(expected(bytes, ['sha256']));
+    expect(pool.running).toBe(false);
+    expect(await hashInChunks(pool, bytes, ['sha512'], 65536)).toEqual(expected(bytes, ['sha512']));
+    expect(pool.running).toBe(true);
+    await pool.close();
+  });
+
+  it('hashes a small file here and starts threads only for a big one', async () => {
+    const pool = new HashPool({ threads: 2 });
+    const small = randomBytes(10_000);
+    const big = randomBytes(2 << 20);
+    await writeFile(join(scratch.path, 'lazy-small'), small);
+    await writeFile(join(scratch.path, 'lazy-big'), big);
+    expect(await pool.hashFile(join(scratch.path, 'lazy-small'), ['sha256'], small.length)).toEqual(
+      expected(small, ['sha256']),
+    );
+    expect(pool.running).toBe(false);
+    expect(await pool.hashFile(join(scratch.path, 'lazy-big'), ['sha256'], big.length)).toEqual(
+      expected(big, ['sha256']),
+    );
+    expect(pool.running).toBe(true);
+    await pool.close();
+  });
+
+  it('sizes the pool to the cores the process has: none on one vCPU (a 1,769 MB Lambda)', () => {
+    expect(hashThreadsFor(1)).toBe(0);
+    expect(hashThreadsFor(2)).toBe(2);
+    expect(hashThreadsFor(6)).toBe(4);
+  });
 });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,8 +12,15 @@ const scratch = await scratchDirectory();
 afterAll(() => scratch.cleanup());
 
 function bagvault(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return bagvaultWith(process.env, ...args);
+}
+
+function bagvaultWith(
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(NODE, ['bin/bagvault.ts', ...args], (error, stdout, stderr) => {
+    execFile(NODE, ['bin/bagvault.ts', ...args], { env }, (error, stdout, stderr) => {
       resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
     });
   });
@@ -33,6 +40,18 @@ describe('bagvault validate', () => {
     const result = await bagvault('validate', directory);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toContain('valid bag');
+  });
+
+  it('keeps the stripped TypeScript in the user cache, silently, and runs the same from it', async () => {
+    const cache = join(scratch.path, 'xdg-cache');
+    const directory = await writeBagDirectory(files, join(scratch.path, 'cached'));
+    const env = { ...process.env, XDG_CACHE_HOME: cache };
+    const cold = await bagvaultWith(env, 'validate', directory);
+    expect(cold).toMatchObject({ code: 0, stderr: '' });
+    const [versionDirectory] = await readdir(join(cache, 'bagvault'));
+    const entries = await readdir(join(cache, 'bagvault', versionDirectory));
+    expect(entries.filter((name) => name.endsWith('.js')).length).toBeGreaterThan(10);
+    expect(await bagvaultWith(env, 'validate', directory)).toEqual(cold);
   });
 
   it('exits 0 on a valid tar.gz, with warnings on stderr unless --quiet', async () => {

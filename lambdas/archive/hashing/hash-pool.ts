@@ -9,12 +9,22 @@ import { hashFileInline, InlineStream, type StreamHash } from './stream-hash.ts'
 export type { StreamHash } from './stream-hash.ts';
 
 export interface HashPoolOptions {
-  /** Hashing threads; 0 hashes on the calling thread. Defaults to the number of cores (at most 4). */
+  /**
+   * Hashing threads; 0 hashes on the calling thread. Defaults to the cores this process really has
+   * (`os.availableParallelism()`, at most 4), and to none on a single core (a Lambda function below
+   * 1,769 MB), where a thread would only take turns with the calling one.
+   */
   threads?: number;
   /** Size of each shared buffer that carries stream bytes to the threads. */
   slabBytes?: number;
   /** Number of those buffers: bounds the memory held by streams waiting to be hashed. */
   slabCount?: number;
+  /**
+   * Streams whose algorithms cost at most this (RELATIVE_COST: 1 = one sha256) are hashed on the
+   * calling thread: it keeps up with gunzip (which runs on its own thread), and no byte is copied or
+   * sent anywhere. Dearer streams (sha512, several algorithms) go to the threads. Default 1.
+   */
+  inlineStreamCost?: number;
 }
 
 /**
@@ -25,11 +35,17 @@ export interface HashPoolOptions {
  * Stream bytes are copied into a small set of SharedArrayBuffer "slabs"; many small files share one
  * slab and one message, which keeps the per-file cost low. Files on disk are read by the threads
  * themselves, so the main thread only hands out paths.
+ *
+ * Threads start on first need (or `start()`), so that a small bag, or an archive whose single
+ * sha256 manifest the calling thread hashes itself, never pays for booting them.
  */
 export class HashPool implements StreamWriter {
   readonly threads: number;
   private readonly workers: PoolWorker[] = [];
-  private readonly slabs: SlabPool;
+  private slabs: SlabPool;
+  private readonly slabSettings: { bytes: number; count: number };
+  private readonly inlineStreamCost: number;
+  private started = false;
   private readonly streams = new Map<number, PooledStream>();
   private readonly fileJobs = new Map<number, FileJob>();
   private readonly fileQueue: FileJob[] = [];
@@ -43,13 +59,30 @@ export class HashPool implements StreamWriter {
   private closed = false;
 
   constructor(options: HashPoolOptions = {}) {
-    this.threads = options.threads ?? Math.min(4, availableParallelism());
-    this.slabs = new SlabPool(options.slabBytes ?? 1 << 20, this.threads > 0 ? (options.slabCount ?? 8) : 0);
+    this.threads = options.threads ?? defaultThreads();
+    this.slabSettings = { bytes: options.slabBytes ?? 1 << 20, count: options.slabCount ?? 8 };
+    this.slabs = new SlabPool(this.slabSettings.bytes, 0);
+    this.inlineStreamCost = options.inlineStreamCost ?? 1;
+  }
+
+  /** Whether the threads have been booted. */
+  get running(): boolean {
+    return this.started;
+  }
+
+  /** Boot the threads now (they take a few tens of milliseconds), e.g. while a directory is walked. */
+  start(): void {
+    if (this.started || this.closed || this.threads === 0) return;
+    this.started = true;
+    this.slabs = new SlabPool(this.slabSettings.bytes, this.slabSettings.count);
     for (let index = 0; index < this.threads; index++) this.workers.push(this.startWorker(index));
   }
 
   stream(algorithms: readonly DigestAlgorithm[], expectedBytes = 0): StreamHash {
-    if (this.threads === 0 || algorithms.length === 0) return new InlineStream(algorithms);
+    if (this.threads === 0 || algorithms.length === 0 || costOf(algorithms) <= this.inlineStreamCost) {
+      return new InlineStream(algorithms);
+    }
+    this.start();
     const stream = new PooledStream(this, this.nextId++, this.assign(algorithms, expectedBytes));
     this.streams.set(stream.id, stream);
     this.track(1);
@@ -59,7 +92,11 @@ export class HashPool implements StreamWriter {
   /** Hash a file on disk (read by a hashing thread). Rejects when the file cannot be read. */
   async hashFile(path: string, algorithms: readonly DigestAlgorithm[], expectedBytes = 0): Promise<Digests> {
     if (algorithms.length === 0) return {};
-    if (this.threads === 0) return hashFileInline(path, algorithms);
+    // Tag files and the files of a small bag: cheaper to read here than to boot a thread for.
+    if (this.threads === 0 || (!this.started && expectedBytes <= INLINE_FILE_BYTES)) {
+      return hashFileInline(path, algorithms);
+    }
+    this.start();
     // A big file with several algorithms is read once per thread rather than hashed serially.
     if (algorithms.length > 1 && this.threads > 1 && expectedBytes >= SPLIT_FILE_BYTES) {
       const parts = await Promise.all(algorithms.map((a) => this.enqueueFile(path, [a], expectedBytes)));
@@ -309,6 +346,7 @@ export class HashPool implements StreamWriter {
 }
 
 const SPLIT_FILE_BYTES = 16 << 20;
+const INLINE_FILE_BYTES = 256 << 10;
 const FLUSH_AFTER_STREAMS = 256;
 const FLUSH_DELAY_MS = 2;
 const FILE_BATCH_COST = 8 << 20;
@@ -360,6 +398,15 @@ function addSegment(batch: OpenBatch, stream: PooledStream, start: number, lengt
   } else {
     batch.segments.push({ stream, start, length, final });
   }
+}
+
+function defaultThreads(): number {
+  return hashThreadsFor(availableParallelism());
+}
+
+/** Hashing threads worth having with this many cores (one core: none, the calling thread hashes). */
+export function hashThreadsFor(cores: number): number {
+  return cores <= 1 ? 0 : Math.min(4, cores);
 }
 
 function maskOf(algorithms: readonly DigestAlgorithm[]): number {
