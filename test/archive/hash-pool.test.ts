@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm } from '../../lambdas/archive/hashing/algorithms.ts';
-import { HashPool, hashThreadsFor } from '../../lambdas/archive/hashing/hash-pool.ts';
+import { HashPool, hashThreadsFor, usableCores } from '../../lambdas/archive/hashing/hash-pool.ts';
 import { scratchDirectory } from '../fixtures/scratch.ts';
 
 let scratch: Awaited<ReturnType<typeof scratchDirectory>>;
@@ -142,6 +142,13 @@ describe('threads only where they pay', () => {
   });
 
   it('sizes the pool to the cores the process has: none on one vCPU (a 1,769 MB Lambda)', () => {
+    // Lambda reports its host's cores whatever the memory size; CPU comes with memory.
+    expect(usableCores(2, '1024')).toBe(1);
+    expect(usableCores(2, '1769')).toBe(1);
+    expect(usableCores(6, '3538')).toBe(2);
+    expect(usableCores(2, '10240')).toBe(2);
+    expect(usableCores(2, undefined)).toBe(2);
+    expect(hashThreadsFor(usableCores(2, '1769'))).toBe(0);
     expect(hashThreadsFor(1)).toBe(0);
     expect(hashThreadsFor(2)).toBe(2);
     expect(hashThreadsFor(6)).toBe(4);

@@ -11,8 +11,9 @@ export type { StreamHash } from './stream-hash.ts';
 export interface HashPoolOptions {
   /**
    * Hashing threads; 0 hashes on the calling thread. Defaults to the cores this process really has
-   * (`os.availableParallelism()`, at most 4), and to none on a single core (a Lambda function below
-   * 1,769 MB), where a thread would only take turns with the calling one.
+   * (`os.availableParallelism()`, capped in Lambda by the vCPUs its memory size buys; at most 4),
+   * and to none on a single core (a Lambda function below 3,538 MB), where a thread would only take
+   * turns with the calling one.
    */
   threads?: number;
   /** Size of each shared buffer that carries stream bytes to the threads. */
@@ -401,7 +402,18 @@ function addSegment(batch: OpenBatch, stream: PooledStream, start: number, lengt
 }
 
 function defaultThreads(): number {
-  return hashThreadsFor(availableParallelism());
+  return hashThreadsFor(usableCores(availableParallelism(), process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE));
+}
+
+// Lambda shows its host's cores to every function but grants CPU in proportion to memory: one full
+// vCPU per 1,769 MB (AWS Lambda developer guide, "Memory and computing power").
+const LAMBDA_MB_PER_VCPU = 1769;
+
+/** Cores this process may really use: what the OS reports, capped in Lambda by the memory size. */
+export function usableCores(reported: number, lambdaMemoryMb?: string): number {
+  const memory = Number(lambdaMemoryMb);
+  if (!lambdaMemoryMb || !Number.isFinite(memory) || memory <= 0) return reported;
+  return Math.max(1, Math.min(reported, Math.floor(memory / LAMBDA_MB_PER_VCPU)));
 }
 
 /** Hashing threads worth having with this many cores (one core: none, the calling thread hashes). */
