@@ -21,11 +21,12 @@ export interface HashPoolOptions {
   /** Number of those buffers: bounds the memory held by streams waiting to be hashed. */
   slabCount?: number;
   /**
-   * Streams whose algorithms cost at most this (RELATIVE_COST: 1 = one sha256) are hashed on the
-   * calling thread: it keeps up with gunzip (which runs on its own thread), and no byte is copied or
-   * sent anywhere. Dearer streams (sha512, several algorithms) go to the threads. Default 1.
+   * Hash cheap streams on the calling thread (default true): those with one sha256-class algorithm,
+   * which the calling thread hashes as fast as gunzip (on its own thread) produces bytes, so no byte
+   * is copied or sent anywhere; and small ones (tag files), not worth booting threads for. Dearer
+   * streams (sha512, several algorithms) go to the threads. Tests turn it off to reach the threads.
    */
-  inlineStreamCost?: number;
+  inlineCheapStreams?: boolean;
 }
 
 /**
@@ -45,7 +46,7 @@ export class HashPool implements StreamWriter {
   private readonly workers: PoolWorker[] = [];
   private slabs: SlabPool;
   private readonly slabSettings: { bytes: number; count: number };
-  private readonly inlineStreamCost: number;
+  private readonly inlineCheapStreams: boolean;
   private started = false;
   private readonly streams = new Map<number, PooledStream>();
   private readonly fileJobs = new Map<number, FileJob>();
@@ -63,7 +64,7 @@ export class HashPool implements StreamWriter {
     this.threads = options.threads ?? defaultThreads();
     this.slabSettings = { bytes: options.slabBytes ?? 1 << 20, count: options.slabCount ?? 8 };
     this.slabs = new SlabPool(this.slabSettings.bytes, 0);
-    this.inlineStreamCost = options.inlineStreamCost ?? 1;
+    this.inlineCheapStreams = options.inlineCheapStreams ?? true;
   }
 
   /** Whether the threads have been booted. */
@@ -80,7 +81,11 @@ export class HashPool implements StreamWriter {
   }
 
   stream(algorithms: readonly DigestAlgorithm[], expectedBytes = 0): StreamHash {
-    if (this.threads === 0 || algorithms.length === 0 || costOf(algorithms) <= this.inlineStreamCost) {
+    if (
+      this.threads === 0 ||
+      algorithms.length === 0 ||
+      (this.inlineCheapStreams && isCheap(algorithms, expectedBytes))
+    ) {
       return new InlineStream(algorithms);
     }
     this.start();
@@ -348,6 +353,8 @@ export class HashPool implements StreamWriter {
 
 const SPLIT_FILE_BYTES = 16 << 20;
 const INLINE_FILE_BYTES = 256 << 10;
+// Bytes × RELATIVE_COST below which a stream is hashed where it is: about 3 ms of work.
+const INLINE_STREAM_WORK = 4 << 20;
 const FLUSH_AFTER_STREAMS = 256;
 const FLUSH_DELAY_MS = 2;
 const FILE_BATCH_COST = 8 << 20;
@@ -419,6 +426,11 @@ export function usableCores(reported: number, lambdaMemoryMb?: string): number {
 /** Hashing threads worth having with this many cores (one core: none, the calling thread hashes). */
 export function hashThreadsFor(cores: number): number {
   return cores <= 1 ? 0 : Math.min(4, cores);
+}
+
+function isCheap(algorithms: readonly DigestAlgorithm[], expectedBytes: number): boolean {
+  const cost = costOf(algorithms);
+  return cost <= 1 || cost * expectedBytes <= INLINE_STREAM_WORK;
 }
 
 function maskOf(algorithms: readonly DigestAlgorithm[]): number {
