@@ -1,5 +1,10 @@
 import { join } from 'node:path';
-import { isDigestAlgorithm, type DigestAlgorithm, type Digests } from '../archive/hashing/algorithms.ts';
+import {
+  isDigestAlgorithm,
+  RELATIVE_COST,
+  type DigestAlgorithm,
+  type Digests,
+} from '../archive/hashing/algorithms.ts';
 import { HashPool } from '../archive/hashing/hash-pool.ts';
 import { hashFileInline } from '../archive/hashing/stream-hash.ts';
 import type { Verification } from './bag.ts';
@@ -12,12 +17,16 @@ import { scopeStore } from './scoped-store.ts';
 import { verifyBag, type VerifyOptions } from './verify-bag.ts';
 
 export interface VerifyDirectoryOptions extends VerifyOptions {
-  /** Payload size from which the hashing threads are used (tests lower it to reach them). */
+  /**
+   * Payload size (in sha256-equivalent bytes: size × the algorithms' relative cost) from which the
+   * hashing threads are used. Tests lower it to reach them.
+   */
   threadedBytes?: number;
 }
 
-// Below this much payload, hashing on the calling thread finishes before threads would have booted.
-const THREADED_BYTES = 24 << 20;
+// Below this much work (about 40 ms of sha256 on one core), hashing on the calling thread is done
+// about as soon as threads would have booted and shared it out.
+const THREADED_BYTES = 64 << 20;
 
 /**
  * Verify a bag directory, or a directory holding exactly one bag directory.
@@ -92,7 +101,8 @@ class PayloadPrehash {
   }
 
   async afterDirectory(): Promise<void> {
-    if (!this.threaded && this.pool.threads > 0 && this.waitingBytes >= this.threadedBytes) {
+    const cost = [...this.algorithms].reduce((sum, algorithm) => sum + RELATIVE_COST[algorithm], 0);
+    if (!this.threaded && this.pool.threads > 0 && this.waitingBytes * cost >= this.threadedBytes) {
       this.threaded = true;
       this.pool.start();
     }

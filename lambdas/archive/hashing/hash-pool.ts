@@ -50,7 +50,9 @@ export class HashPool implements StreamWriter {
   private started = false;
   private readonly streams = new Map<number, PooledStream>();
   private readonly fileJobs = new Map<number, FileJob>();
-  private readonly fileQueue: FileJob[] = [];
+  private fileQueue: FileJob[] = [];
+  /** Index of the next job in fileQueue (shift() would make a long queue quadratic). */
+  private fileQueueHead = 0;
   private readonly slabBatches = new Map<number, SlabBatch>();
   private batch: OpenBatch | undefined;
   private nextId = 1;
@@ -280,7 +282,7 @@ export class HashPool implements StreamWriter {
   // Keep two batches in flight per thread: one being hashed, one queued behind it, so no thread idles
   // while the main thread sends it more, yet big files still spread across threads.
   private pump(): void {
-    while (this.fileQueue.length > 0) {
+    while (this.fileQueueHead < this.fileQueue.length) {
       let target: PoolWorker | undefined;
       for (const worker of this.workers) {
         if (worker.fileBatches >= 2) continue;
@@ -289,8 +291,12 @@ export class HashPool implements StreamWriter {
       if (!target) return;
       const files: [number, string, number][] = [];
       let cost = 0;
-      while (this.fileQueue.length > 0 && files.length < FILE_BATCH_COUNT && cost < FILE_BATCH_COST) {
-        const job = this.fileQueue.shift() as FileJob;
+      while (
+        this.fileQueueHead < this.fileQueue.length &&
+        files.length < FILE_BATCH_COUNT &&
+        cost < FILE_BATCH_COST
+      ) {
+        const job = this.fileQueue[this.fileQueueHead++];
         files.push([job.id, job.path, maskOf(job.algorithms)]);
         cost += job.cost;
       }
@@ -299,6 +305,8 @@ export class HashPool implements StreamWriter {
       target.thread.postMessage({ kind: 'files', batch: this.nextId++, files, cost });
       target.fileBatchCosts.push(cost);
     }
+    this.fileQueue = [];
+    this.fileQueueHead = 0;
   }
 
   private onFilesDone(workerIndex: number, results: [number, Record<string, string>][]): void {
@@ -345,14 +353,16 @@ export class HashPool implements StreamWriter {
     for (const job of this.fileJobs.values()) job.reject(error);
     this.streams.clear();
     this.fileJobs.clear();
-    this.fileQueue.length = 0;
+    this.fileQueue = [];
+    this.fileQueueHead = 0;
     this.track(-this.outstanding);
     this.slabs.wakeAll();
   }
 }
 
 const SPLIT_FILE_BYTES = 16 << 20;
-const INLINE_FILE_BYTES = 256 << 10;
+// A file hashed alone gains nothing from a thread: below this (a few ms of hashing) it is hashed here.
+const INLINE_FILE_BYTES = 8 << 20;
 // Bytes × RELATIVE_COST below which a stream is hashed where it is: about 3 ms of work.
 const INLINE_STREAM_WORK = 4 << 20;
 const FLUSH_AFTER_STREAMS = 256;
