@@ -9,6 +9,11 @@ export interface ReplicaLocation {
   bucket: string;
   /** S3 storage class the replica's objects are written with (STANDARD, DEEP_ARCHIVE, ...). */
   storageClass: string;
+  /**
+   * The bucket has versioning and Object Lock: every write must yield a version id, Register puts a
+   * legal hold on it, and reads name it. False (the local S3 has neither): no version ids, no holds.
+   */
+  objectLock?: boolean;
 }
 
 export interface Config {
@@ -17,6 +22,8 @@ export interface Config {
   unpackBucket: string;
   primaryBucket: string;
   primaryStorageClass: string;
+  /** See ReplicaLocation.objectLock. */
+  primaryObjectLock: boolean;
   replicas: ReplicaLocation[];
   bundleBucket: string;
   ingestStateMachineArn: string;
@@ -36,6 +43,7 @@ export const ENV = {
   unpackBucket: 'BAGVAULT_UNPACK_BUCKET',
   primaryBucket: 'BAGVAULT_PRIMARY_BUCKET',
   primaryStorageClass: 'BAGVAULT_PRIMARY_STORAGE_CLASS',
+  primaryObjectLock: 'BAGVAULT_PRIMARY_OBJECT_LOCK',
   replicas: 'BAGVAULT_REPLICAS',
   bundleBucket: 'BAGVAULT_BUNDLE_BUCKET',
   ingestStateMachineArn: 'BAGVAULT_INGEST_STATE_MACHINE_ARN',
@@ -99,6 +107,9 @@ const CONFIG: Config = {
   },
   get primaryStorageClass() {
     return optional(ENV.primaryStorageClass) ?? DEFAULTS.primaryStorageClass;
+  },
+  get primaryObjectLock() {
+    return optional(ENV.primaryObjectLock) === 'true';
   },
   get replicas() {
     return JSON.parse(optional(ENV.replicas) ?? '[]') as ReplicaLocation[];

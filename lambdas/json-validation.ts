@@ -24,7 +24,27 @@ type ObjectOf<F extends Record<string, AnyReader>> = { [K in RequiredKeys<F>]: I
 const label = (at: string) => at || '.';
 export const invalidAt = (at: string, problem: string) => `Invalid value at ${label(at)}: ${problem}`;
 
-const quoted = (value: unknown) => JSON.stringify(value);
+/** How much of a client's value an error message may repeat: a 200 MB value is never echoed. */
+export const MAX_ECHOED_CHARACTERS = 100;
+
+/** A client's text as a message may repeat it: at most 100 characters, then `…`. */
+export function excerpt(text: string, max = MAX_ECHOED_CHARACTERS): string {
+  const characters = Array.from(text.slice(0, max * 2 + 2));
+  return characters.length > max ? `${characters.slice(0, max).join('')}…` : text;
+}
+
+/**
+ * A value a client sent, as a message names it: strings quoted and cut to an excerpt, numbers and
+ * booleans as written, objects and arrays by kind only, so neither their size nor their nesting
+ * (JSON.stringify overflows the stack on a value nested 5,000 deep) reaches the message.
+ */
+export function quoted(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(excerpt(value));
+  if (Array.isArray(value)) return value.length === 0 ? '[]' : 'an array';
+  if (typeof value === 'object' && value !== null)
+    return Object.keys(value).length === 0 ? '{}' : 'an object';
+  return excerpt(String(value));
+}
 
 function reader<T>(read: Reader<T>['read']): Reader<T> {
   return { optional: false, read };
@@ -111,7 +131,10 @@ export function object<F extends Record<string, AnyReader>>(fields: F): Reader<O
     const unknown = Object.keys(value).filter((name) => !Object.hasOwn(fields, name));
     for (const name of unknown) {
       problems.push(
-        invalidAt(`${at}.${name}`, `unknown field; valid fields are: ${Object.keys(fields).join(', ')}.`),
+        invalidAt(
+          `${at}.${excerpt(name)}`,
+          `unknown field; valid fields are: ${Object.keys(fields).join(', ')}.`,
+        ),
       );
     }
     return problems.length === before ? (result as ObjectOf<F>) : undefined;

@@ -3,7 +3,7 @@
  * not listed here is denied. Keys are handler modules (relative to lambdas/, see handler-modules.ts).
  */
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable, Role } from 'aws-cdk-lib/aws-iam';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { StateMachineName } from '../lambdas/workflows/tasks.ts';
@@ -16,11 +16,16 @@ export type BucketName = 'uploads' | 'unpack' | 'primary' | 'replicas' | 'bundle
 
 /**
  * - `read`: GetObject (incl. GetObjectAttributes, for checksums of cold objects), List, bucket info.
- * - `put`: PutObject and the multipart upload calls (create, upload part, complete, abort).
+ * - `put`: PutObject and the multipart upload calls (create, upload part, complete, abort); unlike
+ *   CDK's grants.put, no PutObjectRetention, PutObjectLegalHold or tagging.
  * - `delete`: DeleteObject (refused anyway on primary and replicas by their bucket policy).
  * - `restore`: RestoreObject, to bring cold objects back for a cart.
+ * - `legal-hold`: PutObjectLegalHold, only to turn a hold ON (Register).
+ * - `delete-unregistered`: DeleteObject and DeleteObjectVersion on primary and replicas, for the
+ *   failure cleanup only; the role is also exempted from the buckets' deny, and S3 itself refuses to
+ *   delete a held (registered) version. See StorageBuckets.allowUnregisteredCleanupBy.
  */
-export type BucketAccess = 'read' | 'put' | 'delete' | 'restore';
+export type BucketAccess = 'read' | 'put' | 'delete' | 'restore' | 'legal-hold' | 'delete-unregistered';
 
 export type AccessNeed =
   | { table: 'read' | 'readWrite' }
@@ -95,11 +100,19 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   [task('ingest/aggregate-replicas')]: [TABLE_READ_WRITE],
   [task('ingest/register')]: [
     TABLE_READ_WRITE,
-    { bucket: 'primary', access: ['read', 'put'] },
+    // put: the storage manifest; legal-hold: on every object it registers, in every location.
+    { bucket: 'primary', access: ['read', 'put', 'legal-hold'] },
+    { bucket: 'replicas', access: ['legal-hold'] },
     { bucket: 'unpack', access: ['read', 'delete'] },
   ],
   [task('ingest/callback')]: [TABLE_READ_WRITE],
-  [task('ingest/record-failure')]: [TABLE_READ_WRITE, { bucket: 'unpack', access: ['read', 'delete'] }],
+  [task('ingest/record-failure')]: [
+    TABLE_READ_WRITE,
+    { bucket: 'unpack', access: ['read', 'delete'] },
+    // What the failed ingest wrote under its unregistered version, in every location.
+    { bucket: 'primary', access: ['delete-unregistered'] },
+    { bucket: 'replicas', access: ['delete-unregistered'] },
+  ],
 
   // Cart workflow tasks
   [task('cart/stage')]: [
@@ -138,7 +151,7 @@ function grantNeed(grantee: IGrantable, need: AccessNeed, targets: AccessTargets
     else targets.table.grants.readWriteData(grantee);
   } else if ('bucket' in need) {
     for (const bucket of bucketsNamed(need.bucket, targets.buckets)) {
-      for (const access of need.access) grantBucketAccess(grantee, bucket, access);
+      for (const access of need.access) grantBucketAccess(grantee, bucket, access, targets.buckets);
     }
   } else {
     const stateMachine = targets.stateMachines[need.stateMachine];
@@ -150,18 +163,50 @@ function grantNeed(grantee: IGrantable, need: AccessNeed, targets: AccessTargets
   }
 }
 
+function roleArnOf(grantee: IGrantable): string {
+  const principal = grantee.grantPrincipal;
+  if (!(principal instanceof Role))
+    throw new Error('Only a role can be exempted from the storage buckets policy');
+  return principal.roleArn;
+}
+
 function bucketsNamed(name: BucketName, buckets: StorageBuckets): Bucket[] {
   if (name === 'replicas') return buckets.replicas.map((replica) => replica.bucket);
   return [buckets[name]];
 }
 
-function grantBucketAccess(grantee: IGrantable, bucket: Bucket, access: BucketAccess): void {
+function grantBucketAccess(
+  grantee: IGrantable,
+  bucket: Bucket,
+  access: BucketAccess,
+  buckets: StorageBuckets,
+): void {
   switch (access) {
     case 'read':
       bucket.grants.read(grantee);
       break;
     case 'put':
-      bucket.grants.put(grantee);
+      // CreateMultipartUpload, UploadPart(Copy) and CompleteMultipartUpload are all s3:PutObject.
+      bucket.grants.actionsOnObjectKeys(grantee, '*', 's3:PutObject', 's3:AbortMultipartUpload');
+      break;
+    case 'legal-hold':
+      Grant.addToPrincipal({
+        grantee,
+        actions: ['s3:PutObjectLegalHold'],
+        resourceArns: [bucket.arnForObjects('*')],
+        // Belt and braces with the bucket policy's deny of OFF: this role can only put holds on.
+        conditions: { StringEquals: { 's3:object-lock-legal-hold': 'ON' } },
+      });
+      break;
+    case 'delete-unregistered':
+      bucket.grants.actionsOnObjectKeys(grantee, '*', 's3:DeleteObject', 's3:DeleteObjectVersion');
+      // Finding what to delete: ListObjectVersions (AWS), ListObjectsV2 (a store without versions).
+      Grant.addToPrincipal({
+        grantee,
+        actions: ['s3:ListBucket', 's3:ListBucketVersions'],
+        resourceArns: [bucket.bucketArn],
+      });
+      buckets.allowUnregisteredCleanupBy(roleArnOf(grantee));
       break;
     case 'delete':
       bucket.grants.delete(grantee);

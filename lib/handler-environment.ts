@@ -26,6 +26,8 @@ export function handlerEnvironment(props: HandlerEnvironmentProps): Record<strin
     name: replica.name,
     bucket: replica.bucket.bucketName,
     storageClass: replica.storageClass,
+    // Every storage bucket is created with Object Lock (storage-buckets.ts).
+    objectLock: true,
   }));
   const environment: Record<string, string> = {
     [ENV.tableName]: props.table.tableName,
@@ -33,6 +35,7 @@ export function handlerEnvironment(props: HandlerEnvironmentProps): Record<strin
     [ENV.unpackBucket]: buckets.unpack.bucketName,
     [ENV.primaryBucket]: buckets.primary.bucketName,
     [ENV.primaryStorageClass]: PRIMARY_STORAGE_CLASS,
+    [ENV.primaryObjectLock]: 'true',
     // toJsonString keeps the bucket-name references intact inside the JSON text.
     [ENV.replicas]: props.stack.toJsonString(replicas),
     [ENV.bundleBucket]: buckets.bundles.bucketName,

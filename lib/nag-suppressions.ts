@@ -20,7 +20,7 @@ interface AcceptedFinding {
 }
 
 const S3_GRANT_REASON =
-  'CDK grant action set (grants.read/put/delete); the statement is scoped to one bucket and its objects.';
+  'CDK grant action set (grants.read/delete); the statement is scoped to one bucket and its objects.';
 
 export const ACCEPTED_IAM_FINDINGS: readonly AcceptedFinding[] = [
   {
@@ -33,11 +33,6 @@ export const ACCEPTED_IAM_FINDINGS: readonly AcceptedFinding[] = [
   { rule: 'AwsSolutions-IAM5', finding: /^Action::s3:GetBucket\*$/, reason: S3_GRANT_REASON },
   { rule: 'AwsSolutions-IAM5', finding: /^Action::s3:List\*$/, reason: S3_GRANT_REASON },
   { rule: 'AwsSolutions-IAM5', finding: /^Action::s3:DeleteObject\*$/, reason: S3_GRANT_REASON },
-  {
-    rule: 'AwsSolutions-IAM5',
-    finding: /^Action::s3:Abort\*$/,
-    reason: 'grants.put includes AbortMultipartUpload, which multipart uploads and bundles need.',
-  },
   {
     rule: 'AwsSolutions-IAM5',
     finding: /^Resource::<\w*Bucket\w*\.Arn>\/\*$/,

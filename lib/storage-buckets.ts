@@ -2,7 +2,7 @@
  * The S3 buckets: where uploads land, the unpack working area, the stored bags (primary and
  * replicas) and the cart bundles, plus one bucket receiving the server access logs of all of them.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Duration, Fn, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
   BlockPublicAccess,
@@ -31,10 +31,27 @@ const SECURE_DEFAULTS = {
   objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
 } satisfies BucketProps;
 
+/**
+ * Unheld superseded versions in the storage buckets (a retry's rewrite of a bad object left by a
+ * failed attempt) expire after this; held versions (everything registered) are never touched.
+ */
+export const SUPERSEDED_VERSION_EXPIRY_DAYS = 30;
+
 export interface StorageBucketsProps {
   replicaStorageClass: StorageClassName;
   uploadExpiryDays: number;
   cartTtlDays: number;
+  /**
+   * Roles that may remove legal holds, delete object versions and change the storage buckets'
+   * protection (lifecycle, versioning, Object Lock, policy): the deletion workflow's role (issue 10
+   * adds it). Empty until then: nobody may.
+   */
+  deletionRoleArns?: readonly string[];
+  /**
+   * Roles that may change the bucket policy besides the deletion role: the one CloudFormation
+   * deploys with. Defaults to the CDK bootstrap's CloudFormation execution role.
+   */
+  deployingRoleArns?: readonly string[];
 }
 
 export interface ReplicaBucket {
@@ -88,14 +105,14 @@ export class StorageBuckets extends Construct {
       ],
     });
 
-    this.primary = this.storageBucket('PrimaryBucket');
+    this.primary = this.storageBucket('PrimaryBucket', props);
     // One replica for now; the replicas env variable and the access table already handle a list.
     this.replicas = [
       {
         name: REPLICA_NAME,
         // The construct id does not depend on the storage class: changing the class must not
         // replace the bucket. Objects are written with the class by our code, so no transition.
-        bucket: this.storageBucket('ReplicaBucket'),
+        bucket: this.storageBucket('ReplicaBucket', props),
         storageClass: props.replicaStorageClass,
       },
     ];
@@ -136,20 +153,162 @@ export class StorageBuckets extends Construct {
     });
   }
 
-  private storageBucket(id: string): Bucket {
-    const bucket = this.dataBucket(id, { versioned: true });
-    // Preservation: a stored object is never deleted, by anyone, whatever their IAM policies say.
-    // The future deletion workflow (approved deletion requests, SPEC §5.6) will be the one exception:
-    // its role will be excluded here with an `ArnNotEquals aws:PrincipalArn` condition.
-    bucket.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'StoredObjectsAreNeverDeleted',
-        effect: Effect.DENY,
-        principals: [new AnyPrincipal()],
-        actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
-        resources: [bucket.arnForObjects('*')],
-      }),
-    );
+  /**
+   * Lets one role delete the objects and versions an ingest wrote before it was registered (the
+   * failure cleanup, lambdas/handlers/ingest/record-failure.ts): it is exempt from the deny on
+   * DeleteObject/DeleteObjectVersion. Registered versions stay safe from it because Register puts a
+   * legal hold on each before registering it, S3 refuses to delete a held version whatever IAM
+   * says, and only the deletion role may remove a hold. (No condition key can say "only unheld
+   * versions" in a policy, so the exemption is per role, and the hold does the rest.)
+   */
+  allowUnregisteredCleanupBy(roleArn: string): void {
+    if (!this.cleanupRoleArns.includes(roleArn)) this.cleanupRoleArns.push(roleArn);
+  }
+
+  private readonly cleanupRoleArns: string[] = [];
+
+  /**
+   * Primary and replicas: versioned with Object Lock (which S3 only allows at bucket creation), no
+   * default retention. Every registered object gets a legal hold instead: it has no expiry (a bag is
+   * kept until an approved deletion, not for N years), it is set per version at Register, so what a
+   * failed ingest wrote stays deletable by its cleanup, and the deletion workflow can lift it, where
+   * a COMPLIANCE retention could not be lifted by anyone and a default retention would lock the
+   * failed ingests' leftovers too.
+   */
+  private storageBucket(id: string, props: StorageBucketsProps): Bucket {
+    const bucket = this.dataBucket(id, {
+      versioned: true,
+      objectLockEnabled: true,
+      lifecycleRules: [
+        {
+          id: 'ExpireSupersededUnheldVersions',
+          // S3 lifecycle never removes a version under a legal hold.
+          noncurrentVersionExpiration: Duration.days(SUPERSEDED_VERSION_EXPIRY_DAYS),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+    });
+    for (const statement of immutabilityStatements(bucket, {
+      deletion: props.deletionRoleArns ?? [],
+      cleanup: this.cleanupRoleArns,
+      deploying: props.deployingRoleArns ?? [defaultDeployingRoleArn(this)],
+    })) {
+      bucket.addToResourcePolicy(statement);
+    }
     return bucket;
   }
+}
+
+interface ExemptRoles {
+  deletion: readonly string[];
+  /** Filled in after construction (the functions are built later), hence read lazily. */
+  cleanup: readonly string[];
+  deploying: readonly string[];
+}
+
+/**
+ * Deny to everyone but the exempt roles: `fixed` ones known now, and `late` ones registered after the
+ * buckets exist (the functions are built later), read at synth. No exempt role: no condition at all.
+ */
+function denyExcept(
+  bucket: Bucket,
+  statement: { sid: string; actions: string[]; resources: string[] },
+  fixed: readonly string[],
+  late?: readonly string[],
+  conditions: Record<string, Record<string, unknown>> = {},
+): PolicyStatement {
+  const exempt = () => [...fixed, ...(late ?? [])];
+  if (late) {
+    bucket.node.addValidation({
+      validate: () =>
+        exempt().length === 0 ? [`${statement.sid}: no role is exempt (an empty ArnNotEquals list)`] : [],
+    });
+  }
+  const exemption =
+    late !== undefined
+      ? { ArnNotEquals: { 'aws:PrincipalArn': Lazy.list({ produce: exempt }) } }
+      : fixed.length > 0
+        ? { ArnNotEquals: { 'aws:PrincipalArn': [...fixed] } }
+        : {};
+  return new PolicyStatement({
+    ...statement,
+    effect: Effect.DENY,
+    principals: [new AnyPrincipal()],
+    conditions: { ...conditions, ...exemption },
+  });
+}
+
+/**
+ * SPEC §5.6: once registered, a stored object is changed or deleted by no principal but the deletion
+ * workflow's role. The legal hold (put by Register) makes S3 itself refuse deleting or overwriting the
+ * held version; these statements keep anyone from lifting that protection.
+ */
+export function immutabilityStatements(bucket: Bucket, exempt: ExemptRoles): PolicyStatement[] {
+  const objects = [bucket.arnForObjects('*')];
+  const onBucket = [bucket.bucketArn];
+  return [
+    denyExcept(
+      bucket,
+      { sid: 'LegalHoldsAreNeverRemoved', actions: ['s3:PutObjectLegalHold'], resources: objects },
+      exempt.deletion,
+      undefined,
+      { StringEquals: { 's3:object-lock-legal-hold': 'OFF' } },
+    ),
+    // Nothing here uses retention periods; one set in COMPLIANCE mode could never be lifted, not
+    // even for an approved deletion.
+    denyExcept(
+      bucket,
+      {
+        sid: 'RetentionIsNeverSet',
+        actions: ['s3:PutObjectRetention', 's3:BypassGovernanceRetention'],
+        resources: objects,
+      },
+      exempt.deletion,
+    ),
+    denyExcept(
+      bucket,
+      {
+        sid: 'StoredObjectsAreNeverDeleted',
+        actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+        resources: objects,
+      },
+      exempt.deletion,
+      exempt.cleanup,
+    ),
+    denyExcept(
+      bucket,
+      {
+        sid: 'StorageProtectionNeverChanges',
+        actions: [
+          's3:PutLifecycleConfiguration',
+          's3:PutBucketVersioning',
+          's3:PutBucketObjectLockConfiguration',
+        ],
+        resources: onBucket,
+      },
+      exempt.deletion,
+    ),
+    // CloudFormation writes this very policy, so the deploying role keeps that one right. Whoever
+    // holds it can rewrite the policy: the deploying role is as trusted as the account's admins.
+    denyExcept(
+      bucket,
+      {
+        sid: 'BucketPolicyOnlyChangesByDeployment',
+        actions: ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy'],
+        resources: onBucket,
+      },
+      [...exempt.deletion, ...exempt.deploying],
+    ),
+  ];
+}
+
+/** The role `cdk deploy` has CloudFormation use (the bootstrap's execution role). */
+function defaultDeployingRoleArn(scope: Construct): string {
+  const synthesizer = Stack.of(scope).synthesizer;
+  // The ARN comes with ${AWS::AccountId}-style placeholders, which only Fn::Sub fills in.
+  if (synthesizer instanceof DefaultStackSynthesizer)
+    return Fn.sub(synthesizer.cloudFormationExecutionRoleArn);
+  throw new Error(
+    'StorageBuckets: with a synthesizer other than DefaultStackSynthesizer, pass deployingRoleArns (the role CloudFormation deploys with), or the bucket policy can never be updated',
+  );
 }

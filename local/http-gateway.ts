@@ -1,6 +1,8 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { errorBody, UNAUTHORIZED } from '../lambdas/http/errors.ts';
+import { excerpt } from '../lambdas/json-validation.ts';
 import { type Route, routeKey, routes } from '../lambdas/http/routes.ts';
 import { handlerPath, lambdaContext, loadHandler } from './handler-modules.ts';
 import { close, listen } from './listen.ts';
@@ -34,18 +36,45 @@ function compile(route: Route): CompiledRoute {
 
 const compiled = routes.map(compile).sort((a, b) => b.specificity - a.specificity);
 
+/** What API Gateway answers for a request before any handler runs. */
+class GatewayRefusal extends Error {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, description: string, headers: Record<string, string> = {}) {
+    super(description);
+    this.status = status;
+    this.headers = headers;
+  }
+}
+
+function decodedSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new GatewayRefusal(400, `The path segment "${excerpt(raw)}" is not valid percent-encoded UTF-8.`);
+  }
+}
+
+/** The route for a request, or a 404 (no such path) or 405 with `Allow` (the path has other methods). */
 function matchRoute(method: string, path: string) {
+  const allowed: string[] = [];
   for (const candidate of compiled) {
-    if (candidate.route.method !== method) continue;
     const match = candidate.pattern.exec(path);
     if (!match) continue;
+    if (candidate.route.method !== method) {
+      allowed.push(candidate.route.method);
+      continue;
+    }
     const pathParameters: Record<string, string> = {};
     candidate.parameters.forEach((name, index) => {
-      pathParameters[name] = decodeURIComponent(match[index + 1] as string);
+      pathParameters[name] = decodedSegment(match[index + 1] as string);
     });
     return { route: candidate.route, pathParameters };
   }
-  return undefined;
+  if (allowed.length === 0) throw new GatewayRefusal(404, `No route for ${method} ${excerpt(path)}`);
+  const allow = [...new Set(allowed)].sort().join(', ');
+  throw new GatewayRefusal(405, `${method} is not allowed on ${excerpt(path)}; use ${allow}.`, { allow });
 }
 
 function headersOf(request: IncomingMessage): Record<string, string> {
@@ -64,16 +93,68 @@ function queryOf(search: URLSearchParams): Record<string, string> | undefined {
 
 const TEXT_TYPES = /^(application\/([a-z0-9.+-]*\+)?json|text\/)/i;
 
+/** API Gateway's payload limit: a larger body is refused before it is read. */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Reads a body up to the cap. A larger one is refused as soon as its Content-Length or its running
+ * count passes the cap, and reading stops there (the request is paused, not destroyed, so the
+ * caller still gets the 413 before the connection closes).
+ */
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  const tooLarge = () =>
+    new GatewayRefusal(413, `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.`);
+  if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      request.off('data', onData);
+      request.pause();
+      reject(tooLarge());
+    };
+    request.on('data', onData);
+    request.once('end', () => resolve(Buffer.concat(chunks)));
+    request.once('error', reject);
+  });
+}
+
+/** How long a refused caller has to read the answer before a connection with an unread body closes. */
+const LINGER_MS = 2_000;
+
+/**
+ * Answers a request whose body was not read in full, without reading the rest: written straight to
+ * the socket (a finished ServerResponse would drain the unread body to reuse the connection), then
+ * the sending side closes and reading stays stopped; the connection is dropped after a short linger,
+ * so the caller reads the answer instead of a reset.
+ */
+function refuseUnread(
+  request: IncomingMessage,
+  status: number,
+  body: string,
+  headers: Record<string, string>,
+) {
+  request.pause();
+  const socket = request.socket;
+  const lines = Object.entries({
+    ...headers,
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+  }).map(([name, value]) => `${name}: ${value}\r\n`);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${lines.join('')}\r\n${body}`);
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
 /**
  * The local stand-in for API Gateway (HTTP API, payload format 2.0): turns requests into the same
  * events, runs the same authorizer for role-protected routes, then the route's handler module.
+ * As in API Gateway, the route and the caller are settled from the request line and headers
+ * before a byte of the body is read, so an unauthenticated caller cannot make it read 300 MB.
  */
 export async function startHttpGateway(options: { port: number }) {
-  async function respond(
-    response: ServerResponse,
-    method: string,
-    result: APIGatewayProxyStructuredResultV2,
-  ) {
+  function respond(response: ServerResponse, method: string, result: APIGatewayProxyStructuredResultV2) {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
     const body = result.body
@@ -84,20 +165,66 @@ export async function startHttpGateway(options: { port: number }) {
     response.end(method === 'HEAD' ? undefined : body);
   }
 
-  const fail = (status: number, description: string): APIGatewayProxyStructuredResultV2 => ({
+  const fail = (
+    status: number,
+    description: string,
+    headers: Record<string, string> = {},
+  ): APIGatewayProxyStructuredResultV2 => ({
     statusCode: status,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(errorBody(status, description)),
   });
 
-  async function handle(request: IncomingMessage, response: ServerResponse) {
-    const method = request.method ?? 'GET';
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const matched = matchRoute(method, url.pathname);
-    if (!matched) return respond(response, method, fail(404, `No route for ${method} ${url.pathname}`));
+  /** Settles who is calling, from the headers alone; the authorizer's context, or a refusal. */
+  async function authorize(
+    route: Route,
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    pathParameters: Record<string, string> | undefined,
+    requestContext: Record<string, unknown>,
+  ): Promise<Record<string, unknown> | undefined> {
+    if (route.role === undefined) return undefined;
+    // API Gateway answers 401 itself when the identity source is missing.
+    if (!headers.authorization)
+      throw new GatewayRefusal(401, 'Missing "Authorization: ApiKey user:secret" header.');
+    const authorizer = await loadHandler(new URL('../lambdas/auth/authorizer.ts', import.meta.url).pathname);
+    let decision: { isAuthorized: boolean; context?: Record<string, unknown> };
+    try {
+      decision = (await authorizer(
+        {
+          version: '2.0',
+          type: 'REQUEST',
+          routeArn: `arn:aws:execute-api:us-east-1:000000000000:local/$default/${method}${url.pathname}`,
+          identitySource: [headers.authorization],
+          routeKey: routeKey(route),
+          rawPath: url.pathname,
+          rawQueryString: url.search.replace(/^\?/, ''),
+          headers,
+          queryStringParameters: queryOf(url.searchParams),
+          pathParameters,
+          requestContext,
+        },
+        lambdaContext('bagvault-authorizer'),
+      )) as typeof decision;
+    } catch (error) {
+      if ((error as Error).message === UNAUTHORIZED)
+        throw new GatewayRefusal(401, 'The API key is not valid.');
+      throw error;
+    }
+    if (!decision.isAuthorized)
+      throw new GatewayRefusal(403, `The API key does not have the "${route.role}" role.`);
+    return decision.context ?? {};
+  }
 
+  async function handle(request: IncomingMessage, response: ServerResponse, expectsContinue: boolean) {
+    const method = request.method ?? 'GET';
+    // An origin-form target is a path, even one that starts `//host` (never an authority).
+    const raw = request.url ?? '/';
+    const target = raw.startsWith('/') ? `http://127.0.0.1${raw}` : raw;
+    if (!URL.canParse(target)) throw new GatewayRefusal(400, 'The request target is not a valid URL.');
+    const url = new URL(target);
+    const matched = matchRoute(method, url.pathname);
     const headers = headersOf(request);
     const key = routeKey(matched.route);
     const now = new Date();
@@ -119,7 +246,12 @@ export async function startHttpGateway(options: { port: number }) {
       time: now.toISOString(),
       timeEpoch: now.getTime(),
     };
-    const rawBody = Buffer.concat(chunks);
+    const pathParameters =
+      Object.keys(matched.pathParameters).length > 0 ? matched.pathParameters : undefined;
+    const authorizer = await authorize(matched.route, method, url, headers, pathParameters, requestContext);
+
+    if (expectsContinue) response.writeContinue();
+    const rawBody = await readBody(request);
     const isText = !headers['content-type'] || TEXT_TYPES.test(headers['content-type']);
     const event = {
       version: '2.0',
@@ -128,67 +260,64 @@ export async function startHttpGateway(options: { port: number }) {
       rawQueryString: url.search.replace(/^\?/, ''),
       headers,
       queryStringParameters: queryOf(url.searchParams),
-      pathParameters: Object.keys(matched.pathParameters).length > 0 ? matched.pathParameters : undefined,
+      pathParameters,
       body: rawBody.length > 0 ? rawBody.toString(isText ? 'utf8' : 'base64') : undefined,
       isBase64Encoded: rawBody.length > 0 && !isText,
-      requestContext: { ...requestContext, authorizer: undefined as unknown },
+      requestContext: { ...requestContext, authorizer: authorizer && { lambda: authorizer } },
     };
-
-    if (matched.route.role !== undefined) {
-      // API Gateway answers 401 itself when the identity source is missing.
-      if (!headers.authorization)
-        return respond(response, method, fail(401, 'Missing "Authorization: ApiKey user:secret" header.'));
-      const authorize = await loadHandler(new URL('../lambdas/auth/authorizer.ts', import.meta.url).pathname);
-      let decision: { isAuthorized: boolean; context?: Record<string, unknown> };
-      try {
-        decision = (await authorize(
-          {
-            version: '2.0',
-            type: 'REQUEST',
-            routeArn: `arn:aws:execute-api:us-east-1:000000000000:local/$default/${method}${url.pathname}`,
-            identitySource: [headers.authorization],
-            routeKey: key,
-            rawPath: url.pathname,
-            rawQueryString: event.rawQueryString,
-            headers,
-            queryStringParameters: event.queryStringParameters,
-            pathParameters: event.pathParameters,
-            requestContext,
-          },
-          lambdaContext('bagvault-authorizer'),
-        )) as typeof decision;
-      } catch (error) {
-        if ((error as Error).message === UNAUTHORIZED)
-          return respond(response, method, fail(401, 'The API key is not valid.'));
-        console.error('Authorizer failed', error);
-        return respond(response, method, fail(500, 'The authorizer failed.'));
-      }
-      if (!decision.isAuthorized) {
-        return respond(
-          response,
-          method,
-          fail(403, `The API key does not have the "${matched.route.role}" role.`),
-        );
-      }
-      event.requestContext.authorizer = { lambda: decision.context ?? {} };
-    }
-
     const handler = await loadHandler(handlerPath(`api/${matched.route.handler}`));
     const result = (await handler(
       event,
       lambdaContext(`bagvault-${matched.route.handler}`),
     )) as APIGatewayProxyStructuredResultV2;
-    await respond(response, method, result);
+    respond(response, method, result);
   }
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      console.error('Local gateway error', error);
-      if (!response.headersSent) {
-        response.writeHead(500, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(errorBody(500, 'Internal error in the local gateway.')));
+  function serve(request: IncomingMessage, response: ServerResponse, expectsContinue: boolean) {
+    handle(request, response, expectsContinue).catch((error: unknown) => {
+      // The caller hung up (mid-body, say): there is no one left to answer.
+      if (request.socket.destroyed) return;
+      if (response.headersSent) {
+        request.socket.destroy();
+        return;
       }
+      if (error instanceof GatewayRefusal) {
+        const refusal = fail(error.status, error.message, error.headers);
+        // A body still on its way is never read: the caller gets the answer and the connection closes.
+        if (!request.complete)
+          return refuseUnread(
+            request,
+            error.status,
+            refusal.body as string,
+            refusal.headers as Record<string, string>,
+          );
+        return respond(response, request.method ?? 'GET', refusal);
+      }
+      console.error('Local gateway error', error);
+      respond(response, request.method ?? 'GET', fail(500, 'Internal error in the local gateway.'));
     });
+  }
+
+  const server = createServer((request, response) => serve(request, response, false));
+  // `Expect: 100-continue` (curl sends it for large bodies): the go-ahead comes only after the route
+  // and the key are settled, so a refused caller never sends the body at all.
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) =>
+    serve(request, response, true),
+  );
+  // Requests Node's parser refuses (oversized headers, malformed request lines) get the error shape too.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) return socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const body = JSON.stringify(
+      errorBody(
+        status,
+        status === 431 ? 'The request headers are too large.' : 'The request is not valid HTTP.',
+      ),
+    );
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
   await listen(server, options.port, 'HTTP API', 'BAGVAULT_PORT');
   return { url: `http://127.0.0.1:${options.port}`, close: () => close(server) };

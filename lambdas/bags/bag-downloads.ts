@@ -2,7 +2,7 @@ import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { s3 } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { Conflict, NotFound } from '../errors.ts';
-import { isCold } from '../storage/locations.ts';
+import { isCold, PRIMARY_LOCATION_NAME } from '../storage/locations.ts';
 import { storedFileKey } from '../storage/storage-layout.ts';
 import { presign } from '../storage/presign.ts';
 import { getStoredFile, type RegisteredVersion } from './bag-registry.ts';
@@ -21,36 +21,51 @@ export async function manifestResponse(version: RegisteredVersion): Promise<Mani
       new GetObjectCommand({
         Bucket: bucket,
         Key: version.manifestKey,
+        VersionId: version.manifestVersionId,
         ResponseContentType: 'application/json',
       }),
     );
     return { redirect: url };
   }
-  const object = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: version.manifestKey }));
+  const object = await s3().send(
+    new GetObjectCommand({ Bucket: bucket, Key: version.manifestKey, VersionId: version.manifestVersionId }),
+  );
   return { inline: await object.Body!.transformToString('utf8') };
 }
 
 async function readManifest(version: RegisteredVersion): Promise<StorageManifest> {
   const object = await s3().send(
-    new GetObjectCommand({ Bucket: config().primaryBucket, Key: version.manifestKey }),
+    new GetObjectCommand({
+      Bucket: config().primaryBucket,
+      Key: version.manifestKey,
+      VersionId: version.manifestVersionId,
+    }),
   );
   return JSON.parse(await object.Body!.transformToString('utf8')) as StorageManifest;
 }
 
 /**
- * The primary-location key holding a file of a version. Usually the version holds the bytes itself
- * (one registry read); a file that came through fetch.txt lives under an earlier version, which only
- * the version's manifest knows (its `path` is `{version}/{name}`).
+ * The primary-location key holding a file of a version, and the S3 version Register held there.
+ * Usually the version holds the bytes itself (one registry read); a file that came through fetch.txt
+ * lives under an earlier version, which only the version's manifest knows (its `path` is
+ * `{version}/{name}`).
  */
-async function storedKeyOf(version: RegisteredVersion, path: string): Promise<string | undefined> {
+async function storedObjectOf(
+  version: RegisteredVersion,
+  path: string,
+): Promise<{ key: string; versionId: string | undefined } | undefined> {
   const { space, externalIdentifier } = version;
   const direct = await getStoredFile(storedFileKey(space, externalIdentifier, version.version, path));
-  if (direct) return direct.id;
+  if (direct) return { key: direct.id, versionId: direct.versionIds?.[PRIMARY_LOCATION_NAME] };
   const manifest = await readManifest(version);
   const file = [...manifest.manifest.files, ...manifest.tagManifest.files].find(
     (entry) => entry.name === path,
   );
-  return file ? `${space}/${externalIdentifier}/${file.path}` : undefined;
+  if (!file) return undefined;
+  return {
+    key: `${space}/${externalIdentifier}/${file.path}`,
+    versionId: file.versionIds?.[PRIMARY_LOCATION_NAME],
+  };
 }
 
 /** `attachment; filename="page-001.tif"`, with an RFC 6266 UTF-8 form when the name needs one. */
@@ -74,17 +89,19 @@ const isRestored = (restore: string | undefined) => restore?.includes('ongoing-r
  */
 export async function fileDownloadUrl(version: RegisteredVersion, path: string): Promise<string> {
   const bagId = `${version.space}/${version.externalIdentifier}`;
-  const key = await storedKeyOf(version, path);
-  if (!key) throw new NotFound(`File not found: ${path} in ${bagId} ${version.version}`);
+  const stored = await storedObjectOf(version, path);
+  if (!stored) throw new NotFound(`File not found: ${path} in ${bagId} ${version.version}`);
   const bucket = config().primaryBucket;
-  const head = await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  // The held version: whatever was written over the key later is never what the bag holds.
+  const object = { Bucket: bucket, Key: stored.key, VersionId: stored.versionId };
+  const head = await s3().send(new HeadObjectCommand(object));
   if (isCold(head.StorageClass) && !isRestored(head.Restore)) {
     throw new Conflict(
       `${path} in ${bagId} ${version.version} is in cold storage (${head.StorageClass}) and cannot be downloaded directly: request it through a cart (POST /carts/{cartId}), which restores it first.`,
     );
   }
   const { url } = await presign(
-    new GetObjectCommand({ Bucket: bucket, Key: key, ResponseContentDisposition: attachment(path) }),
+    new GetObjectCommand({ ...object, ResponseContentDisposition: attachment(path) }),
   );
   return url;
 }

@@ -36,6 +36,8 @@ export interface RegisteredVersion {
   ingestId: string;
   /** Key of the storage manifest JSON in the primary bucket. */
   manifestKey: string;
+  /** Its S3 version (held), when the primary location has Object Lock. */
+  manifestVersionId?: string;
   manifestBytes: number;
   /** Bytes and files of the whole version (including files that came from earlier versions). */
   size: number;
@@ -63,6 +65,8 @@ export interface StoredFileRecord {
   size: number;
   /** Lower-case hex digests from the bag's manifests (at least sha256 or sha512). */
   checksums: Partial<Record<'md5' | 'sha1' | 'sha256' | 'sha512', string>>;
+  /** The S3 version holding the bytes, per location name, in locations with Object Lock. */
+  versionIds?: Record<string, string>;
 }
 
 const tableName = () => config().tableName;

@@ -7,6 +7,12 @@ export interface ManifestFile {
   path: string;
   size: number;
   checksum: string;
+  /**
+   * The S3 version holding the bytes in each location with Object Lock, by location name: `primary`
+   * for `location`, a replica's `name` for the entries of `replicaLocations`. Reads name this version
+   * (what Register put the legal hold on). Absent where the storage has no versioning (local S3).
+   */
+  versionIds?: Record<string, string>;
 }
 
 export interface FileManifest {

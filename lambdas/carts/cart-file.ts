@@ -20,6 +20,8 @@ export interface CartFile {
   space: string;
   /** The object's key in every storage location. */
   key: string;
+  /** The S3 version registered (and held) in each location with Object Lock, by location name. */
+  versionIds?: Record<string, string>;
   path: string;
   size: number;
   hashtype: HashType;

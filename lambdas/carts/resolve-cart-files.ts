@@ -22,6 +22,7 @@ function toCartFile(entry: CartEntry, stored: StoredFileRecord): CartFile {
     id: entry.id,
     space: stored.space,
     key: storedFileKey(stored.space, stored.externalIdentifier, stored.version, stored.path),
+    ...(stored.versionIds ? { versionIds: stored.versionIds } : {}),
     path: entry.path,
     size: stored.size,
     hashtype: entry.hashtype,

@@ -50,7 +50,7 @@ export class SourceQueue {
       return bytes;
     }
     const file = this.files[index] as CartFile;
-    return openStoredObject(file.id, file.key, this.locations);
+    return openStoredObject(file, this.locations);
   }
 
   private fill(current: number): void {
@@ -60,7 +60,7 @@ export class SourceQueue {
       if (file.size > this.options.smallFileBytes) continue;
       if (this.aheadBytes + file.size > this.options.aheadBytes) return;
       this.aheadBytes += file.size;
-      const read = readStoredObject(file.id, file.key, this.locations, file.size);
+      const read = readStoredObject(file, this.locations, file.size);
       read.catch(() => undefined); // reported when taken, never as an unhandled rejection
       this.ahead.set(this.nextToFetch, read);
     }

@@ -32,12 +32,13 @@ export interface StagingResult {
   wrongSize: string[];
 }
 
-async function requestRestore(bucket: string, key: string): Promise<void> {
+async function requestRestore(bucket: string, key: string, versionId: string | undefined): Promise<void> {
   try {
     await s3().send(
       new RestoreObjectCommand({
         Bucket: bucket,
         Key: key,
+        VersionId: versionId,
         RestoreRequest: { Days: RESTORE_DAYS, GlacierJobParameters: { Tier: RESTORE_TIER } },
       }),
     );
@@ -50,7 +51,8 @@ async function requestRestore(bucket: string, key: string): Promise<void> {
 export async function stageFile(file: CartFile, locations: readonly StorageLocation[]): Promise<FileStage> {
   const cold: { location: StorageLocation; head: HeadObjectCommandOutput }[] = [];
   for (const location of locations) {
-    const head = await headObjectOrAbsent(location.bucket, file.key);
+    // The registered version: its size, class and restore state, not those of a later write.
+    const head = await headObjectOrAbsent(location.bucket, file.key, file.versionIds?.[location.name]);
     if (!head) continue;
     if (head.ContentLength !== undefined && head.ContentLength !== file.size) return 'wrong-size';
     if (!isCold(head.StorageClass) || restoreState(head.Restore) === 'restored') return 'readable';
@@ -59,7 +61,7 @@ export async function stageFile(file: CartFile, locations: readonly StorageLocat
   const first = cold[0];
   if (!first) return 'missing';
   if (restoreState(first.head.Restore) === 'in-progress') return 'restore-in-progress';
-  await requestRestore(first.location.bucket, file.key);
+  await requestRestore(first.location.bucket, file.key, file.versionIds?.[first.location.name]);
   return 'restore-requested';
 }
 

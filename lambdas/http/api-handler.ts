@@ -6,6 +6,7 @@ import type {
 } from 'aws-lambda';
 import { type Principal, principalFromContext } from '../auth/principal.ts';
 import { logger } from '../observability.ts';
+import { excerpt } from '../json-validation.ts';
 import { clientErrorOf, errorBody, HttpError } from './errors.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Record<string, unknown>>;
@@ -73,14 +74,54 @@ function parseBody(event: ApiEvent, headers: Record<string, string>): unknown {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
   const contentType = headers['content-type'];
   if (contentType && !JSON_TYPE.test(contentType)) {
-    throw new HttpError(415, `Unsupported Content-Type "${contentType}": the API accepts application/json.`);
+    throw new HttpError(
+      415,
+      `Unsupported Content-Type "${excerpt(contentType)}": the API accepts application/json.`,
+    );
+  }
+  // JSON is UTF-8 (RFC 8259); a body declared in another charset would be read as something else.
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? '')?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    throw new HttpError(415, `Unsupported charset "${excerpt(charset)}": JSON bodies are UTF-8.`);
   }
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (error) {
-    throw new HttpError(400, `The request body is not valid JSON: ${(error as Error).message}`);
+    throw new HttpError(400, `The request body is not valid JSON: ${excerpt((error as Error).message, 200)}`);
   }
+  if (holdsLoneSurrogate(body)) {
+    throw new HttpError(
+      400,
+      'The request body is not valid JSON text: a string holds a lone UTF-16 surrogate such as "\\ud800".',
+    );
+  }
+  return body;
+}
+
+// Without the u flag, a regular expression sees UTF-16 code units, so it can find an unpaired half.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * JSON may escape half a surrogate pair (`"\ud800"`), which is no Unicode text: it cannot be
+ * encoded as UTF-8 (an S3 key, a DynamoDB string, a URL), so it is refused here, once, for every
+ * route. Walked with a stack, not recursion, so a body nested 100,000 deep cannot overflow it.
+ */
+function holdsLoneSurrogate(body: unknown): boolean {
+  const pending = [body];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) return true;
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [name, item] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(name)) return true;
+        pending.push(item);
+      }
+    }
+  }
+  return false;
 }
 
 export function toApiRequest(event: ApiEvent): ApiRequest {

@@ -10,8 +10,11 @@ const LABELS: Record<number, string> = {
   409: 'Conflict',
   410: 'Gone',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 export interface ErrorBody {
@@ -48,8 +51,34 @@ export function clientErrorOf(error: unknown): { status: number; description: st
   return undefined;
 }
 
+/**
+ * No line of a description is longer than this. Validation messages already cut the values they
+ * repeat (json-validation.ts `excerpt`); this holds for every other message that names what a
+ * client sent (an 8 KB path segment in a 404), so no request is ever echoed back in bulk.
+ */
+const MAX_LINE_CHARACTERS = 500;
+/**
+ * Nor does a description list more problems than this: a 10 MB body with a million unknown fields
+ * would otherwise be answered with ~100 MB of them, past Lambda's 6 MB response limit (a 502).
+ */
+const MAX_LINES = 100;
+
+function capped(description: string): string {
+  const lines = description.split('\n');
+  const shown = lines
+    .slice(0, MAX_LINES)
+    .map((line) => (line.length > MAX_LINE_CHARACTERS ? `${line.slice(0, MAX_LINE_CHARACTERS)}…` : line));
+  if (lines.length > MAX_LINES) shown.push(`…and ${(lines.length - MAX_LINES).toLocaleString('en')} more.`);
+  return shown.join('\n');
+}
+
 export function errorBody(status: number, description: string): ErrorBody {
-  return { type: 'Error', httpStatus: status, label: LABELS[status] ?? 'Error', description };
+  return {
+    type: 'Error',
+    httpStatus: status,
+    label: LABELS[status] ?? 'Error',
+    description: capped(description),
+  };
 }
 
 /** API Gateway answers 401 when a Lambda authorizer fails with exactly this message. */

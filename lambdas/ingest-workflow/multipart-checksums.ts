@@ -10,7 +10,7 @@ import { s3 } from '../aws-clients.ts';
  * must equal the bag's checksum, and each range the replica's part checksum.
  */
 export async function partsMatchSource(
-  replica: { bucket: string; key: string },
+  replica: { bucket: string; key: string; versionId?: string },
   source: { bucket: string; key: string },
   expectedSha256: string,
 ): Promise<string | undefined> {
@@ -21,6 +21,7 @@ export async function partsMatchSource(
       new GetObjectAttributesCommand({
         Bucket: replica.bucket,
         Key: replica.key,
+        VersionId: replica.versionId,
         ObjectAttributes: ['ObjectParts'],
         MaxParts: 1000,
         PartNumberMarker: marker,

@@ -1,13 +1,27 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { getVersion, putStoredFiles, registerVersion, type StoredFileRecord } from '../bags/bag-registry.ts';
+import {
+  getStoredFile,
+  getVersion,
+  putStoredFiles,
+  registerVersion,
+  type StoredFileRecord,
+} from '../bags/bag-registry.ts';
 import type { FileManifest, ManifestFile, StorageManifest } from '../bags/storage-manifest.ts';
 import { s3 } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import type { IngestRecord } from '../ingests/ingest-repository.ts';
 import { recordStoredBytes } from '../spaces/space-repository.ts';
-import { storageLocations } from '../storage/locations.ts';
+import { mapConcurrently } from '../map-concurrently.ts';
+import {
+  PRIMARY_LOCATION_NAME,
+  type StorageLocation,
+  storageLocation,
+  storageLocations,
+} from '../storage/locations.ts';
+import { holdVersion, pinnedVersion, type VersionIds } from '../storage/object-versions.ts';
 import { bagPrefix, storageManifestKey, storedFileKey } from '../storage/storage-layout.ts';
 import type { BagFile, BagSummary } from './bag-files.ts';
+import { readReplicatedVersions } from './replication.ts';
 import { bagSummaryKey, readChunk } from './verify-step.ts';
 import { getJson } from '../storage/s3-objects.ts';
 
@@ -30,14 +44,15 @@ function infoOf(summary: BagSummary, externalIdentifier: string): StorageManifes
   return info as StorageManifest['info'];
 }
 
-function fileManifest(files: BagFile[], algorithm: 'sha512' | 'sha256', version: string): FileManifest {
+function fileManifest(files: PinnedFile[], algorithm: 'sha512' | 'sha256', version: string): FileManifest {
   const entries: ManifestFile[] = files
-    .map((file) => ({
+    .map(({ file, versionIds }) => ({
       type: 'File' as const,
       name: file.name,
       path: file.heldBy === 'this' ? `${version}/${file.name}` : `${file.heldBy.version}/${file.heldBy.path}`,
       size: file.size,
       checksum: (file.checksums[algorithm] ?? file.checksums.sha256) as string,
+      ...(Object.keys(versionIds).length > 0 ? { versionIds } : {}),
     }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return {
@@ -45,6 +60,60 @@ function fileManifest(files: BagFile[], algorithm: 'sha512' | 'sha256', version:
     checksumAlgorithm: algorithm === 'sha512' ? 'SHA-512' : 'SHA-256',
     files: entries,
   };
+}
+
+/** A file of the bag with the S3 version holding its bytes in each location (none without Object Lock). */
+interface PinnedFile {
+  file: BagFile;
+  versionIds: VersionIds;
+}
+
+const HOLDS_IN_FLIGHT = 32;
+
+/**
+ * Puts a legal hold on every object this version wrote, in every location, on the version
+ * replication wrote and verification checked (recorded per chunk in the work area), and returns
+ * the files with those version ids. Files that came through fetch.txt keep the version ids their
+ * own version registered (and holds it put).
+ */
+async function holdChunk(
+  ingest: IngestRecord,
+  locations: readonly StorageLocation[],
+  chunk: number,
+): Promise<PinnedFile[]> {
+  const space = ingest.space.id;
+  const externalIdentifier = ingest.bag.info.externalIdentifier;
+  const version = ingest.bag.info.version as string;
+  const files = await readChunk(ingest.id, chunk);
+  const written = new Map<string, VersionIds>();
+  for (const location of locations) {
+    if (location.objectLock)
+      written.set(location.name, await readReplicatedVersions(ingest.id, location, chunk));
+  }
+  const holds = files
+    .filter((file) => file.heldBy === 'this')
+    .flatMap((file) => locations.map((location) => ({ file, location })));
+  await mapConcurrently(holds, HOLDS_IN_FLIGHT, ({ file, location }) =>
+    holdVersion(
+      location,
+      storedFileKey(space, externalIdentifier, version, file.name),
+      written.get(location.name)?.[file.name],
+    ),
+  );
+  return mapConcurrently(files, HOLDS_IN_FLIGHT, async (file) => {
+    if (file.heldBy !== 'this') {
+      const earlier = await getStoredFile(
+        storedFileKey(space, externalIdentifier, file.heldBy.version, file.heldBy.path),
+      );
+      return { file, versionIds: earlier?.versionIds ?? {} };
+    }
+    const versionIds: VersionIds = {};
+    for (const [location, versions] of written) {
+      const versionId = versions[file.name];
+      if (versionId) versionIds[location] = versionId;
+    }
+    return { file, versionIds };
+  });
 }
 
 /**
@@ -62,11 +131,16 @@ export async function registerBag(ingest: IngestRecord): Promise<StorageManifest
     return undefined;
   }
   const summary = await getJson<BagSummary>(config().unpackBucket, bagSummaryKey(ingest.id));
-  const files: BagFile[] = [];
-  for (let chunk = 0; chunk < summary.chunkCount; chunk++) files.push(...(await readChunk(ingest.id, chunk)));
+  const locations = storageLocations();
+  // Holds come first: a version is never registered with an object S3 would let anyone delete. A
+  // Register that dies after holding leaves held, unregistered objects: kept, never lost.
+  const files: PinnedFile[] = [];
+  for (let chunk = 0; chunk < summary.chunkCount; chunk++)
+    files.push(...(await holdChunk(ingest, locations, chunk)));
 
   const algorithm = summary.manifestAlgorithms.includes('sha512') ? 'sha512' : 'sha256';
-  const [primary, ...replicas] = storageLocations();
+  const primary = storageLocation(PRIMARY_LOCATION_NAME);
+  const replicas = locations.filter((candidate) => candidate.name !== PRIMARY_LOCATION_NAME);
   const createdDate = new Date().toISOString();
   const location = (bucket: string) => ({
     provider: { id: 'amazon-s3' as const },
@@ -81,18 +155,18 @@ export async function registerBag(ingest: IngestRecord): Promise<StorageManifest
     createdDate,
     info: infoOf(summary, externalIdentifier),
     manifest: fileManifest(
-      files.filter((file) => file.kind === 'payload'),
+      files.filter(({ file }) => file.kind === 'payload'),
       algorithm,
       version,
     ),
     tagManifest: fileManifest(
-      files.filter((file) => file.kind === 'tag'),
+      files.filter(({ file }) => file.kind === 'tag'),
       algorithm,
       version,
     ),
     location: {
-      ...location(primary?.bucket ?? config().primaryBucket),
-      storageClass: primary?.storageClass ?? 'STANDARD',
+      ...location(primary.bucket),
+      storageClass: primary.storageClass,
     },
     replicaLocations: replicas.map((replica) => ({
       ...location(replica.bucket),
@@ -103,17 +177,19 @@ export async function registerBag(ingest: IngestRecord): Promise<StorageManifest
   };
   const body = JSON.stringify(manifest);
   const manifestKey = storageManifestKey(space, externalIdentifier, version);
-  await s3().send(
+  const written = await s3().send(
     new PutObjectCommand({
-      Bucket: config().primaryBucket,
+      Bucket: primary.bucket,
       Key: manifestKey,
       Body: body,
       ContentType: 'application/json',
     }),
   );
+  const manifestVersionId = pinnedVersion(primary, manifestKey, written.VersionId);
+  await holdVersion(primary, manifestKey, manifestVersionId);
   const stored: StoredFileRecord[] = files
-    .filter((file) => file.heldBy === 'this')
-    .map((file) => ({
+    .filter(({ file }) => file.heldBy === 'this')
+    .map(({ file, versionIds }) => ({
       id: storedFileKey(space, externalIdentifier, version, file.name),
       space,
       externalIdentifier,
@@ -121,6 +197,7 @@ export async function registerBag(ingest: IngestRecord): Promise<StorageManifest
       path: file.name,
       size: file.size,
       checksums: file.checksums,
+      ...(Object.keys(versionIds).length > 0 ? { versionIds } : {}),
     }));
   await putStoredFiles(stored);
   const first = await registerVersion({
@@ -130,6 +207,7 @@ export async function registerBag(ingest: IngestRecord): Promise<StorageManifest
     createdDate,
     ingestId: ingest.id,
     manifestKey,
+    ...(manifestVersionId ? { manifestVersionId } : {}),
     manifestBytes: Buffer.byteLength(body),
     size: summary.bytes,
     fileCount: summary.files,

@@ -6,6 +6,7 @@ import { isCold, type StorageLocation } from '../storage/locations.ts';
 import { isMissingObject } from '../storage/s3-objects.ts';
 import { storedFileKey } from '../storage/storage-layout.ts';
 import { digestStream } from '../storage/stream-digest.ts';
+import { pinnedVersion } from '../storage/object-versions.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
 import type { BagFile } from './bag-files.ts';
 import { partsMatchSource } from './multipart-checksums.ts';
@@ -20,11 +21,17 @@ export function verificationMethod(location: StorageLocation): VerificationMetho
 
 const hexToBase64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
 
-async function problemWith(
+/**
+ * What is wrong with one stored object (one version of it, when given) compared with the bag's
+ * checksums, or undefined when nothing is. Never trusts metadata: warm objects are read back, cold
+ * ones checked with the checksums S3 computed from the bytes it received.
+ */
+export async function storedObjectProblem(
   location: StorageLocation,
   key: string,
   file: BagFile,
   source: { bucket: string; key: string },
+  versionId: string | undefined,
 ): Promise<string | undefined> {
   const expected = file.checksums.sha256 as string;
   try {
@@ -33,6 +40,7 @@ async function problemWith(
         new GetObjectAttributesCommand({
           Bucket: location.bucket,
           Key: key,
+          VersionId: versionId,
           ObjectAttributes: ['Checksum', 'ObjectSize'],
         }),
       );
@@ -40,10 +48,13 @@ async function problemWith(
       const stored = attributes.Checksum?.ChecksumSHA256;
       if (!stored) return 'no stored checksum';
       // Multipart copies store a checksum of part checksums ("…-N"): check the parts one by one.
-      if (stored.includes('-')) return partsMatchSource({ bucket: location.bucket, key }, source, expected);
+      if (stored.includes('-'))
+        return partsMatchSource({ bucket: location.bucket, key, versionId }, source, expected);
       return stored === hexToBase64(expected) ? undefined : 'checksum';
     }
-    const { Body } = await s3().send(new GetObjectCommand({ Bucket: location.bucket, Key: key }));
+    const { Body } = await s3().send(
+      new GetObjectCommand({ Bucket: location.bucket, Key: key, VersionId: versionId }),
+    );
     const actual = await digestStream(Body as Readable, 'sha256');
     if (actual.size !== file.size) return 'size';
     return actual.digest === expected ? undefined : 'checksum';
@@ -54,8 +65,9 @@ async function problemWith(
 }
 
 /**
- * Checks every file this version holds in one location against the bag's checksums. Files that
- * came through fetch.txt were verified when their own version was stored.
+ * Checks every file this version holds in one location against the bag's checksums: the very
+ * versions replication wrote (`versionOf`), which are the ones Register will hold. Files that came
+ * through fetch.txt were verified when their own version was stored.
  */
 export async function verifyReplicaFiles(
   location: StorageLocation,
@@ -63,17 +75,21 @@ export async function verifyReplicaFiles(
   files: readonly BagFile[],
   /** Where the verified bytes of a file are, for objects whose stored checksums are per part. */
   sourceOf: (file: BagFile) => { bucket: string; key: string },
+  /** The version replication wrote, per file; undefined without Object Lock. */
+  versionOf: (file: BagFile) => string | undefined = () => undefined,
 ): Promise<void> {
   const failures: { path: string; reason: string }[] = [];
   await mapConcurrently(
     files.filter((file) => file.heldBy === 'this'),
     8,
     async (file) => {
-      const reason = await problemWith(
+      const key = storedFileKey(bag.space, bag.externalIdentifier, bag.version, file.name);
+      const reason = await storedObjectProblem(
         location,
-        storedFileKey(bag.space, bag.externalIdentifier, bag.version, file.name),
+        key,
         file,
         sourceOf(file),
+        pinnedVersion(location, key, versionOf(file)),
       );
       if (reason) failures.push({ path: file.name, reason });
     },

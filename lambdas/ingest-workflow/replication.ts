@@ -8,10 +8,15 @@ import {
 } from '@aws-sdk/client-s3';
 import { s3 } from '../aws-clients.ts';
 import type { StorageLocation } from '../storage/locations.ts';
-import { headObjectOrAbsent } from '../storage/s3-objects.ts';
-import { storedFileKey } from '../storage/storage-layout.ts';
+import { getVersion } from '../bags/bag-registry.ts';
+import { config } from '../config.ts';
+import { mapConcurrently } from '../map-concurrently.ts';
+import { pinnedVersion, type VersionIds } from '../storage/object-versions.ts';
+import { getJson, headObjectOrAbsent, putJson } from '../storage/s3-objects.ts';
+import { storedFileKey, workPrefix } from '../storage/storage-layout.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
 import type { BagFile } from './bag-files.ts';
+import { storedObjectProblem } from './replica-verification.ts';
 import { unpackedFile } from './unpack-area.ts';
 
 /** S3's CopySource: the bucket, then the key URL-encoded segment by segment. */
@@ -30,7 +35,10 @@ export interface ReplicationTarget {
   location: StorageLocation;
 }
 
-/** The checksum we keep with every stored object, so later writes can compare without reading. */
+/**
+ * The bag's SHA-256, kept with every stored object for people and tools looking at the bucket. Never
+ * trusted by the workflow: an object that is already there is checked by its bytes.
+ */
 export const CHECKSUM_METADATA = 'sha256';
 
 async function copyLarge(
@@ -38,7 +46,7 @@ async function copyLarge(
   target: ReplicationTarget,
   key: string,
   file: BagFile,
-) {
+): Promise<string | undefined> {
   const { UploadId } = await s3().send(
     new CreateMultipartUploadCommand({
       Bucket: target.location.bucket,
@@ -68,7 +76,7 @@ async function copyLarge(
         ChecksumSHA256: CopyPartResult?.ChecksumSHA256,
       });
     }
-    await s3().send(
+    const { VersionId } = await s3().send(
       new CompleteMultipartUploadCommand({
         Bucket: target.location.bucket,
         Key: key,
@@ -76,44 +84,100 @@ async function copyLarge(
         MultipartUpload: { Parts: parts },
       }),
     );
+    return VersionId;
   } catch (error) {
     await s3().send(new AbortMultipartUploadCommand({ Bucket: target.location.bucket, Key: key, UploadId }));
     throw error;
   }
 }
 
+async function copyFile(target: ReplicationTarget, key: string, file: BagFile): Promise<string | undefined> {
+  const source = unpackedFile(target.space, target.ingestId, target.bagRoot, file.name);
+  if (file.size > MAX_SINGLE_COPY) return copyLarge(source, target, key, file);
+  const { VersionId } = await s3().send(
+    new CopyObjectCommand({
+      Bucket: target.location.bucket,
+      Key: key,
+      CopySource: copySource(source.bucket, source.key),
+      StorageClass: target.location.storageClass as StorageClass,
+      ChecksumAlgorithm: 'SHA256',
+      MetadataDirective: 'REPLACE',
+      Metadata: { [CHECKSUM_METADATA]: file.checksums.sha256 as string },
+    }),
+  );
+  return VersionId;
+}
+
+export interface ReplicatedFile {
+  /** `present`: an earlier attempt's object whose bytes verified; `rewritten`: one whose did not. */
+  outcome: 'copied' | 'present' | 'rewritten';
+  /** The S3 version holding the bytes (undefined in a location without Object Lock). */
+  versionId: string | undefined;
+}
+
 /**
  * Copies one file into a location at `{space}/{externalIdentifier}/{version}/{name}`, server side,
  * with the location's storage class and an S3-computed SHA-256 (cold replicas are verified with it).
- * An object already there with the same size and checksum is kept (a retried copy); one with other
- * content is never overwritten.
+ * The version is claimed by this ingest and not registered, so an object already at the key was
+ * left by an earlier attempt that failed: it is kept only when its bytes match the bag (metadata
+ * proves nothing: a bad write carries the same metadata), and otherwise written again. In a
+ * versioned location writing again adds a version: the bad one is never held, so the failure
+ * cleanup or the noncurrent-version lifecycle rule removes it.
  */
-export async function replicateFile(target: ReplicationTarget, file: BagFile): Promise<'copied' | 'present'> {
+export async function replicateFile(target: ReplicationTarget, file: BagFile): Promise<ReplicatedFile> {
   const key = storedFileKey(target.space, target.externalIdentifier, target.version, file.name);
   const there = await headObjectOrAbsent(target.location.bucket, key);
   if (there) {
-    if (there.ContentLength === file.size && there.Metadata?.[CHECKSUM_METADATA] === file.checksums.sha256)
-      return 'present';
-    throw new RefusalError(
-      `Refusing to overwrite ${key} in ${target.location.name}: it already holds different content`,
-    );
+    const versionId = pinnedVersion(target.location, key, there.VersionId);
+    const source = unpackedFile(target.space, target.ingestId, target.bagRoot, file.name);
+    const problem = await storedObjectProblem(target.location, key, file, source, versionId);
+    if (!problem) return { outcome: 'present', versionId };
+    return {
+      outcome: 'rewritten',
+      versionId: pinnedVersion(target.location, key, await copyFile(target, key, file)),
+    };
   }
-  const source = unpackedFile(target.space, target.ingestId, target.bagRoot, file.name);
+  return {
+    outcome: 'copied',
+    versionId: pinnedVersion(target.location, key, await copyFile(target, key, file)),
+  };
+}
 
-  if (file.size > MAX_SINGLE_COPY) {
-    await copyLarge(source, target, key, file);
-  } else {
-    await s3().send(
-      new CopyObjectCommand({
-        Bucket: target.location.bucket,
-        Key: key,
-        CopySource: copySource(source.bucket, source.key),
-        StorageClass: target.location.storageClass as StorageClass,
-        ChecksumAlgorithm: 'SHA256',
-        MetadataDirective: 'REPLACE',
-        Metadata: { [CHECKSUM_METADATA]: file.checksums.sha256 as string },
-      }),
+/** Where replicate-chunk leaves the version ids it wrote, for verification and Register to pin. */
+export const replicatedVersionsKey = (ingestId: string, location: string, chunk: number) =>
+  `${workPrefix(ingestId)}replicated/${encodeURIComponent(location)}/${String(chunk).padStart(6, '0')}.json`;
+
+/** File name → version id, for the files of one chunk in one location ({} without Object Lock). */
+export async function readReplicatedVersions(
+  ingestId: string,
+  location: StorageLocation,
+  chunk: number,
+): Promise<VersionIds> {
+  if (!location.objectLock) return {};
+  return getJson<VersionIds>(config().unpackBucket, replicatedVersionsKey(ingestId, location.name, chunk));
+}
+
+/**
+ * Replicates one chunk of the bag's files into one location and records the version ids S3 answered
+ * in the work area, so a million files never pass through Step Functions state and Register needs
+ * no HEAD per file (which would also name whatever version is current then, not the verified one).
+ * Refuses a version that is registered already: its objects are never written again.
+ */
+export async function replicateChunk(target: ReplicationTarget, chunk: number, files: readonly BagFile[]) {
+  if (await getVersion(target.space, target.externalIdentifier, target.version)) {
+    throw new RefusalError(
+      `Refusing to overwrite ${target.space}/${target.externalIdentifier} ${target.version} in ${target.location.name}: that version is registered`,
     );
   }
-  return 'copied';
+  const versions: VersionIds = {};
+  await mapConcurrently(files, 8, async (file) => {
+    const { versionId } = await replicateFile(target, file);
+    if (versionId) versions[file.name] = versionId;
+  });
+  if (!target.location.objectLock) return;
+  await putJson(
+    config().unpackBucket,
+    replicatedVersionsKey(target.ingestId, target.location.name, chunk),
+    versions,
+  );
 }

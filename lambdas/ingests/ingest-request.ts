@@ -12,6 +12,7 @@ import {
   oneOf,
   optional,
   parseRequest,
+  quoted,
   rejectIfAny,
   text,
   typeName,
@@ -51,7 +52,7 @@ const schema = object({
 function uploadBucketProblem(bucket: string): string | undefined {
   const uploads = config().uploadBucket;
   if (bucket === uploads) return undefined;
-  return `got ${JSON.stringify(bucket)}, but ingests can only read from the upload bucket "${uploads}"; upload the bag there first (POST /uploads or any S3 client).`;
+  return `got ${quoted(bucket)}, but ingests can only read from the upload bucket "${uploads}"; upload the bag there first (POST /uploads or any S3 client).`;
 }
 
 /** Validates `POST /ingests` and returns the new ingest, accepted and not yet started. */

@@ -5,6 +5,8 @@ export interface StorageLocation {
   name: string;
   bucket: string;
   storageClass: string;
+  /** Versioning and Object Lock: writes yield version ids, Register holds them, reads name them. */
+  objectLock: boolean;
 }
 
 export const PRIMARY_LOCATION_NAME = 'primary';
@@ -16,8 +18,9 @@ export function storageLocations(): StorageLocation[] {
       name: PRIMARY_LOCATION_NAME,
       bucket: settings.primaryBucket,
       storageClass: settings.primaryStorageClass,
+      objectLock: settings.primaryObjectLock,
     },
-    ...settings.replicas,
+    ...settings.replicas.map((replica) => ({ ...replica, objectLock: replica.objectLock === true })),
   ];
 }
 

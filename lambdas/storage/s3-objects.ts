@@ -80,13 +80,14 @@ export function isMissingObject(error: unknown): boolean {
   return name === 'NoSuchKey' || name === 'NotFound';
 }
 
-/** The object's metadata, or undefined when there is no such object. */
+/** The object's metadata (of one version, when given), or undefined when there is no such object. */
 export async function headObjectOrAbsent(
   bucket: string,
   key: string,
+  versionId?: string,
 ): Promise<HeadObjectCommandOutput | undefined> {
   try {
-    return await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
   } catch (error) {
     if (isMissingObject(error)) return undefined;
     throw error;

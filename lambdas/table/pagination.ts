@@ -38,7 +38,10 @@ export function decodeCursor(
   const key = decoded as Record<string, unknown>;
   const names = Object.keys(key).sort();
   if (names.join() !== [...expected.attributes].sort().join()) throw invalid();
-  if (names.some((name) => typeof key[name] !== 'string')) throw invalid();
+  // DynamoDB refuses an empty key value or one over 1 KB with a ValidationException (a 500).
+  const keyValue = (value: unknown) =>
+    typeof value === 'string' && value !== '' && Buffer.byteLength(value) <= 1024;
+  if (!names.every((name) => keyValue(key[name]))) throw invalid();
   for (const [name, value] of Object.entries(expected.partition)) if (key[name] !== value) throw invalid();
   return key as Key;
 }

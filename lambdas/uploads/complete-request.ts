@@ -13,11 +13,24 @@ import { spaceOfUploadKey } from './upload-key.ts';
 
 const S3_MAX_PARTS = 10_000;
 
+/**
+ * S3, MinIO and Ceph issue upload ids in URL-safe characters. Anything else (a slash, `..`, a
+ * control character) is refused before it reaches a store that might treat it as a path.
+ */
+const UPLOAD_ID = /^[A-Za-z0-9_~+=-][A-Za-z0-9._~+=-]{0,1023}$/;
+const uploadIdProblem = (id: string) =>
+  UPLOAD_ID.test(id) ? undefined : 'is not an upload id POST /uploads issued.';
+
+/** ETags are quoted hex (or hex with a part count); they travel in S3's XML, so no control characters. */
+const ETAG = /^"?[A-Za-z0-9-]{1,128}"?$/;
+const etagProblem = (etag: string) =>
+  ETAG.test(etag) ? undefined : 'is not an ETag S3 returned for a part, such as "0123…abcd".';
+
 /** The body of `POST /uploads/complete`: the plan's path and upload id, and each part's ETag. */
 const schema = object({
   path: text(),
-  uploadId: text(),
-  parts: array(object({ partNumber: positiveInteger(S3_MAX_PARTS), etag: text() }), {
+  uploadId: text(uploadIdProblem),
+  parts: array(object({ partNumber: positiveInteger(S3_MAX_PARTS), etag: text(etagProblem) }), {
     min: 1,
     max: S3_MAX_PARTS,
   }),

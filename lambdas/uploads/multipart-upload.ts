@@ -1,12 +1,13 @@
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  ListPartsCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { s3 } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { Invalid } from '../errors.ts';
-import { invalidAt } from '../json-validation.ts';
+import { invalidAt, quoted } from '../json-validation.ts';
 import type { CompleteUploadRequest } from './complete-request.ts';
 import { presign } from '../storage/presign.ts';
 import type { UploadRequest } from './upload-request.ts';
@@ -66,7 +67,40 @@ export async function planMultipartUpload(request: UploadRequest): Promise<Multi
   };
 }
 
-const S3_CLIENT_ERRORS = new Set(['NoSuchUpload', 'InvalidPart', 'InvalidPartOrder', 'EntityTooSmall']);
+const S3_CLIENT_ERRORS = new Set(['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall']);
+/** What an S3 that does not implement ListParts (s3rver) answers instead. */
+const NOT_IMPLEMENTED = new Set(['NotImplemented', 'MethodNotAllowed']);
+
+const noSuchUpload = (uploadId: string) =>
+  new Invalid(invalidAt('.uploadId', `no multipart upload ${quoted(uploadId)} is in progress at this path.`));
+
+/**
+ * After S3 failed a completion with a server error: is the upload there at all? S3 answers an
+ * unknown upload id with NoSuchUpload, but some S3-compatible stores (s3rver) answer it with a 500
+ * InternalError; ListParts tells the two apart where the store implements it. Where it does not,
+ * the answer says exactly that, rather than claiming the id is unknown.
+ */
+async function refusalAfterServerError(bucket: string, request: CompleteUploadRequest, failure: Error) {
+  try {
+    await s3().send(
+      new ListPartsCommand({ Bucket: bucket, Key: request.path, UploadId: request.uploadId, MaxParts: 1 }),
+    );
+  } catch (error) {
+    const { name } = error as Error;
+    if (name === 'NoSuchUpload') return noSuchUpload(request.uploadId);
+    if (NOT_IMPLEMENTED.has(name)) {
+      return new Invalid(
+        invalidAt(
+          '.uploadId',
+          `the storage could not complete upload ${quoted(request.uploadId)} (${failure.name}) and cannot ` +
+            'list its parts, so it is unknown, or a listed part was never uploaded; check the id and the parts.',
+        ),
+      );
+    }
+  }
+  // The upload is in progress (or the store is down): a genuine failure of the service.
+  return failure;
+}
 
 /**
  * Assembles the uploaded parts into the object. S3's refusals (an unknown upload id, a wrong ETag,
@@ -88,16 +122,11 @@ export async function completeMultipartUpload(
       }),
     );
   } catch (error) {
-    const { name, message } = error as Error;
-    if (name === 'NoSuchUpload') {
-      throw new Invalid(
-        invalidAt(
-          '.uploadId',
-          `no multipart upload ${JSON.stringify(request.uploadId)} is in progress at this path.`,
-        ),
-      );
-    }
-    if (S3_CLIENT_ERRORS.has(name)) throw new Invalid(`The upload could not be completed: ${message}`);
+    const failure = error as Error & { $fault?: string };
+    if (failure.name === 'NoSuchUpload') throw noSuchUpload(request.uploadId);
+    if (S3_CLIENT_ERRORS.has(failure.name))
+      throw new Invalid(`The upload could not be completed: ${failure.message}`);
+    if (failure.$fault === 'server') throw await refusalAfterServerError(bucket, request, failure);
     throw error;
   }
   return { bucket, path: request.path };

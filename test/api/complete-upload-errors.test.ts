@@ -1,4 +1,9 @@
-import { CompleteMultipartUploadCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  ListPartsCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { clientErrorOf } from '../../lambdas/http/errors.ts';
@@ -20,9 +25,16 @@ afterEach(() => {
 
 const request = { path: 'digitised/u/a.tar.gz', uploadId: 'abc', parts: [{ partNumber: 1, etag: '"e"' }] };
 
-function s3Error(name: string, message: string) {
-  return new S3ServiceException({ name, message, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+function s3Error(name: string, message: string, status = 400) {
+  return new S3ServiceException({
+    name,
+    message,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+  });
 }
+
+const internalError = () => s3Error('InternalError', 'We encountered an internal error.', 500);
 
 async function statusAndDescription(promise: Promise<unknown>) {
   const answer = clientErrorOf(await promise.catch((caught: unknown) => caught));
@@ -67,6 +79,35 @@ describe('completing a multipart upload', () => {
       ]);
     },
   );
+
+  it('asks ListParts after a server error, and answers 400 naming the id when S3 knows no such upload', async () => {
+    s3.on(CompleteMultipartUploadCommand).rejects(internalError());
+    s3.on(ListPartsCommand).rejects(s3Error('NoSuchUpload', 'The specified upload does not exist.', 404));
+    expect(await statusAndDescription(completeMultipartUpload(request))).toEqual([
+      400,
+      'Invalid value at .uploadId: no multipart upload "abc" is in progress at this path.',
+    ]);
+    expect(s3.commandCalls(ListPartsCommand)[0]?.args[0].input).toMatchObject({
+      Key: 'digitised/u/a.tar.gz',
+      UploadId: 'abc',
+    });
+  });
+
+  it('says it cannot tell, with a 400, where the store has no ListParts (s3rver)', async () => {
+    s3.on(CompleteMultipartUploadCommand).rejects(internalError());
+    s3.on(ListPartsCommand).rejects(s3Error('MethodNotAllowed', 'not allowed', 405));
+    const [status, description] = await statusAndDescription(completeMultipartUpload(request));
+    expect(status).toBe(400);
+    expect(description).toContain(
+      'could not complete upload "abc" (InternalError) and cannot list its parts',
+    );
+  });
+
+  it('keeps a server error a server error while the upload is in progress', async () => {
+    s3.on(CompleteMultipartUploadCommand).rejects(internalError());
+    s3.on(ListPartsCommand).resolves({ Parts: [{ PartNumber: 1 }] });
+    await expect(completeMultipartUpload(request)).rejects.toThrow('We encountered an internal error.');
+  });
 
   it('lets other failures through (a 500, logged)', async () => {
     s3.on(CompleteMultipartUploadCommand).rejects(new Error('network down'));

@@ -19,8 +19,18 @@ const s3 = mockClient(S3Client);
 afterAll(() => s3.restore());
 beforeEach(() => s3.reset());
 
-const primary: StorageLocation = { name: 'primary', bucket: 'primary-bucket', storageClass: 'DEEP_ARCHIVE' };
-const replica: StorageLocation = { name: 'replica', bucket: 'replica-bucket', storageClass: 'STANDARD' };
+const primary: StorageLocation = {
+  name: 'primary',
+  bucket: 'primary-bucket',
+  storageClass: 'DEEP_ARCHIVE',
+  objectLock: false,
+};
+const replica: StorageLocation = {
+  name: 'replica',
+  bucket: 'replica-bucket',
+  storageClass: 'STANDARD',
+  objectLock: false,
+};
 
 const file = (name: string, size = 10): CartFile => ({
   id: `digitised/b1/v1/data/${name}`,
@@ -100,7 +110,7 @@ describe('staging cold objects', () => {
   });
 
   it('restores the first location holding the object when the primary copy is missing', async () => {
-    const coldReplica = { ...replica, storageClass: 'DEEP_ARCHIVE' };
+    const coldReplica = { ...replica, storageClass: 'DEEP_ARCHIVE', objectLock: false };
     s3.on(HeadObjectCommand, { Bucket: 'primary-bucket' }).rejects(notFound());
     s3.on(HeadObjectCommand, { Bucket: 'replica-bucket' }).resolves({
       ContentLength: 10,

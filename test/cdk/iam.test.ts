@@ -38,6 +38,8 @@ const ACCESS_ACTIONS: Record<BucketAccess, string> = {
   put: 's3:PutObject',
   delete: 's3:DeleteObject*',
   restore: 's3:RestoreObject',
+  'legal-hold': 's3:PutObjectLegalHold',
+  'delete-unregistered': 's3:DeleteObjectVersion',
 };
 const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
@@ -137,6 +139,59 @@ describe('IAM', () => {
         .filter((action) => action.startsWith('states:'));
       const declared = needs.flatMap((need) => ('stateMachine' in need ? need.actions : []));
       expect([...new Set(allowed)].sort()).toEqual([...new Set(declared)].sort());
+    });
+  });
+
+  describe('immutable storage (SPEC §5.6)', () => {
+    const storageIds = new Set([...bucketIds.primary, ...bucketIds.replicas]);
+    const ingestModules = Object.keys(HANDLER_ACCESS).filter((module) =>
+      module.startsWith('handlers/ingest/'),
+    );
+    const allowedOnStorage = (module: string) =>
+      statementsOfRole(template, roleOfFunction(template, functions.get(module)!)).filter(
+        (statement) =>
+          statement.Effect === 'Allow' &&
+          [...referencedIds(statement.Resource)].some((id) => storageIds.has(id)),
+      );
+
+    it.each(ingestModules)('%s can set no retention and put objects only without lock options', (module) => {
+      for (const statement of allowedOnStorage(module)) {
+        for (const action of asArray(statement.Action)) {
+          expect(action).not.toMatch(/^s3:(PutObject\*|PutObjectRetention|BypassGovernanceRetention|\*)$/);
+        }
+      }
+    });
+
+    it.each(ingestModules)('%s can only put legal holds ON, never remove one', (module) => {
+      for (const statement of allowedOnStorage(module)) {
+        if (!asArray(statement.Action).includes('s3:PutObjectLegalHold')) continue;
+        expect(asArray(statement.Action)).toEqual(['s3:PutObjectLegalHold']);
+        expect((statement as { Condition?: unknown }).Condition).toEqual({
+          StringEquals: { 's3:object-lock-legal-hold': 'ON' },
+        });
+      }
+    });
+
+    it('only Register holds objects, in the primary and every replica', () => {
+      const holders = Object.keys(HANDLER_ACCESS).filter((module) =>
+        allowedOnStorage(module).some((statement) =>
+          asArray(statement.Action).includes('s3:PutObjectLegalHold'),
+        ),
+      );
+      expect(holders).toEqual(['handlers/ingest/register']);
+      const held = allowedOnStorage('handlers/ingest/register')
+        .filter((statement) => asArray(statement.Action).includes('s3:PutObjectLegalHold'))
+        .flatMap((statement) => [...referencedIds(statement.Resource)]);
+      expect(new Set(held)).toEqual(storageIds);
+    });
+
+    it('no role but the failure cleanup can delete an object or a version in primary or replicas', () => {
+      const deleters = Object.keys(HANDLER_ACCESS).filter((module) =>
+        allowedOnStorage(module).some((statement) =>
+          asArray(statement.Action).some((action) => action.startsWith('s3:DeleteObject')),
+        ),
+      );
+      expect(deleters).toEqual(['handlers/ingest/record-failure']);
     });
   });
 

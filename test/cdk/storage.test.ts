@@ -1,13 +1,20 @@
-import type { CfnElement } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config.ts';
 import { DEFAULT_DEPLOYMENT_OPTIONS } from '../../lib/deployment-options.ts';
-import { UNPACK_EXPIRY_DAYS } from '../../lib/storage-buckets.ts';
-import { synthStack } from './synth-stack.ts';
+import {
+  StorageBuckets,
+  SUPERSEDED_VERSION_EXPIRY_DAYS,
+  UNPACK_EXPIRY_DAYS,
+} from '../../lib/storage-buckets.ts';
+import { cdkJson, synthStack } from './synth-stack.ts';
 import {
   asArray,
   type CfnResource,
+  functionsByModule,
+  roleOfFunction,
   type PolicyStatement,
   render,
   resourcesOfType,
@@ -64,35 +71,144 @@ describe('every bucket', () => {
 
 describe('stored bags (primary and replicas)', () => {
   const storage = stack.buckets.storageBuckets().map(idOf);
+  const cleanupRole = roleOfFunction(
+    template,
+    functionsByModule(template).get('handlers/ingest/record-failure')!,
+  );
+  const statement = (id: string, sid: string) => {
+    const found = policyStatementsOf(id).find((candidate) => (candidate as { Sid?: string }).Sid === sid);
+    expect(found, sid).toBeDefined();
+    expect(found).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' } });
+    return found as PolicyStatement & { Condition?: Record<string, Record<string, unknown>> };
+  };
+  const exemptions = (found: { Condition?: Record<string, Record<string, unknown>> }) =>
+    asArray(found.Condition?.ArnNotEquals?.['aws:PrincipalArn']).map(render);
 
-  it('are versioned', () => {
+  it('are versioned with Object Lock, and no default retention (legal holds do the job)', () => {
     expect(storage).toHaveLength(2);
     for (const id of storage) {
       expect(buckets[id].Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      expect(buckets[id].Properties.ObjectLockEnabled).toBe(true);
+      expect(buckets[id].Properties.ObjectLockConfiguration).toBeUndefined();
     }
   });
 
-  it('deny deleting objects and object versions to every principal', () => {
+  it('deny removing a legal hold to every principal', () => {
     for (const id of storage) {
-      const deny = policyStatementsOf(id).find(
-        (statement) => statement.Effect === 'Deny' && asArray(statement.Action).includes('s3:DeleteObject'),
-      );
-      expect(deny).toMatchObject({
-        Principal: { AWS: '*' },
-        Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
-      });
-      expect(render(deny!.Resource)).toBe(`<${id}.Arn>/*`);
+      const deny = statement(id, 'LegalHoldsAreNeverRemoved');
+      expect(deny.Action).toBe('s3:PutObjectLegalHold');
+      expect(deny.Condition).toEqual({ StringEquals: { 's3:object-lock-legal-hold': 'OFF' } });
+      expect(render(deny.Resource)).toBe(`<${id}.Arn>/*`);
     }
   });
 
-  it('have no lifecycle rule: nothing stored expires or changes class behind our back', () => {
-    for (const id of storage) expect(buckets[id].Properties.LifecycleConfiguration).toBeUndefined();
+  it('deny setting retention periods (or bypassing them) to every principal', () => {
+    for (const id of storage) {
+      const deny = statement(id, 'RetentionIsNeverSet');
+      expect(asArray(deny.Action).sort()).toEqual(['s3:BypassGovernanceRetention', 's3:PutObjectRetention']);
+      expect(deny.Condition).toBeUndefined();
+    }
+  });
+
+  it('deny deleting objects and object versions to all but the failure cleanup role', () => {
+    for (const id of storage) {
+      const deny = statement(id, 'StoredObjectsAreNeverDeleted');
+      expect(deny.Action).toEqual(['s3:DeleteObject', 's3:DeleteObjectVersion']);
+      expect(render(deny.Resource)).toBe(`<${id}.Arn>/*`);
+      expect(exemptions(deny)).toEqual([`<${cleanupRole}.Arn>`]);
+    }
+  });
+
+  it('deny changing lifecycle, versioning or Object Lock configuration to every principal', () => {
+    for (const id of storage) {
+      const deny = statement(id, 'StorageProtectionNeverChanges');
+      expect(asArray(deny.Action).sort()).toEqual([
+        's3:PutBucketObjectLockConfiguration',
+        's3:PutBucketVersioning',
+        's3:PutLifecycleConfiguration',
+      ]);
+      expect(render(deny.Resource)).toBe(`<${id}.Arn>`);
+      expect(deny.Condition).toBeUndefined();
+    }
+  });
+
+  it('deny changing or deleting the bucket policy to all but the deploying role', () => {
+    for (const id of storage) {
+      const deny = statement(id, 'BucketPolicyOnlyChangesByDeployment');
+      expect(asArray(deny.Action).sort()).toEqual(['s3:DeleteBucketPolicy', 's3:PutBucketPolicy']);
+      expect(deny.Condition?.ArnNotEquals?.['aws:PrincipalArn']).toEqual([
+        {
+          'Fn::Sub':
+            'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-${AWS::Region}',
+        },
+      ]);
+    }
+  });
+
+  it('exempt the deletion roles given to the construct from every one of those denials', () => {
+    const app = new App({ context: cdkJson.context });
+    const own = new Stack(app, 'Own');
+    const deletionRole = 'arn:aws:iam::111111111111:role/bagvault-deletion';
+    const storageBuckets = new StorageBuckets(own, 'Storage', {
+      replicaStorageClass: 'DEEP_ARCHIVE',
+      uploadExpiryDays: 7,
+      cartTtlDays: 7,
+      deletionRoleArns: [deletionRole],
+      deployingRoleArns: ['arn:aws:iam::111111111111:role/deployer'],
+    });
+    storageBuckets.allowUnregisteredCleanupBy('arn:aws:iam::111111111111:role/cleanup');
+    const ownTemplate = Template.fromStack(own);
+    const policies = Object.values(resourcesOfType(ownTemplate, 'AWS::S3::BucketPolicy'));
+    const primaryId = own.getLogicalId(storageBuckets.primary.node.defaultChild as CfnElement);
+    const policy = policies.find((candidate) => render(candidate.Properties.Bucket) === `<${primaryId}>`)!;
+    const denials = (
+      policy.Properties.PolicyDocument as {
+        Statement: (PolicyStatement & {
+          Sid?: string;
+          Condition?: Record<string, Record<string, unknown>>;
+        })[];
+      }
+    ).Statement.filter((candidate) => candidate.Sid !== undefined);
+    expect(denials).toHaveLength(5);
+    for (const deny of denials) expect(exemptions(deny), deny.Sid).toContain(deletionRole);
+    expect(exemptions(denials.find((d) => d.Sid === 'StoredObjectsAreNeverDeleted')!)).toEqual([
+      deletionRole,
+      'arn:aws:iam::111111111111:role/cleanup',
+    ]);
+    expect(exemptions(denials.find((d) => d.Sid === 'BucketPolicyOnlyChangesByDeployment')!)).toEqual([
+      deletionRole,
+      'arn:aws:iam::111111111111:role/deployer',
+    ]);
+  });
+
+  it('only expire superseded versions (S3 lifecycle never removes a held one), never current objects', () => {
+    for (const id of storage) {
+      expect(lifecycleRules(buckets[id])).toEqual([
+        {
+          Id: 'ExpireSupersededUnheldVersions',
+          Status: 'Enabled',
+          NoncurrentVersionExpiration: { NoncurrentDays: SUPERSEDED_VERSION_EXPIRY_DAYS },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+        },
+      ]);
+    }
+  });
+
+  it('tell every function that primary and replicas have Object Lock', () => {
+    for (const fn of Object.values(resourcesOfType(template, 'AWS::Lambda::Function'))) {
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables[ENV.primaryObjectLock]).toBe('true');
+      expect(JSON.parse(render(variables[ENV.replicas]))).toEqual([
+        expect.objectContaining({ objectLock: true }),
+      ]);
+    }
   });
 
   it('only the storage buckets deny deletes (working areas are cleaned by the workflows)', () => {
     for (const bucket of [stack.buckets.uploads, stack.buckets.unpack, stack.buckets.bundles]) {
       const statements = policyStatementsOf(idOf(bucket));
       expect(statements.some((s) => asArray(s.Action).includes('s3:DeleteObject'))).toBe(false);
+      expect(buckets[idOf(bucket)].Properties.ObjectLockEnabled).toBeUndefined();
     }
   });
 });
@@ -148,7 +264,9 @@ describe('the replica storage class', () => {
 
   it('defaults to DEEP_ARCHIVE and reaches every function in the replicas JSON', () => {
     const { replicaId, replicas } = replicasEnv({});
-    expect(replicas).toEqual([{ name: 'replica', bucket: `<${replicaId}>`, storageClass: 'DEEP_ARCHIVE' }]);
+    expect(replicas).toEqual([
+      { name: 'replica', bucket: `<${replicaId}>`, storageClass: 'DEEP_ARCHIVE', objectLock: true },
+    ]);
   });
 
   it('comes from the replicaStorageClass context option', () => {

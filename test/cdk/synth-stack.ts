@@ -8,7 +8,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { BagvaultStack } from '../../lib/bagvault-stack.ts';
 import { readDeploymentOptions } from '../../lib/deployment-options.ts';
 
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+/** The feature flags and context of cdk.json, for tests that build their own App. */
+export const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
   context: Record<string, unknown>;
 };
 

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BagFile } from '../../lambdas/ingest-workflow/bag-files.ts';
@@ -14,15 +15,20 @@ import {
   verificationMethod,
   verifyReplicaFiles,
 } from '../../lambdas/ingest-workflow/replica-verification.ts';
-import { replicateFile } from '../../lambdas/ingest-workflow/replication.ts';
+import { replicateChunk, replicateFile } from '../../lambdas/ingest-workflow/replication.ts';
 
 /**
  * Cold storage classes cannot be read back without a restore, which the local S3 cannot show; these
  * paths are checked against the S3 API with aws-sdk-client-mock.
  */
 const s3 = mockClient(S3Client);
-const cold = { name: 'replica-glacier', bucket: 'replica-bucket', storageClass: 'DEEP_ARCHIVE' };
-const warm = { name: 'primary', bucket: 'primary-bucket', storageClass: 'STANDARD' };
+const cold = {
+  name: 'replica-glacier',
+  bucket: 'replica-bucket',
+  storageClass: 'DEEP_ARCHIVE',
+  objectLock: false,
+};
+const warm = { name: 'primary', bucket: 'primary-bucket', storageClass: 'STANDARD', objectLock: false };
 const bag = { space: 'digitised', externalIdentifier: 'b1', version: 'v1' };
 const content = Buffer.from('page one');
 const sha256 = createHash('sha256').update(content).digest();
@@ -124,11 +130,15 @@ describe('verifying a cold replica', () => {
 });
 
 describe('replicating into a cold location', () => {
-  it('copies server side with the storage class and an S3-computed SHA-256', async () => {
+  const target = (location = cold) => ({ ingestId: 'i1', ...bag, bagRoot: 'bag/', location });
+  const absent = () =>
     s3.on(HeadObjectCommand).rejects(Object.assign(new Error('not found'), { name: 'NotFound' }));
+
+  it('copies server side with the storage class and an S3-computed SHA-256', async () => {
+    absent();
     s3.on(CopyObjectCommand).resolves({});
-    const result = await replicateFile({ ingestId: 'i1', ...bag, bagRoot: 'bag/', location: cold }, file);
-    expect(result).toBe('copied');
+    const result = await replicateFile(target(), file);
+    expect(result).toEqual({ outcome: 'copied', versionId: undefined });
     expect(s3.commandCalls(CopyObjectCommand)[0]?.args[0].input).toMatchObject({
       Bucket: 'replica-bucket',
       Key: 'digitised/b1/v1/data/a.txt',
@@ -138,25 +148,95 @@ describe('replicating into a cold location', () => {
     });
   });
 
-  it('never overwrites an object that holds other content', async () => {
-    s3.on(HeadObjectCommand).resolves({
-      ContentLength: content.length,
-      Metadata: { sha256: 'f'.repeat(64) },
+  it('with Object Lock, returns the version id the copy created', async () => {
+    absent();
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'v-copied' });
+    expect(await replicateFile(target({ ...cold, objectLock: true }), file)).toEqual({
+      outcome: 'copied',
+      versionId: 'v-copied',
     });
-    await expect(
-      replicateFile({ ingestId: 'i1', ...bag, bagRoot: 'bag/', location: cold }, file),
-    ).rejects.toThrow('Refusing to overwrite digitised/b1/v1/data/a.txt in replica-glacier');
-    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
   });
 
-  it('keeps an identical object written by an earlier attempt', async () => {
+  it('with Object Lock, fails when S3 answers no version id (an unversioned bucket cannot be pinned)', async () => {
+    absent();
+    s3.on(CopyObjectCommand).resolves({});
+    await expect(replicateFile(target({ ...cold, objectLock: true }), file)).rejects.toThrow(
+      'returned no version id for digitised/b1/v1/data/a.txt',
+    );
+  });
+
+  it('rewrites an object left by a failed attempt whose bytes differ, though its sha256 metadata matches', async () => {
     s3.on(HeadObjectCommand).resolves({
       ContentLength: content.length,
       Metadata: { sha256: file.checksums.sha256 as string },
+      VersionId: 'v-bad',
     });
-    expect(await replicateFile({ ingestId: 'i1', ...bag, bagRoot: 'bag/', location: cold }, file)).toBe(
-      'present',
-    );
+    s3.on(GetObjectAttributesCommand).resolves({
+      ObjectSize: content.length,
+      Checksum: { ChecksumSHA256: Buffer.alloc(32).toString('base64') },
+    });
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'v-good' });
+    const result = await replicateFile(target({ ...cold, objectLock: true }), file);
+    expect(result).toEqual({ outcome: 'rewritten', versionId: 'v-good' });
+    expect(s3.commandCalls(GetObjectAttributesCommand)[0]?.args[0].input).toMatchObject({
+      VersionId: 'v-bad',
+    });
+    expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(1);
+  });
+
+  it('keeps an identical object written by an earlier attempt, pinned to its version', async () => {
+    s3.on(HeadObjectCommand).resolves({ ContentLength: content.length, VersionId: 'v-earlier' });
+    s3.on(GetObjectAttributesCommand).resolves({
+      ObjectSize: content.length,
+      Checksum: { ChecksumSHA256: sha256.toString('base64') },
+    });
+    expect(await replicateFile(target({ ...cold, objectLock: true }), file)).toEqual({
+      outcome: 'present',
+      versionId: 'v-earlier',
+    });
     expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(0);
+  });
+});
+
+describe('replicating into a version that is registered', () => {
+  const dynamo = mockClient(DynamoDBDocumentClient);
+  afterEach(() => dynamo.restore());
+
+  it('is refused before anything is written: registered objects are never written again', async () => {
+    process.env.BAGVAULT_TABLE = 'table';
+    dynamo.on(GetCommand).resolves({ Item: { pk: 'BAG#digitised#b1', sk: 'VERSION#000001', version: 'v1' } });
+    await expect(
+      replicateChunk({ ingestId: 'i1', ...bag, bagRoot: 'bag/', location: warm }, 0, [file]),
+    ).rejects.toThrow('Refusing to overwrite digitised/b1 v1 in primary: that version is registered');
+    expect(s3.calls()).toHaveLength(0);
+  });
+});
+
+describe('verifying the version replication wrote', () => {
+  it('reads back exactly that version in a warm location', async () => {
+    s3.on(GetObjectCommand).resolves({ Body: Readable.from([content]) } as never);
+    await verifyReplicaFiles({ ...warm, objectLock: true }, bag, [file], sourceOf, () => 'v-written');
+    expect(s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toMatchObject({
+      Bucket: 'primary-bucket',
+      Key: 'digitised/b1/v1/data/a.txt',
+      VersionId: 'v-written',
+    });
+  });
+
+  it('checks exactly that version in a cold location', async () => {
+    s3.on(GetObjectAttributesCommand).resolves({
+      ObjectSize: content.length,
+      Checksum: { ChecksumSHA256: sha256.toString('base64') },
+    });
+    await verifyReplicaFiles({ ...cold, objectLock: true }, bag, [file], sourceOf, () => 'v-written');
+    expect(s3.commandCalls(GetObjectAttributesCommand)[0]?.args[0].input).toMatchObject({
+      VersionId: 'v-written',
+    });
+  });
+
+  it('fails when replication recorded no version for a file in a location with Object Lock', async () => {
+    await expect(
+      verifyReplicaFiles({ ...warm, objectLock: true }, bag, [file], sourceOf, () => undefined),
+    ).rejects.toThrow('returned no version id');
   });
 });

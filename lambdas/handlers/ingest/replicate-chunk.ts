@@ -1,7 +1,6 @@
 import type { BagSummary } from '../../ingest-workflow/bag-files.ts';
 import { countReplicatedChunk } from '../../ingest-workflow/progress.ts';
-import { replicateFile } from '../../ingest-workflow/replication.ts';
-import { mapConcurrently } from '../../map-concurrently.ts';
+import { replicateChunk } from '../../ingest-workflow/replication.ts';
 import { activeIngest } from '../../ingest-workflow/step-events.ts';
 import { bagSummaryKey, readChunk } from '../../ingest-workflow/verify-step.ts';
 import { config } from '../../config.ts';
@@ -22,9 +21,7 @@ export const handler = workflowTask(
       bagRoot: summary.bagRoot,
       location: storageLocation(location),
     };
-    await mapConcurrently(files, 8, async (file) => {
-      await replicateFile(target, file);
-    });
+    await replicateChunk(target, chunk, files);
     const bytes = files.reduce((total, file) => total + file.size, 0);
     await countReplicatedChunk(ingestId, `${location}#${chunk}`, bytes, files.length);
     return null;

@@ -1,5 +1,6 @@
 import type { BagSummary } from '../../ingest-workflow/bag-files.ts';
 import { verifyReplicaFiles } from '../../ingest-workflow/replica-verification.ts';
+import { readReplicatedVersions } from '../../ingest-workflow/replication.ts';
 import { activeIngest } from '../../ingest-workflow/step-events.ts';
 import { unpackedFile } from '../../ingest-workflow/unpack-area.ts';
 import { bagSummaryKey, readChunk } from '../../ingest-workflow/verify-step.ts';
@@ -12,8 +13,10 @@ export const handler = workflowTask(
   async ({ ingestId, location, chunk }: { ingestId: string; location: string; chunk: number }) => {
     const ingest = await activeIngest(ingestId);
     const { bagRoot } = await getJson<BagSummary>(config().unpackBucket, bagSummaryKey(ingestId));
+    const where = storageLocation(location);
+    const versions = await readReplicatedVersions(ingestId, where, chunk);
     await verifyReplicaFiles(
-      storageLocation(location),
+      where,
       {
         space: ingest.space.id,
         externalIdentifier: ingest.bag.info.externalIdentifier,
@@ -21,6 +24,7 @@ export const handler = workflowTask(
       },
       await readChunk(ingestId, chunk),
       (file) => unpackedFile(ingest.space.id, ingestId, bagRoot, file.name),
+      (file) => versions[file.name],
     );
     return null;
   },
