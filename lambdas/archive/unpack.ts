@@ -48,6 +48,9 @@ export interface UnpackResult {
 export const DEFAULT_UNPACK_DIGESTS: readonly DigestAlgorithm[] = ['sha256'];
 
 const GZIP_CHUNK = 1 << 20;
+// Room for a few decompressed chunks, so that gunzip (on its own thread) keeps going while this
+// thread parses and hashes the previous one. (A stream option @types/node leaves out of ZlibOptions.)
+const GUNZIP_OPTIONS = { chunkSize: GZIP_CHUNK, readableHighWaterMark: 4 * GZIP_CHUNK };
 const TAR_BLOCK = 512;
 // Digests still being computed for files already written; bounds memory for archives of tiny files.
 const MAX_UNREPORTED_FILES = 4096;
@@ -126,7 +129,7 @@ class Unpacker {
       await pipeline(
         this.source,
         new GzipMagicCheck(this.name),
-        createGunzip({ chunkSize: GZIP_CHUNK }),
+        createGunzip(GUNZIP_OPTIONS),
         tarBytes,
         extract,
       );

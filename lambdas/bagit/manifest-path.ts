@@ -2,10 +2,12 @@ import { segmentProblem } from '../safe-path.ts';
 
 /**
  * Paths in manifests and fetch.txt: "/"-separated, relative to the bag, with CR, LF and "%"
- * percent-encoded (RFC 8493 §2.1.3). A leading "./" is tolerated; anything that would resolve
+ * percent-encoded (RFC 8493 §2.1.3). A leading "./" (or any "." or ".." that stays inside the bag)
+ * is tolerated but reported as `relative`, since RFC 8493 wants the plain form and other tools may
+ * not resolve it (LoC conformance suite `warning/relative-path`); anything that would resolve
  * outside the bag is refused.
  */
-export type DecodedPath = { ok: true; path: string } | { ok: false; problem: string };
+export type DecodedPath = { ok: true; path: string; relative: boolean } | { ok: false; problem: string };
 
 export function decodeManifestPath(raw: string): DecodedPath {
   const decoded = raw.replace(/%(0A|0D|25)/gi, (escape) =>
@@ -28,7 +30,8 @@ export function decodeManifestPath(raw: string): DecodedPath {
   // Decoded CR and LF are control characters: such a path can never be a stored key (SPEC §3).
   const problem = segments.map(segmentProblem).find((found) => found !== undefined);
   if (problem) return { ok: false, problem: `path ${JSON.stringify(raw)} ${problem.replace(/\.$/, '')}` };
-  return { ok: true, path: segments.join('/') };
+  const path = segments.join('/');
+  return { ok: true, path, relative: path !== decoded };
 }
 
 export function isPayloadPath(path: string): boolean {
