@@ -7,6 +7,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   ingest: () => import('./ingest.ts'),
   cart: () => import('./cart.ts'),
   fixity: () => import('./fixity.ts'),
+  cli: () => import('./cli.ts'),
 };
 
 const requested = process.argv.slice(2);

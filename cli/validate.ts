@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { HashPool } from '../lambdas/archive/hashing/hash-pool.ts';
 import type { Verification } from '../lambdas/bagit/bag.ts';
+import { cacheStrippedTypeScript } from './typescript-cache.ts';
 
 const USAGE = 'Usage: bagvault validate PATH [--quiet]\n  PATH is a bag directory or a .tar.gz holding one';
 
@@ -10,7 +11,8 @@ const USAGE = 'Usage: bagvault validate PATH [--quiet]\n  PATH is a bag director
  * `bagvault validate PATH [--quiet]`: RFC 8493 validation of a bag directory or a tar.gz.
  * Exit 0 when valid (warnings on stderr unless --quiet), 1 when invalid (every reason on stderr),
  * 2 for usage errors. Verification code is loaded only once the path is known to be usable, and an
- * archive's unpacking code only for archives, to keep start-up short.
+ * archive's unpacking code only for archives, and from the stripped-TypeScript cache, to keep
+ * start-up short. Hashing threads start only when the bag is big enough to need them.
  */
 export async function run(args: string[]): Promise<number> {
   const parsed = parseArguments(args);
@@ -28,7 +30,7 @@ export async function run(args: string[]): Promise<number> {
     console.error(`bagvault validate: ${path} is neither a directory nor a file\n${USAGE}`);
     return 2;
   }
-  // Hashing threads take a few tens of milliseconds to boot: start them before loading the rest.
+  cacheStrippedTypeScript();
   const { HashPool } = await import('../lambdas/archive/hashing/hash-pool.ts');
   const hashPool = new HashPool();
   try {

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from './config.ts';
@@ -12,6 +13,7 @@ import { config } from './config.ts';
 let s3Client: S3Client | undefined;
 let documentClient: DynamoDBDocumentClient | undefined;
 let sfnClient: SFNClient | undefined;
+let secretsClient: SecretsManagerClient | undefined;
 
 export function s3(): S3Client {
   s3Client ??= new S3Client({
@@ -34,6 +36,11 @@ export function stepFunctions(): SFNClient {
   return sfnClient;
 }
 
+export function secretsManager(): SecretsManagerClient {
+  secretsClient ??= new SecretsManagerClient({});
+  return secretsClient;
+}
+
 /**
  * Forgets the clients, so the next call builds them from the current environment. The local stack
  * calls it after pointing the endpoint variables at its servers (tests start several stacks).
@@ -42,4 +49,5 @@ export function forgetClients(): void {
   s3Client = undefined;
   documentClient = undefined;
   sfnClient = undefined;
+  secretsClient = undefined;
 }

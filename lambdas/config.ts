@@ -41,6 +41,12 @@ export interface Config {
   /** Only the local stack sets this, so its tests can receive callbacks on 127.0.0.1. */
   allowLoopbackCallbacks: boolean;
   s3ForcePathStyle: boolean;
+  /**
+   * Where the secret that authenticates list cursors comes from: the secret itself (the local stack,
+   * from its home) or the ARN of a Secrets Manager secret (AWS). One of the two is required by lists.
+   */
+  cursorSecret: string | undefined;
+  cursorSecretArn: string | undefined;
 }
 
 export const ENV = {
@@ -64,6 +70,8 @@ export const ENV = {
   maxUnpackedFiles: 'BAGVAULT_MAX_UNPACKED_FILES',
   allowLoopbackCallbacks: 'BAGVAULT_ALLOW_LOOPBACK_CALLBACKS',
   s3ForcePathStyle: 'BAGVAULT_S3_FORCE_PATH_STYLE',
+  cursorSecret: 'BAGVAULT_CURSOR_SECRET',
+  cursorSecretArn: 'BAGVAULT_CURSOR_SECRET_ARN',
 } as const satisfies Record<keyof Config, string>;
 
 export const DEFAULTS = {
@@ -164,5 +172,11 @@ const CONFIG: Config = {
   },
   get s3ForcePathStyle() {
     return optional(ENV.s3ForcePathStyle) === 'true';
+  },
+  get cursorSecret() {
+    return optional(ENV.cursorSecret);
+  },
+  get cursorSecretArn() {
+    return optional(ENV.cursorSecretArn);
   },
 };

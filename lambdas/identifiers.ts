@@ -1,5 +1,6 @@
 import { canUseSpace, type Principal } from './auth/principal.ts';
 import { invalidAt } from './json-validation.ts';
+import { segmentProblem } from './safe-path.ts';
 import { getSpace, SPACE_ID } from './spaces/space-repository.ts';
 
 /**
@@ -17,8 +18,8 @@ export function spaceIdProblem(id: string): string | undefined {
   return undefined;
 }
 
-/** Keeps `{space}/{externalIdentifier}/{version}/{path}` well inside S3's 1,024-byte key limit. */
-export const MAX_EXTERNAL_IDENTIFIER_LENGTH = 255;
+/** SPEC §3. With the space, a version and a path in the bag, a stored file's key stays an S3 key. */
+export const MAX_EXTERNAL_IDENTIFIER_LENGTH = 512;
 
 const EXTERNAL_IDENTIFIER_CHARACTERS = /^[-_/ .a-zA-Z0-9]*$/;
 const LETTER_OR_DIGIT = /[a-zA-Z0-9]/;
@@ -37,8 +38,16 @@ export function externalIdentifierProblem(id: string): string | undefined {
   }
   if (id.includes('//')) return 'must not contain "//".';
   if (id.includes('  ')) return 'must not contain double spaces.';
+  const segments = id.split('/');
+  for (const segment of segments) {
+    const problem = segmentProblem(segment);
+    if (problem) return problem;
+  }
+  const padded = segments.find((segment) => /^[ .]|[ .]$/.test(segment));
+  if (padded !== undefined)
+    return `must not contain a path segment that starts or ends with a space or a dot (found "${padded}").`;
   // A segment like "v2" would be indistinguishable from a version in stored file ids (SPEC §3).
-  const versionLike = id.split('/').find((segment) => VERSION_SEGMENT.test(segment));
+  const versionLike = segments.find((segment) => VERSION_SEGMENT.test(segment));
   if (versionLike) return `must not contain a path segment of the form vN (found "${versionLike}").`;
   // "/versions" is the bag API's own path suffix.
   if (id.endsWith('/versions')) return 'must not end with "/versions".';

@@ -4,6 +4,7 @@
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { CursorSecret } from './cursor-secret.ts';
 import type { DeploymentOptions } from './deployment-options.ts';
 import { DELETING_MODULE, DeletionRole } from './deletion-role.ts';
 import { applyHandlerAccess } from './handler-access.ts';
@@ -29,6 +30,7 @@ export class BagvaultStack extends Stack {
   readonly workflows: Workflows;
   readonly httpApi: BagvaultHttpApi;
   readonly deletionRole: DeletionRole;
+  readonly cursorSecret: CursorSecret;
 
   constructor(scope: Construct, id: string, props: BagvaultStackProps) {
     super(scope, id, props);
@@ -44,6 +46,7 @@ export class BagvaultStack extends Stack {
       deletionRoleArns: [this.deletionRole.role.roleArn],
     });
     this.stateTable = new StateTable(this, 'State');
+    this.cursorSecret = new CursorSecret(this, 'CursorSecret');
 
     this.functions = new HandlerFunctions(this, 'Functions', {
       environment: handlerEnvironment({
@@ -54,6 +57,7 @@ export class BagvaultStack extends Stack {
         cartStateMachineArn: stateMachineArn(this, 'cart'),
         fixityStateMachineArn: stateMachineArn(this, 'fixity'),
         deletionStateMachineArn: stateMachineArn(this, 'deletion'),
+        cursorSecretArn: this.cursorSecret.secret.secretArn,
         options,
       }),
       roles: { [DELETING_MODULE]: this.deletionRole.role },
@@ -69,11 +73,13 @@ export class BagvaultStack extends Stack {
       table: this.stateTable.table,
       buckets: this.buckets,
       stateMachines: this.workflows.stateMachines,
+      cursorSecret: this.cursorSecret.secret,
     });
 
     acknowledgeNagFindings(this, {
       functions: this.functions,
       accessLogsBucket: this.buckets.accessLogs,
+      cursorSecret: this.cursorSecret.secret,
       openRoutes: routes
         .filter((route) => route.role === undefined)
         .map((route) => this.httpApi.routes.get(routeKey(route)))

@@ -5,6 +5,7 @@
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { StateMachineName } from '../lambdas/workflows/tasks.ts';
 import type { HandlerFunctions } from './handler-functions.ts';
@@ -42,17 +43,20 @@ export type AccessNeed =
   | {
       stateMachine: StateMachineName;
       actions: readonly ('states:StartExecution' | 'states:StopExecution' | 'states:DescribeExecution')[];
-    };
+    }
+  /** Reads the secret that seals list cursors (lists only). */
+  | { secret: 'cursor' };
 
 const TABLE_READ = { table: 'read' } as const;
 const TABLE_READ_WRITE = { table: 'readWrite' } as const;
+const CURSOR_SECRET = { secret: 'cursor' } as const;
 
 export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   [AUTHORIZER_MODULE]: [TABLE_READ],
 
   // API handlers
   [api('healthcheck')]: [],
-  [api('list-spaces')]: [TABLE_READ],
+  [api('list-spaces')]: [TABLE_READ, CURSOR_SECRET],
   [api('get-space')]: [TABLE_READ],
   [api('create-space')]: [TABLE_READ_WRITE],
   [api('update-space')]: [TABLE_READ_WRITE],
@@ -62,19 +66,20 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   [api('create-upload')]: [TABLE_READ, { bucket: 'uploads', access: ['put'] }],
   [api('complete-upload')]: [TABLE_READ, { bucket: 'uploads', access: ['put'] }],
   [api('create-ingest')]: [TABLE_READ_WRITE, { stateMachine: 'ingest', actions: ['states:StartExecution'] }],
-  [api('list-ingests')]: [TABLE_READ],
+  [api('list-ingests')]: [TABLE_READ, CURSOR_SECRET],
   [api('get-ingest')]: [TABLE_READ],
   [api('ingest-action')]: [
     TABLE_READ_WRITE,
     { stateMachine: 'ingest', actions: ['states:StopExecution'] },
     { bucket: 'unpack', access: ['read', 'delete'] },
   ],
-  [api('list-bags')]: [TABLE_READ, { bucket: 'primary', access: ['read'] }],
+  [api('list-bags')]: [TABLE_READ, { bucket: 'primary', access: ['read'] }, CURSOR_SECRET],
   // Replicas too: a file whose primary copy failed its last fixity check is served from a replica.
   [api('get-bag')]: [
     TABLE_READ,
     { bucket: 'primary', access: ['read'] },
     { bucket: 'replicas', access: ['read'] },
+    CURSOR_SECRET,
   ],
   [api('get-fixity')]: [TABLE_READ],
   // Actions on a bag: deletion requests and fixity runs.
@@ -204,6 +209,7 @@ export interface AccessTargets {
   table: Table;
   buckets: StorageBuckets;
   stateMachines: Record<StateMachineName, StateMachine>;
+  cursorSecret: ISecret;
 }
 
 /** Grants every built function exactly its needs; a function without an entry fails the synth. */
@@ -219,6 +225,8 @@ function grantNeed(grantee: IGrantable, need: AccessNeed, targets: AccessTargets
   if ('table' in need) {
     if (need.table === 'read') targets.table.grants.readData(grantee);
     else targets.table.grants.readWriteData(grantee);
+  } else if ('secret' in need) {
+    targets.cursorSecret.grantRead(grantee);
   } else if ('bucket' in need) {
     for (const bucket of bucketsNamed(need.bucket, targets.buckets)) {
       for (const access of need.access) grantBucketAccess(grantee, bucket, access, targets.buckets);
@@ -269,7 +277,14 @@ function grantBucketAccess(
       });
       break;
     case 'delete-unregistered':
-      bucket.grants.actionsOnObjectKeys(grantee, '*', 's3:DeleteObject', 's3:DeleteObjectVersion');
+      // GetObjectLegalHold: a version that refuses deletion is kept only when it is held.
+      bucket.grants.actionsOnObjectKeys(
+        grantee,
+        '*',
+        's3:DeleteObject',
+        's3:DeleteObjectVersion',
+        's3:GetObjectLegalHold',
+      );
       // Finding what to delete: ListObjectVersions (AWS), ListObjectsV2 (a store without versions).
       Grant.addToPrincipal({
         grantee,

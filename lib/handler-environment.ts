@@ -20,6 +20,8 @@ export interface HandlerEnvironmentProps {
   cartStateMachineArn: string;
   fixityStateMachineArn: string;
   deletionStateMachineArn: string;
+  /** Only its ARN: the value is read at run time by the functions granted it. */
+  cursorSecretArn: string;
   options: DeploymentOptions;
 }
 
@@ -51,6 +53,7 @@ export function handlerEnvironment(props: HandlerEnvironmentProps): Record<strin
     [ENV.fixityIntervalSeconds]: String(options.fixityIntervalDays * 86_400),
     [ENV.fixityMaxConcurrentRuns]: String(options.fixityMaxConcurrentRuns),
     [ENV.deletionStateMachineArn]: props.deletionStateMachineArn,
+    [ENV.cursorSecretArn]: props.cursorSecretArn,
     [ENV.presignExpiresSeconds]: String(options.presignExpiresSeconds),
     [ENV.cartTtlSeconds]: String(options.cartTtlDays * 86_400),
     [ENV.maxUnpackedBytes]: String(options.maxUnpackedBytes),

@@ -10,6 +10,7 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import { Construct } from 'constructs';
 import { type StateMachineName, stateMachines } from '../lambdas/workflows/tasks.ts';
 import type { HandlerFunctions } from './handler-functions.ts';
+import { IngestFailureRule } from './ingest-failure-rule.ts';
 import { STATE_MACHINES_DIR, taskHandlerModule } from './handler-modules.ts';
 
 export const STATE_MACHINE_NAMES = Object.keys(stateMachines) as StateMachineName[];
@@ -38,6 +39,7 @@ export interface WorkflowsProps {
 
 export class Workflows extends Construct {
   readonly stateMachines: Record<StateMachineName, StateMachine>;
+  readonly ingestFailureRule: IngestFailureRule;
 
   constructor(scope: Construct, id: string, props: WorkflowsProps) {
     super(scope, id);
@@ -70,5 +72,12 @@ export class Workflows extends Construct {
       built[name] = stateMachine;
     }
     this.stateMachines = built as Record<StateMachineName, StateMachine>;
+    // Executions that die outside their Catch end the same way, through the same handler.
+    this.ingestFailureRule = new IngestFailureRule(this, 'IngestFailureRule', {
+      stateMachine: this.stateMachines.ingest,
+      failureHandler: props.functions.get(
+        taskHandlerModule(stateMachines.ingest.tasks.RecordFailureFunctionArn),
+      ),
+    });
   }
 }

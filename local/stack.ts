@@ -6,7 +6,15 @@ import { ENV } from '../lambdas/config.ts';
 import { startDynamoDBServer } from './dynamodb-server.ts';
 import { startHttpGateway } from './http-gateway.ts';
 import { LOCAL_S3_CREDENTIALS, startS3Server } from './s3-server.ts';
-import { localStateMachineArn, startStepFunctionsServer } from './step-functions-server.ts';
+import { removeInterruptedWrites } from './s3-repair.ts';
+import { stateMachines } from '../lambdas/workflows/tasks.ts';
+import { handlerPath, lambdaContext, loadHandler } from './handler-modules.ts';
+import {
+  type EndedExecution,
+  localStateMachineArn,
+  startStepFunctionsServer,
+  type TaskHooks,
+} from './step-functions-server.ts';
 import { ensureTable } from './table.ts';
 
 export interface LocalStackOptions {
@@ -19,6 +27,8 @@ export interface LocalStackOptions {
   adminKey?: string;
   /** Extra settings for the handlers (any of lambdas/config.ts's variables), e.g. limits in tests. */
   settings?: Partial<Record<keyof typeof ENV, string>>;
+  /** Fault injection for tests (local/step-functions-server.ts). */
+  taskHooks?: TaskHooks;
 }
 
 export const LOCAL_BUCKETS = {
@@ -99,6 +109,40 @@ async function adminKeyFor(options: LocalStackOptions): Promise<{ key: string; g
   }
 }
 
+/** What the EventBridge rule of lib/ingest-failure-rule.ts does in AWS: the same handler, the same input. */
+async function endIngestOfExecution(execution: EndedExecution): Promise<void> {
+  if (execution.stateMachineArn !== localStateMachineArn('ingest')) return;
+  const { EXECUTION_END_STATUSES } = await import('../lambdas/ingest-workflow/failure.ts');
+  if (!EXECUTION_END_STATUSES.includes(execution.status)) return;
+  const handler = await loadHandler(handlerPath(stateMachines.ingest.tasks.RecordFailureFunctionArn));
+  await handler(
+    {
+      ingestId: execution.name,
+      execution: { status: execution.status, error: execution.error ?? null, cause: execution.cause ?? null },
+    },
+    lambdaContext('bagvault-ingest-record-failure'),
+  );
+}
+
+/**
+ * The secret that authenticates list cursors: generated once into the home, readable only by its
+ * owner, so cursors stay valid across restarts of the same home and mean nothing to another.
+ */
+async function cursorSecretFor(home: string): Promise<string> {
+  const file = join(home, 'cursor-secret');
+  try {
+    const secret = (await readFile(file, 'utf8')).trim();
+    if (secret) return secret;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const { generateSecret } = await import('../lambdas/auth/api-keys.ts');
+  const secret = generateSecret();
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+  return secret;
+}
+
 export type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;
 
 /** The single-machine edition: real S3 and DynamoDB protocol servers, the HTTP API and the workflows. */
@@ -110,6 +154,7 @@ export async function startLocalStack(options: LocalStackOptions) {
     stoppers.length = 0;
   };
   try {
+    await removeInterruptedWrites(join(options.home, 's3'));
     const s3 = await startS3Server({
       port: options.s3Port,
       directory: join(options.home, 's3'),
@@ -131,9 +176,12 @@ export async function startLocalStack(options: LocalStackOptions) {
     const stepFunctions = await startStepFunctionsServer({
       port: options.stepFunctionsPort,
       waitTimeOverrides: { WaitForRestores: 1000 },
+      hooks: options.taskHooks,
+      onExecutionEnded: endIngestOfExecution,
     });
     stoppers.push(stepFunctions.close);
     configureHandlers(options, { s3: s3.endpoint, dynamodb: dynamodb.endpoint, sfn: stepFunctions.endpoint });
+    process.env[ENV.cursorSecret] = options.settings?.cursorSecret ?? (await cursorSecretFor(options.home));
 
     await ensureTable(new DynamoDBClient({}), LOCAL_TABLE);
     const { ensureSpace } = await import('../lambdas/spaces/space-repository.ts');
@@ -146,6 +194,9 @@ export async function startLocalStack(options: LocalStackOptions) {
     ];
     if (!user || !secret) throw new Error('BAGVAULT_ADMIN_KEY must look like user:secret');
     await createApiKey({ user, spaces: ['*'], roles: ['admin'] }, secret);
+    // Workflows live in this process only: end what the last one left unfinished before taking new work.
+    const { recoverInterrupted } = await import('./recover-interrupted.ts');
+    const recovered = await recoverInterrupted();
 
     const gateway = await startHttpGateway({ port: options.apiPort });
     stoppers.push(gateway.close);
@@ -160,6 +211,7 @@ export async function startLocalStack(options: LocalStackOptions) {
       tableName: LOCAL_TABLE,
       adminKey: admin.key,
       home: options.home,
+      recovered,
       stepFunctions,
       stop,
     };

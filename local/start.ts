@@ -15,6 +15,13 @@ try {
 
   Try: curl -H "Authorization: ApiKey ${stack.adminKey}" ${stack.apiUrl}/spaces
 `);
+  const { ingests, carts, failed } = stack.recovered;
+  if (ingests.length + carts.length > 0) {
+    console.log(
+      `Ended ${ingests.length} ingest(s) and ${carts.length} cart(s) the last run left unfinished` +
+        (failed.length > 0 ? `; could not end ${failed.join(', ')} (tried again on the next start)` : ''),
+    );
+  }
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

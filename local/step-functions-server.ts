@@ -33,6 +33,8 @@ interface Execution {
 
 type JsonObject = Record<string, unknown>;
 
+export type EndedExecution = Pick<Execution, 'stateMachineArn' | 'name' | 'status' | 'error' | 'cause'>;
+
 /** Every state of a definition, including those inside Map and Parallel states. */
 function* allStates(states: Record<string, JsonObject>): Generator<[string, JsonObject]> {
   for (const [name, state] of Object.entries(states)) {
@@ -50,7 +52,16 @@ function* allStates(states: Record<string, JsonObject>): Generator<[string, Json
  * Loads an ASL file the way CDK deploys it: every `${Var}` replaced by a function ARN. Tasks then run
  * their handler module in-process (aws-local-stepfunctions overrides Task states by state name).
  */
-function loadStateMachine(name: StateMachineName, runningTasks: Set<Promise<unknown>>) {
+/** Test hooks: run before every Task (a throw fails the Task, as a failing Lambda would). */
+export interface TaskHooks {
+  beforeTask?: (stateName: string, input: JSONValue) => void | Promise<void>;
+  /** After the handler returned: a throw is a Lambda that did its work and died before answering. */
+  afterTask?: (stateName: string, input: JSONValue) => void | Promise<void>;
+  /** Retry waits to shorten, in milliseconds, by state name. */
+  retryIntervalOverrides?: Record<string, number>;
+}
+
+function loadStateMachine(name: StateMachineName, runningTasks: Set<Promise<unknown>>, hooks: TaskHooks) {
   const { file, tasks } = stateMachines[name];
   let text = readFileSync(fileURLToPath(new URL(`../statemachines/${file}`, import.meta.url)), 'utf8');
   const moduleByArn = new Map<string, string>();
@@ -66,12 +77,15 @@ function loadStateMachine(name: StateMachineName, runningTasks: Set<Promise<unkn
     const module = moduleByArn.get(state.Resource as string);
     if (!module) throw new Error(`${file}: Task "${stateName}" has no handler in lambdas/workflows/tasks.ts`);
     taskHandlers[stateName] = async (input) => {
+      await hooks.beforeTask?.(stateName, input);
       const handler = await loadHandler(handlerPath(module));
       // Like a Lambda invocation, a task goes on after StopExecution; it is tracked so drain() can wait.
       const task = handler(input, lambdaContext(`bagvault-${module.replace('/', '-')}`));
       runningTasks.add(task);
       void task.catch(() => undefined).finally(() => runningTasks.delete(task));
-      return (await task) as JSONValue;
+      const output = (await task) as JSONValue;
+      await hooks.afterTask?.(stateName, input);
+      return output;
     };
   }
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
@@ -104,12 +118,18 @@ export async function startStepFunctionsServer(options: {
   port: number;
   /** Wait states to shorten locally, in milliseconds (the local S3 has no cold storage to wait for). */
   waitTimeOverrides?: Record<string, number>;
+  hooks?: TaskHooks;
+  /**
+   * Runs after an execution ends other than SUCCEEDED, as AWS's EventBridge rule on Step Functions
+   * status changes does (lib/ingest-failure-rule.ts).
+   */
+  onExecutionEnded?: (execution: EndedExecution) => Promise<void>;
 }): Promise<LocalStepFunctions> {
   const runningTasks = new Set<Promise<unknown>>();
   const machines = new Map(
     (Object.keys(stateMachines) as StateMachineName[]).map((name) => [
       localStateMachineArn(name),
-      loadStateMachine(name, runningTasks),
+      loadStateMachine(name, runningTasks, options.hooks ?? {}),
     ]),
   );
   const executions = new Map<string, Execution>();
@@ -133,6 +153,7 @@ export async function startStepFunctionsServer(options: {
       overrides: {
         taskResourceLocalHandlers: loaded.taskHandlers,
         waitTimeOverrides: options.waitTimeOverrides,
+        retryIntervalOverrides: options.hooks?.retryIntervalOverrides,
       },
       noThrowOnAbort: true,
       context: {
@@ -170,6 +191,13 @@ export async function startStepFunctionsServer(options: {
       )
       .finally(() => {
         execution.stopDate = Date.now();
+      })
+      .then(async () => {
+        if (execution.status === 'SUCCEEDED' || !options.onExecutionEnded) return;
+        const { stateMachineArn: machineArn, name: executionName, status, error, cause } = execution;
+        await options
+          .onExecutionEnded({ stateMachineArn: machineArn, name: executionName, status, error, cause })
+          .catch((failure: unknown) => console.error('After the end of', executionArn, failure));
       });
     executions.set(executionArn, execution);
     return { executionArn, startDate: execution.startDate / 1000 };

@@ -1,9 +1,9 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { NotFound } from '../errors.ts';
 import { isConditionFailure } from '../table/conditions.ts';
-import { decodeCursor, encodeCursor } from '../table/pagination.ts';
+import { queryPage } from '../table/query-page.ts';
 import type { Role } from './roles.ts';
 import { generateSecret, hashSecret, type PresentedKey, secretMatches, USER_PATTERN } from './api-keys.ts';
 import type { Principal } from './principal.ts';
@@ -59,31 +59,26 @@ export async function createApiKey(
   return { apiKey: `${grant.user}:${secret}`, createdDate };
 }
 
-export async function listApiKeys(limit: number, cursor: string | undefined) {
-  const result = await dynamo().send(
-    new QueryCommand({
-      TableName: config().tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': LIST_PARTITION },
-      Limit: limit,
-      ExclusiveStartKey: decodeCursor(cursor, {
-        attributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
-        partition: { gsi1pk: LIST_PARTITION },
-      }),
-    }),
-  );
-  const keys: ApiKeyGrant[] = (result.Items ?? []).map((item) => ({
+export async function listApiKeys(limit: number, cursor: string | undefined, caller: string) {
+  const page = await queryPage({
+    binding: ['keys', caller],
+    index: 'list',
+    partition: LIST_PARTITION,
+    limit,
+    cursor,
+  });
+  const keys: ApiKeyGrant[] = page.items.map((item) => ({
     user: item.user as string,
     spaces: item.spaces as string[],
     roles: item.roles as Role[],
     createdDate: item.createdDate as string,
   }));
-  return { keys, next: encodeCursor(result.LastEvaluatedKey) };
+  return { keys, next: page.next };
 }
 
 /** Deletes the user's key; a user without one is a NotFound. */
 export async function revokeApiKey(user: string): Promise<void> {
+  if (!USER_PATTERN.test(user)) throw new NotFound(`No API key found for user ${user.slice(0, 128)}`);
   try {
     await dynamo().send(
       new DeleteCommand({

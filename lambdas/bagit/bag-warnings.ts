@@ -2,7 +2,8 @@ import type { Bag } from './bag.ts';
 import type { FetchEntry } from './fetch-file.ts';
 import type { VerificationReport } from './verification-report.ts';
 
-const WEAK_ALGORITHMS = new Set(['md5', 'sha1']);
+// The ingest requires one of these (ingest-policy.ts); a bag without them is valid but gets a warning.
+const RECOMMENDED_ALGORITHMS = new Set(['sha256', 'sha512']);
 
 // Files operating systems leave behind when a folder is browsed; harmless, but rarely meant to be kept.
 const JUNK_NAMES = new Set(['.ds_store', 'thumbs.db', 'ehthumbs.db', 'desktop.ini', '.directory', 'icon\r']);
@@ -32,7 +33,7 @@ export function warnAbout(bag: Bag, unfetched: readonly FetchEntry[], report: Ve
 
 function warnAboutWeakManifests(bag: Bag, report: VerificationReport): void {
   const algorithms = bag.manifests.map((manifest) => manifest.algorithm);
-  if (algorithms.length > 0 && algorithms.every((algorithm) => WEAK_ALGORITHMS.has(algorithm))) {
+  if (algorithms.length > 0 && !algorithms.some((algorithm) => RECOMMENDED_ALGORITHMS.has(algorithm))) {
     report.warn(
       `The payload manifests use only ${algorithms.join(' and ')}; sha256 or sha512 is recommended`,
     );

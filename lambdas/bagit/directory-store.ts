@@ -1,8 +1,9 @@
-import { createReadStream, lstatSync, readdirSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { HashPool } from '../archive/hashing/hash-pool.ts';
 import type { BagStore, HashOutcome, HashRequest, StoredFile } from './bag-store.ts';
+import { walkDirectory } from './directory-walk.ts';
 import { inParallel } from './store-hashing.ts';
 
 // Enough queued work to keep every hashing thread busy; the pool batches small files together.
@@ -13,8 +14,10 @@ export class DirectoryBagStore implements BagStore {
   readonly root: string;
   private listing: StoredFile[] | undefined;
 
-  constructor(root: string) {
+  /** `listing`: the files under `root`, when the caller has walked it already. */
+  constructor(root: string, listing?: StoredFile[]) {
     this.root = root;
+    this.listing = listing;
   }
 
   async *listFiles(): AsyncIterable<StoredFile> {
@@ -37,27 +40,9 @@ export class DirectoryBagStore implements BagStore {
     });
   }
 
-  // Synchronous on purpose: for a local tree a blocking readdir/lstat is several times faster than a
-  // thread-pool round trip per file, and the walk must finish before anything else can start.
   private async walk(): Promise<StoredFile[]> {
     const files: StoredFile[] = [];
-    const pending = [''];
-    while (pending.length > 0) {
-      const directory = pending.pop() as string;
-      for (const entry of readdirSync(join(this.root, directory), { withFileTypes: true })) {
-        const path = directory === '' ? entry.name : `${directory}/${entry.name}`;
-        if (entry.isDirectory()) pending.push(path);
-        else if (entry.isFile()) files.push({ path, size: lstatSync(join(this.root, path)).size });
-        else files.push({ path, size: 0, notRegular: kindOf(entry) });
-      }
-    }
+    await walkDirectory(this.root, (file) => files.push(file));
     return files;
   }
-}
-
-function kindOf(entry: { isSymbolicLink(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
-  if (entry.isSymbolicLink()) return 'symbolic link';
-  if (entry.isFIFO()) return 'FIFO';
-  if (entry.isSocket()) return 'socket';
-  return 'device';
 }

@@ -1,9 +1,11 @@
 /**
  * Paths in manifests and fetch.txt: "/"-separated, relative to the bag, with CR, LF and "%"
- * percent-encoded (RFC 8493 §2.1.3). A leading "./" is tolerated; anything that would resolve
+ * percent-encoded (RFC 8493 §2.1.3). A leading "./" (or any "." or ".." that stays inside the bag)
+ * is tolerated but reported as `relative`, since RFC 8493 wants the plain form and other tools may
+ * not resolve it (LoC conformance suite `warning/relative-path`); anything that would resolve
  * outside the bag is refused.
  */
-export type DecodedPath = { ok: true; path: string } | { ok: false; problem: string };
+export type DecodedPath = { ok: true; path: string; relative: boolean } | { ok: false; problem: string };
 
 export function decodeManifestPath(raw: string): DecodedPath {
   const decoded = raw.replace(/%(0A|0D|25)/gi, (escape) =>
@@ -23,7 +25,10 @@ export function decodeManifestPath(raw: string): DecodedPath {
     }
   }
   if (segments.length === 0) return { ok: false, problem: `path ${JSON.stringify(raw)} names no file` };
-  return { ok: true, path: segments.join('/') };
+  // A decoded CR or LF is a valid name here; that it cannot become a stored key is the ingest's
+  // rule (ingest-policy.ts), not RFC 8493's.
+  const path = segments.join('/');
+  return { ok: true, path, relative: path !== decoded };
 }
 
 export function isPayloadPath(path: string): boolean {

@@ -43,6 +43,7 @@ export function parseManifest(
   const entries = new Map<string, string>();
   const problems: string[] = [];
   const warnings: string[] = [];
+  const relative: string[] = [];
   const lines = text.split(/\r\n|\r|\n/);
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index];
@@ -58,12 +59,14 @@ export function parseManifest(
       problems.push(`${where}: ${JSON.stringify(match[1])} is not a ${algorithm} checksum`);
       continue;
     }
-    const decoded = decodeManifestPath(match[2].startsWith('*') ? match[2].slice(1) : match[2]);
+    const written = match[2].startsWith('*') ? match[2].slice(1) : match[2];
+    const decoded = decodeManifestPath(written);
     if (!decoded.ok) {
       problems.push(`${where}: ${decoded.problem}`);
       continue;
     }
     const path = decoded.path;
+    if (decoded.relative) relative.push(written);
     if (kind === 'payload' && !isPayloadPath(path)) {
       problems.push(`${where}: ${path} is outside the payload directory (data/)`);
       continue;
@@ -80,5 +83,12 @@ export function parseManifest(
     }
     entries.set(path, checksum);
   }
+  if (relative.length > 0) warnings.push(relativePathWarning(file, relative));
   return { manifest: { file, kind, algorithm, entries }, problems, warnings };
+}
+
+/** One warning per manifest, however many lines: a bag written by one tool writes them all alike. */
+function relativePathWarning(file: string, written: readonly string[]): string {
+  const count = written.length === 1 ? '1 path' : `${written.length} paths`;
+  return `${file} writes ${count} with "./", "../" or "//" (e.g. ${JSON.stringify(written[0])}); RFC 8493 wants paths like "data/file"`;
 }

@@ -4,11 +4,12 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
-import { decodeCursor, encodeCursor } from '../table/pagination.ts';
+import { queryPage } from '../table/query-page.ts';
 
 /**
  * The registry of bags, their versions and their stored files, all in the one table under
@@ -27,6 +28,8 @@ const listPartition = (space: string) => `BAGS#${space}`;
 export interface VersionClaim {
   version: number;
   ingestId: string;
+  /** Kept by a failed ingest whose held objects could not be removed: the number is never reused. */
+  retained?: boolean;
 }
 
 export interface RegisteredVersion {
@@ -86,7 +89,11 @@ export async function claimsOf(space: string, externalIdentifier: string): Promi
       }),
     );
     for (const item of page.Items ?? [])
-      claims.push({ version: item.version as number, ingestId: item.ingestId as string });
+      claims.push({
+        version: item.version as number,
+        ingestId: item.ingestId as string,
+        ...(item.retained ? { retained: true } : {}),
+      });
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return claims;
@@ -107,6 +114,86 @@ export async function claimVersion(space: string, externalIdentifier: string, n:
     if (isConditionFailure(error)) return false;
     throw error;
   }
+}
+
+/** Who holds version `n`, if anyone. */
+export async function claimOf(
+  space: string,
+  externalIdentifier: string,
+  n: number,
+): Promise<VersionClaim | undefined> {
+  const { Item } = await dynamo().send(
+    new GetCommand({
+      TableName: tableName(),
+      Key: { pk: bagPartition(space, externalIdentifier), sk: `CLAIM#${padded(n)}` },
+      ConsistentRead: true,
+    }),
+  );
+  return Item ? { version: Item.version as number, ingestId: Item.ingestId as string } : undefined;
+}
+
+/** The number of the latest registered version, 0 when none is (read consistently, for claims). */
+export async function latestRegisteredNumber(space: string, externalIdentifier: string): Promise<number> {
+  const { Items } = await dynamo().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :version)',
+      ExpressionAttributeValues: { ':pk': bagPartition(space, externalIdentifier), ':version': 'VERSION#' },
+      ScanIndexForward: false,
+      Limit: 1,
+      ConsistentRead: true,
+    }),
+  );
+  return Items?.[0] ? Number(String(Items[0].sk).slice('VERSION#'.length)) : 0;
+}
+
+/** Every registered version of a bag, newest first (a bag has few; the API pages them with listVersions). */
+export async function allRegisteredVersions(
+  space: string,
+  externalIdentifier: string,
+): Promise<RegisteredVersion[]> {
+  const versions: RegisteredVersion[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :version)',
+        ExpressionAttributeValues: { ':pk': bagPartition(space, externalIdentifier), ':version': 'VERSION#' },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    versions.push(...(page.Items ?? []).map(toRegistered));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return versions;
+}
+
+/** Whether version `n` is registered (read consistently: cleanup must never touch a registered version). */
+export async function isRegistered(space: string, externalIdentifier: string, n: number): Promise<boolean> {
+  const { Item } = await dynamo().send(
+    new GetCommand({
+      TableName: tableName(),
+      Key: { pk: bagPartition(space, externalIdentifier), sk: `VERSION#${padded(n)}` },
+      ConsistentRead: true,
+    }),
+  );
+  return Item !== undefined;
+}
+
+/** Keeps a failed ingest's version taken for good (its held objects stay where they are). */
+export async function retainClaim(space: string, externalIdentifier: string, n: number, ingestId: string) {
+  await dynamo().send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: { pk: bagPartition(space, externalIdentifier), sk: `CLAIM#${padded(n)}` },
+      UpdateExpression: 'SET retained = :true',
+      ConditionExpression: 'ingestId = :ingestId',
+      ExpressionAttributeValues: { ':true': true, ':ingestId': ingestId },
+    }),
+  );
 }
 
 /** Gives a failed ingest's version back, so the next ingest of the bag takes that number. */
@@ -203,45 +290,39 @@ export async function getVersion(space: string, externalIdentifier: string, vers
   return Items?.[0] ? toRegistered(Items[0]) : undefined;
 }
 
-/** Registered versions, newest first, optionally only those before `before` (e.g. "v3"). */
-export async function listVersions(space: string, externalIdentifier: string, before?: number) {
-  const { Items } = await dynamo().send(
-    new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: before
-        ? 'pk = :pk AND sk BETWEEN :from AND :to'
-        : 'pk = :pk AND begins_with(sk, :from)',
-      ExpressionAttributeValues: {
-        ':pk': bagPartition(space, externalIdentifier),
-        ':from': 'VERSION#',
-        ...(before ? { ':to': `VERSION#${padded(before - 1)}` } : {}),
-      },
-      ScanIndexForward: false,
-    }),
-  );
-  return (Items ?? []).map(toRegistered);
+/** Registered versions, newest first, optionally only those before `before` (e.g. 3 for "v3"). */
+export async function listVersions(
+  space: string,
+  externalIdentifier: string,
+  page: { before?: number; limit: number; cursor: string | undefined; caller: string },
+) {
+  const { before } = page;
+  const result = await queryPage({
+    binding: ['versions', String(before ?? ''), page.caller],
+    partition: bagPartition(space, externalIdentifier),
+    ...(before
+      ? { sortKeyRange: { from: 'VERSION#', to: `VERSION#${padded(before - 1)}` } }
+      : { sortKeyPrefix: 'VERSION#' }),
+    newestFirst: true,
+    limit: page.limit,
+    cursor: page.cursor,
+  });
+  return { versions: result.items.map(toRegistered), next: result.next };
 }
 
-export async function listBags(space: string, limit: number, cursor?: string) {
-  const partition = listPartition(space);
-  const result = await dynamo().send(
-    new QueryCommand({
-      TableName: tableName(),
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': partition },
-      Limit: limit,
-      ExclusiveStartKey: decodeCursor(cursor, {
-        attributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
-        partition: { gsi1pk: partition },
-      }),
-    }),
-  );
-  const bags = (result.Items ?? []).map((item) => {
+export async function listBags(space: string, limit: number, cursor: string | undefined, caller: string) {
+  const page = await queryPage({
+    binding: ['bags', caller],
+    index: 'list',
+    partition: listPartition(space),
+    limit,
+    cursor,
+  });
+  const bags = page.items.map((item) => {
     const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, kind: _kind, latestNumber: _n, ...summary } = item;
     return summary as unknown as BagSummary;
   });
-  return { bags, next: encodeCursor(result.LastEvaluatedKey) };
+  return { bags, next: page.next };
 }
 
 /** Records stored files (idempotent: the same id always describes the same bytes). */

@@ -1,9 +1,19 @@
 import { versionNumber } from '../storage/storage-layout.ts';
 import { listVersions } from './bag-registry.ts';
 
-/** A bag's registered versions, newest first, optionally only those before `before`; undefined if none. */
-export async function bagVersionsPage(space: string, externalIdentifier: string, before?: string) {
-  const versions = await listVersions(space, externalIdentifier, before ? versionNumber(before) : undefined);
+/**
+ * A page of a bag's registered versions, newest first, optionally only those before `before`;
+ * undefined if there are none.
+ */
+export async function bagVersionsPage(
+  space: string,
+  externalIdentifier: string,
+  page: { before?: string; limit: number; cursor: string | undefined; caller: string },
+) {
+  const { versions, next } = await listVersions(space, externalIdentifier, {
+    ...page,
+    before: page.before ? versionNumber(page.before) : undefined,
+  });
   if (versions.length === 0) return undefined;
   return {
     type: 'ResultList',
@@ -13,5 +23,6 @@ export async function bagVersionsPage(space: string, externalIdentifier: string,
       version: version.version,
       createdDate: version.createdDate,
     })),
+    ...(next ? { next } : {}),
   };
 }

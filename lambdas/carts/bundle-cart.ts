@@ -23,12 +23,12 @@ export const BUNDLE_TIME_BUDGET_MS = 10 * 60 * 1000;
 class CartGone extends Error {}
 
 /** Throws CartGone once the cart is deleted, expired or replaced; asks the table at most once a second. */
-function cancellationCheck(cartId: string, executionName: string): () => Promise<void> {
+function cancellationCheck(cart: CartTaskInput): () => Promise<void> {
   let lastCheck = Date.now();
   return async () => {
     if (Date.now() - lastCheck < CANCEL_CHECK_INTERVAL_MS) return;
     lastCheck = Date.now();
-    if (!(await findCartOfExecution(cartId, executionName))) throw new CartGone();
+    if (!(await findCartOfExecution(cart))) throw new CartGone();
   };
 }
 
@@ -41,34 +41,35 @@ export interface BundleOutput {
 
 /** The Bundling task: writes (or goes on writing) the tar, then marks the cart ready. */
 export async function bundleCart(
-  { cartId, executionName }: CartTaskInput,
+  cart: CartTaskInput,
   timeBudgetMs = BUNDLE_TIME_BUDGET_MS,
 ): Promise<BundleOutput> {
+  const { cartId } = cart;
   const deadline = Date.now() + timeBudgetMs;
-  if (!(await moveCart(cartId, executionName, 'bundling'))) return { done: true, cancelled: true };
+  if (!(await moveCart(cart, 'bundling'))) return { done: true, cancelled: true };
   const bucket = config().bundleBucket;
-  const key = bundleKeyOf(cartId, executionName);
-  const files = await getJson<CartFile[]>(bucket, requestKeyOf(cartId, executionName));
+  const key = bundleKeyOf(cart);
+  const files = await getJson<CartFile[]>(bucket, requestKeyOf(cart));
   let result;
   try {
     result = await writeBundle({
       files,
       locations: storageLocations(),
       target: { bucket, key },
-      stillWanted: cancellationCheck(cartId, executionName),
+      stillWanted: cancellationCheck(cart),
       deadline,
-      resume: await loadCheckpoint(cartId, executionName),
+      resume: await loadCheckpoint(cart),
     });
   } catch (error) {
     if (error instanceof CartGone) {
       logger.info('Cart deleted while bundling; the upload was aborted', { cartId });
-      await deleteCheckpoint(cartId, executionName);
+      await deleteCheckpoint(cart);
       return { done: true, cancelled: true };
     }
     throw error;
   }
   if (!result.complete) {
-    await saveCheckpoint(cartId, executionName, result);
+    await saveCheckpoint(cart, result);
     logger.info('Cart bundle suspended; the next invocation goes on', {
       cartId,
       nextFile: result.checkpoint.nextFile,
@@ -76,8 +77,8 @@ export async function bundleCart(
     });
     return { done: false, cancelled: false };
   }
-  await deleteCheckpoint(cartId, executionName);
-  if (!(await moveCart(cartId, executionName, 'ready'))) {
+  await deleteCheckpoint(cart);
+  if (!(await moveCart(cart, 'ready'))) {
     // Deleted between the last part and now: the bundle must not outlive its cart.
     await s3().send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     return { done: true, cancelled: true };

@@ -1,6 +1,8 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3 } from '../aws-clients.ts';
 import { config } from '../config.ts';
+import { cartObjectPath } from './cart-objects.ts';
+import type { CartIncarnation } from './cart-record.ts';
 import type { UploadProgress } from './multipart-sink.ts';
 
 /**
@@ -24,12 +26,11 @@ export interface SuspendedBundle {
   carry: Buffer;
 }
 
-const checkpointKey = (cartId: string, executionName: string) =>
-  `checkpoints/${cartId}/${executionName}.json`;
-const carryKey = (cartId: string, executionName: string) => `checkpoints/${cartId}/${executionName}.carry`;
+const checkpointKey = (cart: CartIncarnation) => `checkpoints/${cartObjectPath(cart)}.json`;
+const carryKey = (cart: CartIncarnation) => `checkpoints/${cartObjectPath(cart)}.carry`;
 
-export function checkpointKeysOf(cartId: string, executionName: string): string[] {
-  return [checkpointKey(cartId, executionName), carryKey(cartId, executionName)];
+export function checkpointKeysOf(cart: CartIncarnation): string[] {
+  return [checkpointKey(cart), carryKey(cart)];
 }
 
 async function bytesOrAbsent(key: string): Promise<Buffer | undefined> {
@@ -42,33 +43,28 @@ async function bytesOrAbsent(key: string): Promise<Buffer | undefined> {
   }
 }
 
-export async function loadCheckpoint(
-  cartId: string,
-  executionName: string,
-): Promise<SuspendedBundle | undefined> {
-  const json = await bytesOrAbsent(checkpointKey(cartId, executionName));
+export async function loadCheckpoint(cart: CartIncarnation): Promise<SuspendedBundle | undefined> {
+  const json = await bytesOrAbsent(checkpointKey(cart));
   if (!json) return undefined;
-  const carry = await bytesOrAbsent(carryKey(cartId, executionName));
-  if (!carry) throw new Error(`The bundle checkpoint of cart ${cartId} has lost its unfinished part`);
+  const carry = await bytesOrAbsent(carryKey(cart));
+  if (!carry) throw new Error(`The bundle checkpoint of cart ${cart.cartId} has lost its unfinished part`);
   return { checkpoint: JSON.parse(json.toString('utf8')) as BundleCheckpoint, carry };
 }
 
-export async function saveCheckpoint(cartId: string, executionName: string, suspended: SuspendedBundle) {
+export async function saveCheckpoint(cart: CartIncarnation, suspended: SuspendedBundle) {
   const bucket = config().bundleBucket;
-  await s3().send(
-    new PutObjectCommand({ Bucket: bucket, Key: carryKey(cartId, executionName), Body: suspended.carry }),
-  );
+  await s3().send(new PutObjectCommand({ Bucket: bucket, Key: carryKey(cart), Body: suspended.carry }));
   await s3().send(
     new PutObjectCommand({
       Bucket: bucket,
-      Key: checkpointKey(cartId, executionName),
+      Key: checkpointKey(cart),
       Body: JSON.stringify(suspended.checkpoint),
       ContentType: 'application/json',
     }),
   );
 }
 
-export async function deleteCheckpoint(cartId: string, executionName: string): Promise<void> {
-  for (const key of checkpointKeysOf(cartId, executionName))
+export async function deleteCheckpoint(cart: CartIncarnation): Promise<void> {
+  for (const key of checkpointKeysOf(cart))
     await s3().send(new DeleteObjectCommand({ Bucket: config().bundleBucket, Key: key }));
 }

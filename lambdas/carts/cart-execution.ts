@@ -1,24 +1,25 @@
 import { StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { stepFunctions } from '../aws-clients.ts';
 import { config } from '../config.ts';
+import type { CartIncarnation } from './cart-record.ts';
 
 /** Step Functions execution names are at most 80 characters; a cart id may have 128. */
 export function executionNameFor(cartId: string): string {
   return `${cartId.slice(0, 43)}-${crypto.randomUUID()}`;
 }
 
-/** What every cart task receives: the cart id from the input, the execution's name from its context. */
-export interface CartTaskInput {
-  cartId: string;
-  executionName: string;
-}
+/**
+ * What every cart task receives: the cart's user and id from the execution input, the execution's
+ * name from its context (statemachines/cart.asl.json).
+ */
+export type CartTaskInput = CartIncarnation;
 
-export async function startCartExecution(cartId: string, executionName: string): Promise<string> {
+export async function startCartExecution({ user, cartId, executionName }: CartIncarnation): Promise<string> {
   const { executionArn } = await stepFunctions().send(
     new StartExecutionCommand({
       stateMachineArn: config().cartStateMachineArn,
       name: executionName,
-      input: JSON.stringify({ cartId }),
+      input: JSON.stringify({ user, cartId }),
     }),
   );
   if (!executionArn) throw new Error('StartExecution returned no execution ARN');

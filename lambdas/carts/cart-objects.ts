@@ -3,8 +3,15 @@
  * CartRecord.executionName) has its own keys, so a late task of a deleted cart cannot overwrite the
  * objects of a new cart with the same id. The bucket's lifecycle rule expires both prefixes.
  */
-export const requestKeyOf = (cartId: string, executionName: string) =>
-  `requests/${cartId}/${executionName}.json`;
+import type { CartIncarnation } from './cart-record.ts';
 
-export const bundleKeyOf = (cartId: string, executionName: string) =>
-  `bundles/${cartId}/${executionName}.tar`;
+/**
+ * `{user}/{cartId}/{executionName}`: the user first, percent-encoded so that no user name can reach
+ * into another's keys (cart ids and execution names have no "/").
+ */
+export const cartObjectPath = ({ user, cartId, executionName }: CartIncarnation) =>
+  `${encodeURIComponent(user)}/${cartId}/${executionName}`;
+
+export const requestKeyOf = (cart: CartIncarnation) => `requests/${cartObjectPath(cart)}.json`;
+
+export const bundleKeyOf = (cart: CartIncarnation) => `bundles/${cartObjectPath(cart)}.tar`;

@@ -1,5 +1,20 @@
 /**
- * A cart as the table holds it (`CART#{cartId}` / `CART`). The file list is not here: it lives in the
+ * Cart ids are the client's choice and scoped to the user who chose them (SPEC §5.5): a cart is
+ * named by both, everywhere (table key, bundle bucket keys, workflow input).
+ */
+export interface CartRef {
+  user: string;
+  cartId: string;
+}
+
+/** One incarnation of a cart: what every workflow task receives. */
+export interface CartIncarnation extends CartRef {
+  /** The Step Functions execution name (see CartRecord.executionName). */
+  executionName: string;
+}
+
+/**
+ * A cart as the table holds it (`CART#{user}#{cartId}` / `CART`). The file list is not here: it lives in the
  * bundle bucket at `requestKey`, so neither the item nor the state machine's state grows with the cart.
  */
 export const CART_STATUSES = ['waiting', 'staging', 'bundling', 'ready', 'error'] as const;

@@ -2,10 +2,21 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
-import { type CartRecord, type CartStatus, isLive, nowInSeconds } from './cart-record.ts';
+import {
+  type CartIncarnation,
+  type CartRecord,
+  type CartRef,
+  type CartStatus,
+  isLive,
+  nowInSeconds,
+} from './cart-record.ts';
 
-/** Carts in the one table: `CART#{cartId}` / `CART`, expiring through TTL on `expiresAt`. */
-const keyOf = (cartId: string) => ({ pk: `CART#${cartId}`, sk: 'CART' });
+/**
+ * Carts in the one table: `CART#{user}#{cartId}` / `CART`, expiring through TTL on `expiresAt`. The
+ * user is part of the key, so two users' carts of the same id are two items (cart ids have no "#",
+ * so no user name and id can spell another pair's key).
+ */
+const keyOf = ({ user, cartId }: CartRef) => ({ pk: `CART#${user}#${cartId}`, sk: 'CART' });
 const tableName = () => config().tableName;
 
 function toRecord(item: Record<string, unknown>): CartRecord {
@@ -19,7 +30,7 @@ export async function insertCart(record: CartRecord): Promise<boolean> {
     await dynamo().send(
       new PutCommand({
         TableName: tableName(),
-        Item: { ...keyOf(record.cartId), kind: 'Cart', ...record },
+        Item: { ...keyOf(record), kind: 'Cart', ...record },
         ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
         ExpressionAttributeValues: { ':now': nowInSeconds() },
       }),
@@ -32,18 +43,18 @@ export async function insertCart(record: CartRecord): Promise<boolean> {
 }
 
 /** The cart, unless it does not exist or has expired (TTL deletes lazily, so expiry is checked here). */
-export async function findLiveCart(cartId: string): Promise<CartRecord | undefined> {
+export async function findLiveCart(cart: CartRef): Promise<CartRecord | undefined> {
   const { Item } = await dynamo().send(
-    new GetCommand({ TableName: tableName(), Key: keyOf(cartId), ConsistentRead: true }),
+    new GetCommand({ TableName: tableName(), Key: keyOf(cart), ConsistentRead: true }),
   );
   const record = Item ? toRecord(Item) : undefined;
   return record && isLive(record) ? record : undefined;
 }
 
 /** The cart as a workflow execution sees it: undefined once deleted, expired or replaced. */
-export async function findCartOfExecution(cartId: string, executionName: string) {
-  const record = await findLiveCart(cartId);
-  return record?.executionName === executionName ? record : undefined;
+export async function findCartOfExecution(cart: CartIncarnation) {
+  const record = await findLiveCart(cart);
+  return record?.executionName === cart.executionName ? record : undefined;
 }
 
 /** Which status each workflow step may move a cart from (retries repeat a step, so it may repeat). */
@@ -60,8 +71,7 @@ const ALLOWED_FROM: Record<CartStatus, readonly CartStatus[]> = {
  * incarnation or no longer in a status this step may leave: the execution then has nothing to do.
  */
 export async function moveCart(
-  cartId: string,
-  executionName: string,
+  cart: CartIncarnation,
   status: Exclude<CartStatus, 'waiting'>,
   message = '',
 ): Promise<boolean> {
@@ -71,7 +81,7 @@ export async function moveCart(
     await dynamo().send(
       new UpdateCommand({
         TableName: tableName(),
-        Key: keyOf(cartId),
+        Key: keyOf(cart),
         UpdateExpression: 'SET #status = :status, #message = :message, lastModifiedDate = :modified',
         ConditionExpression: `executionName = :execution AND expiresAt > :now AND #status IN (${Object.keys(fromValues).join(', ')})`,
         ExpressionAttributeNames: { '#status': 'status', '#message': 'message' },
@@ -79,7 +89,7 @@ export async function moveCart(
           ':status': status,
           ':message': message,
           ':modified': new Date().toISOString(),
-          ':execution': executionName,
+          ':execution': cart.executionName,
           ':now': nowInSeconds(),
           ...fromValues,
         },
@@ -93,15 +103,15 @@ export async function moveCart(
 }
 
 /** Records the execution's ARN once StartExecution has returned it (DELETE stops it by ARN). */
-export async function setExecutionArn(cartId: string, executionName: string, executionArn: string) {
+export async function setExecutionArn(cart: CartIncarnation, executionArn: string) {
   try {
     await dynamo().send(
       new UpdateCommand({
         TableName: tableName(),
-        Key: keyOf(cartId),
+        Key: keyOf(cart),
         UpdateExpression: 'SET executionArn = :arn',
         ConditionExpression: 'executionName = :execution',
-        ExpressionAttributeValues: { ':arn': executionArn, ':execution': executionName },
+        ExpressionAttributeValues: { ':arn': executionArn, ':execution': cart.executionName },
       }),
     );
   } catch (error) {
@@ -110,14 +120,14 @@ export async function setExecutionArn(cartId: string, executionName: string, exe
 }
 
 /** Deletes one incarnation of a cart; a newer one with the same id is left alone. */
-export async function removeCart(cartId: string, executionName: string): Promise<void> {
+export async function removeCart(cart: CartIncarnation): Promise<void> {
   try {
     await dynamo().send(
       new DeleteCommand({
         TableName: tableName(),
-        Key: keyOf(cartId),
+        Key: keyOf(cart),
         ConditionExpression: 'executionName = :execution',
-        ExpressionAttributeValues: { ':execution': executionName },
+        ExpressionAttributeValues: { ':execution': cart.executionName },
       }),
     );
   } catch (error) {

@@ -1,4 +1,5 @@
 import { Invalid } from '../errors.ts';
+import { MAX_S3_KEY_BYTES, relativePathProblem } from '../safe-path.ts';
 import { type CartEntry, HASH_TYPES, type HashType, HEX_DIGEST_LENGTH } from './cart-file.ts';
 
 /**
@@ -10,31 +11,21 @@ import { type CartEntry, HASH_TYPES, type HashType, HEX_DIGEST_LENGTH } from './
  * keeps validation to a few seconds. A batched registry lookup would allow more.
  */
 export const MAX_CART_FILES = 20_000;
-const MAX_PATH_BYTES = 4096;
 /** A stored file id is an S3 key, which S3 limits to 1024 bytes. */
 const MAX_ID_BYTES = 1024;
 const ENTRY_FIELDS = new Set(['id', 'path', 'hashtype', 'hashsum']);
 const HEX = /^[0-9a-fA-F]*$/;
-// Control characters make tar member names that no archivist wants to type or see.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Why a tar member path is unacceptable, or undefined when it is fine. */
+/**
+ * Why a tar member path is unacceptable, or undefined when it is fine: the safe relative path of
+ * SPEC §3, and "/" as the only separator (a "\\" would climb on extraction under Windows).
+ */
 export function pathProblem(path: string): string | undefined {
-  if (path === '') return 'must not be empty';
-  if (path.startsWith('/')) return 'must be relative (no leading "/")';
-  if (CONTROL.test(path)) return 'must not contain control characters';
   if (path.includes('\\')) return 'must use "/" between segments, not "\\"';
-  if (Buffer.byteLength(path) > MAX_PATH_BYTES) return `must be at most ${MAX_PATH_BYTES} bytes`;
-  for (const segment of path.split('/')) {
-    if (segment === '') return 'must not contain empty segments ("//" or a trailing "/")';
-    if (segment === '..') return 'must not contain ".." segments';
-    if (segment === '.') return 'must not contain "." segments';
-  }
-  return undefined;
+  return relativePathProblem(path, MAX_S3_KEY_BYTES)?.replace(/\.$/, '');
 }
 
 function entryAt(value: unknown, at: string, problems: string[]): CartEntry | undefined {

@@ -21,18 +21,19 @@ export async function createCart(cartId: string, body: unknown, caller: Principa
   validCartId(cartId);
   const entries = parseCartRequest(body);
   // Answer a taken id before the (long) id lookups; the conditional insert below settles races.
-  if (await findLiveCart(cartId)) throw taken(cartId);
+  if (await findLiveCart({ user: caller.user, cartId })) throw taken(cartId);
   const files = await resolveCartFiles(entries, caller);
 
-  const executionName = executionNameFor(cartId);
+  const incarnation = { user: caller.user, cartId, executionName: executionNameFor(cartId) };
+  const { executionName } = incarnation;
   const now = new Date();
   const record: CartRecord = {
     cartId,
     status: 'waiting',
     message: '',
     executionName,
-    requestKey: requestKeyOf(cartId, executionName),
-    bundleKey: bundleKeyOf(cartId, executionName),
+    requestKey: requestKeyOf(incarnation),
+    bundleKey: bundleKeyOf(incarnation),
     user: caller.user,
     spaces: [...new Set(files.map((file) => file.space))].sort(),
     fileCount: files.length,
@@ -45,10 +46,10 @@ export async function createCart(cartId: string, body: unknown, caller: Principa
 
   try {
     await putJson(config().bundleBucket, record.requestKey, files);
-    record.executionArn = await startCartExecution(cartId, executionName);
+    record.executionArn = await startCartExecution(incarnation);
   } catch (error) {
     // Without its file list or its workflow the cart would wait forever: take it back.
-    await removeCart(cartId, executionName).catch((cleanup: unknown) =>
+    await removeCart(incarnation).catch((cleanup: unknown) =>
       logger.error('Could not remove a cart whose workflow did not start', {
         cartId,
         error: cleanup as Error,
@@ -56,6 +57,6 @@ export async function createCart(cartId: string, body: unknown, caller: Principa
     );
     throw error;
   }
-  await setExecutionArn(cartId, executionName, record.executionArn);
+  await setExecutionArn(incarnation, record.executionArn);
   return record;
 }

@@ -14,8 +14,8 @@ import { removeCart } from './cart-repository.ts';
 export async function deleteCart(cartId: string, caller: Principal): Promise<void> {
   const record = await cartVisibleTo(cartId, caller);
   await stopCartExecution(record.executionArn ?? executionArnOf(record.executionName));
-  await removeCart(cartId, record.executionName);
+  await removeCart(record);
   const bucket = config().bundleBucket;
-  for (const key of [record.bundleKey, record.requestKey, ...checkpointKeysOf(cartId, record.executionName)])
+  for (const key of [record.bundleKey, record.requestKey, ...checkpointKeysOf(record)])
     await s3().send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
 }

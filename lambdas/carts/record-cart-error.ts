@@ -19,12 +19,12 @@ export interface RecordCartErrorInput extends CartTaskInput {
  * The RecordCartError task: status `error` with the reason, and no bundle or checkpoint left behind
  * (an upload a checkpoint named is left to the bucket's rule for incomplete multipart uploads).
  */
-export async function recordCartError({ cartId, executionName, error }: RecordCartErrorInput): Promise<void> {
+export async function recordCartError({ error, ...cart }: RecordCartErrorInput): Promise<void> {
   // A task timeout carries no Cause, only its Error name.
   const reason = error?.Cause ? reasonFromCause(error.Cause) : (error?.Error ?? 'unknown error');
   const message =
     reason.length > MAX_MESSAGE_LENGTH ? `${reason.slice(0, MAX_MESSAGE_LENGTH - 3)}...` : reason;
-  await moveCart(cartId, executionName, 'error', message);
-  for (const key of [bundleKeyOf(cartId, executionName), ...checkpointKeysOf(cartId, executionName)])
+  await moveCart(cart, 'error', message);
+  for (const key of [bundleKeyOf(cart), ...checkpointKeysOf(cart)])
     await s3().send(new DeleteObjectCommand({ Bucket: config().bundleBucket, Key: key }));
 }

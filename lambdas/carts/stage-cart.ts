@@ -20,9 +20,10 @@ export interface StageOutput {
 }
 
 /** The Staging task: runs once, then again after each wait while restores are pending. */
-export async function stageCart({ cartId, executionName }: CartTaskInput): Promise<StageOutput> {
-  if (!(await moveCart(cartId, executionName, 'staging'))) return { pendingRestores: 0, cancelled: true };
-  const files = await getJson<CartFile[]>(config().bundleBucket, requestKeyOf(cartId, executionName));
+export async function stageCart(cart: CartTaskInput): Promise<StageOutput> {
+  const { cartId } = cart;
+  if (!(await moveCart(cart, 'staging'))) return { pendingRestores: 0, cancelled: true };
+  const files = await getJson<CartFile[]>(config().bundleBucket, requestKeyOf(cart));
   const result = await stageFiles(files, storageLocations());
   if (result.missing.length > 0) throw new RefusalError(unavailableMessage(listIds(result.missing)));
   if (result.wrongSize.length > 0) throw new RefusalError(sizeMismatchMessage(listIds(result.wrongSize)));

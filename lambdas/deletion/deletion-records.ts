@@ -1,8 +1,9 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { bagPartition } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
-import { decodeCursor, encodeCursor } from '../table/pagination.ts';
+import { isIngestId } from '../identifiers.ts';
+import { queryPage } from '../table/query-page.ts';
 
 /**
  * Where deletion lives in the table:
@@ -87,6 +88,8 @@ export function toRequest(item: Record<string, unknown>): DeletionRequest {
 }
 
 export async function getRequest(id: string): Promise<DeletionRequest | undefined> {
+  // Request ids are UUIDs: anything else names no request (and never reaches a table key).
+  if (!isIngestId(id)) return undefined;
   const { Item } = await dynamo().send(
     new GetCommand({ TableName: tableName(), Key: requestKey(id), ConsistentRead: true }),
   );
@@ -109,20 +112,23 @@ export async function getMarker(
   return marker as unknown as DeletionMarker;
 }
 
-export async function listRequests(status: DeletionStatus, limit: number, cursor: string | undefined) {
-  const partition = statusPartition(status);
-  const result = await dynamo().send(
-    new QueryCommand({
-      TableName: tableName(),
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': partition },
-      Limit: limit,
-      ExclusiveStartKey: decodeCursor(cursor, {
-        attributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
-        partition: { gsi1pk: partition },
-      }),
-    }),
-  );
-  return { requests: (result.Items ?? []).map(toRequest), next: encodeCursor(result.LastEvaluatedKey) };
+/** A page of requests in one status; `keep` drops those the caller may not see before the page is cut. */
+export async function listRequests(
+  status: DeletionStatus,
+  page: {
+    limit: number;
+    cursor: string | undefined;
+    caller: string;
+    keep: (request: DeletionRequest) => boolean;
+  },
+) {
+  const result = await queryPage({
+    binding: ['deletion-requests', page.caller],
+    index: 'list',
+    partition: statusPartition(status),
+    keep: (item) => page.keep(toRequest(item)),
+    limit: page.limit,
+    cursor: page.cursor,
+  });
+  return { requests: result.items.map(toRequest), next: result.next };
 }

@@ -3,7 +3,7 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { canUseSpace, type Principal } from '../auth/principal.ts';
 import { dynamo, stepFunctions } from '../aws-clients.ts';
-import { claimsOf, getVersion, listVersions } from '../bags/bag-registry.ts';
+import { allRegisteredVersions, claimsOf, getVersion } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
 import { Conflict, Forbidden, Gone, Invalid, NotFound } from '../errors.ts';
 import { object, parseRequest, text } from '../json-validation.ts';
@@ -190,8 +190,13 @@ export async function visibleRequests(
   limit: number,
   cursor?: string,
 ) {
-  const { requests, next } = await listRequests(status, limit, cursor);
-  return { requests: requests.filter((request) => canUseSpace(caller, request.space)), next };
+  return listRequests(status, {
+    limit,
+    cursor,
+    // Bound to the key's spaces too: a cursor never carries over to a key that sees other spaces.
+    caller: `${caller.user}:${caller.spaces.join(',')}`,
+    keep: (request) => canUseSpace(caller, request.space),
+  });
 }
 
 export type Decision = 'approve' | 'reject';
@@ -263,7 +268,9 @@ export async function decide(
 async function refuseWhileIngesting(request: DeletionRequest): Promise<void> {
   const claims = await claimsOf(request.space, request.externalIdentifier);
   const registered = new Set(
-    (await listVersions(request.space, request.externalIdentifier)).map((version) => version.version),
+    (await allRegisteredVersions(request.space, request.externalIdentifier)).map(
+      (version) => version.version,
+    ),
   );
   const inFlight = claims.filter((claim) => !registered.has(`v${claim.version}`));
   if (inFlight.length > 0) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo, s3 } from '../aws-clients.ts';
-import { bagPartition, claimsOf, listVersions } from '../bags/bag-registry.ts';
+import { allRegisteredVersions, bagPartition, claimsOf } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
 import { spaceKey } from '../spaces/space-repository.ts';
 import { PRIMARY_LOCATION_NAME, storageLocation, storageLocations } from '../storage/locations.ts';
@@ -55,7 +55,7 @@ async function sha256Of(bucket: string, key: string): Promise<string> {
 }
 
 async function takeInventory(space: string, externalIdentifier: string): Promise<DeletionInventory> {
-  const registered = await listVersions(space, externalIdentifier);
+  const registered = await allRegisteredVersions(space, externalIdentifier);
   const claimed = (await claimsOf(space, externalIdentifier)).map((claim) => versionLabel(claim.version));
   const versions = [...new Set([...registered.map((version) => version.version), ...claimed])].sort(
     (a, b) => Number(a.slice(1)) - Number(b.slice(1)),

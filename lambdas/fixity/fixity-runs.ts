@@ -8,7 +8,7 @@ import {
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
-import { decodeCursor, encodeCursor } from '../table/pagination.ts';
+import { queryPage } from '../table/query-page.ts';
 
 /**
  * Fixity runs in the one table. A run lives in its bag's partition (`FIXITYRUN#{date}#{id}`, so a
@@ -227,20 +227,21 @@ export async function* findingsOf(id: string): AsyncGenerator<Finding> {
   } while (startKey);
 }
 
-/** One page of a bag's runs, newest first. */
-export async function bagRunsPage(space: string, externalIdentifier: string, limit: number, cursor?: string) {
-  const pk = bagPartition(space, externalIdentifier);
-  const result = await dynamo().send(
-    new QueryCommand({
-      TableName: tableName(),
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
-      ExpressionAttributeValues: { ':pk': pk, ':run': 'FIXITYRUN#' },
-      ScanIndexForward: false,
-      Limit: limit,
-      ExclusiveStartKey: decodeCursor(cursor, { attributes: ['pk', 'sk'], partition: { pk } }),
-    }),
-  );
-  return { runs: (result.Items ?? []).map(toRun), next: encodeCursor(result.LastEvaluatedKey) };
+/** One page of a bag's runs, newest first; cursors are bound to the caller and this list. */
+export async function bagRunsPage(
+  space: string,
+  externalIdentifier: string,
+  page: { limit: number; cursor: string | undefined; caller: string },
+) {
+  const result = await queryPage({
+    binding: ['fixity-runs', page.caller],
+    partition: bagPartition(space, externalIdentifier),
+    sortKeyPrefix: 'FIXITYRUN#',
+    newestFirst: true,
+    limit: page.limit,
+    cursor: page.cursor,
+  });
+  return { runs: result.items.map(toRun), next: result.next };
 }
 
 /** The runs in flight (the schedule's cap counts them; the sweep ends those whose workflow died). */

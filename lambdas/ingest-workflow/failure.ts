@@ -1,10 +1,19 @@
+import { claimsOf, getVersion, releaseClaim, retainClaim } from '../bags/bag-registry.ts';
 import { recordIngestOutcome } from '../ingests/ingest-metrics.ts';
+import { type IngestRecord, recordEvent, requireIngest } from '../ingests/ingest-repository.ts';
+import {
+  FINAL_STATUSES,
+  failedEvent,
+  replicatingStep,
+  STEPS,
+  succeededEvent,
+  verifyingReplicaStep,
+} from '../ingests/ingest.ts';
 import { logger } from '../observability.ts';
-import { releaseClaim } from '../bags/bag-registry.ts';
-import { FINAL_STATUSES, failedEvent } from '../ingests/ingest.ts';
-import { recordEvent, requireIngest } from '../ingests/ingest-repository.ts';
-import { versionNumber } from '../storage/storage-layout.ts';
+import { commitQuota, releaseQuota } from '../spaces/quota.ts';
+import { describeLocation } from '../storage/locations.ts';
 import { reasonFromCause } from '../workflows/task-errors.ts';
+import { removeUnregisteredVersion } from './storage-cleanup.ts';
 import { cleanUnpackArea } from './unpack-area.ts';
 
 export interface CaughtError {
@@ -12,32 +21,152 @@ export interface CaughtError {
   Cause?: string;
 }
 
+/** The execution statuses that end an ingest from outside its workflow (the EventBridge rule's). */
+export const EXECUTION_END_STATUSES: readonly string[] = ['FAILED', 'TIMED_OUT', 'ABORTED'];
+
+/** How an execution ended outside its Catch, as the EventBridge rule passes it on. */
+export interface ExecutionEnd {
+  status: 'FAILED' | 'TIMED_OUT' | 'ABORTED' | string;
+  error?: string | null;
+  cause?: string | null;
+}
+
+/**
+ * The error a location's branch of the Replicating map wraps its own in (statemachines/ingest.asl.json,
+ * `LocationFailed`): the branches run in parallel, so only the branch knows which step failed.
+ */
+export const LOCATION_FAILED = 'LocationFailed';
+interface LocationFailure {
+  stage: 'replicating' | 'verifying-replica';
+  location: string;
+  error: CaughtError;
+}
+
 /** Errors of our own that carry a reason for the user; anything else is reported without internals. */
 const USER_FACING = new Set(['RefusalError']);
 
-/**
- * The Catch path: marks the ingest failed with `{step} failed - {reason}`, gives back a claimed
- * version, and empties the unpack area. A cancelled ingest is only cleaned up.
- */
-export async function recordFailure(ingestId: string, caught: CaughtError): Promise<void> {
-  const ingest = await requireIngest(ingestId);
-  const version = ingest.bag.info.version;
-  if (version && ingest.status.id !== 'succeeded') {
-    const { space, bag } = ingest;
-    await releaseClaim(space.id, bag.info.externalIdentifier, versionNumber(version) as number, ingestId);
+const RETRY_HINT = 'the ingest can be retried';
+
+function reasonOf(caught: CaughtError): string {
+  if (USER_FACING.has(caught.Error ?? '')) return reasonFromCause(caught.Cause);
+  return `internal error (${caught.Error ?? 'unknown'}); ${RETRY_HINT}`;
+}
+
+/** The step that failed: the branch's own for a location, else the step the ingest last started. */
+function attribute(ingest: IngestRecord, caught: CaughtError): { step: string; error: CaughtError } {
+  if (caught.Error === LOCATION_FAILED && caught.Cause) {
+    try {
+      const failure = JSON.parse(caught.Cause) as LocationFailure;
+      const name = describeLocation(failure.location);
+      const step = failure.stage === 'replicating' ? replicatingStep(name) : verifyingReplicaStep(name);
+      return { step, error: failure.error };
+    } catch {
+      // not one of ours: fall through
+    }
   }
-  // Clean first: whoever sees the final status must find the unpack area empty.
-  await cleanUnpackArea(ingest.space.id, ingestId);
-  if (ingest.status.id === 'cancelled' || FINAL_STATUSES.includes(ingest.status.id)) return;
-  const userFacing = USER_FACING.has(caught.Error ?? '');
-  if (!userFacing) logger.error('Ingest failed unexpectedly', { ingestId, caught });
-  const reason = userFacing
-    ? reasonFromCause(caught.Cause)
-    : `internal error (${caught.Error ?? 'unknown'}); the ingest can be retried`;
-  const step = ingest.currentStep ?? 'Ingest';
-  const recorded = await recordEvent(ingestId, `${step}#failed`, failedEvent(step, reason), {
+  return { step: ingest.currentStep ?? 'Ingest', error: caught };
+}
+
+/**
+ * Removes everything the ingest claimed or staged: the objects under its unregistered version in
+ * every location, its version claim (so the next ingest of the bag takes that number), its quota
+ * reservation and its unpack area. Idempotent, and safe to run more than once and late: it finds the
+ * ingest's claims in the registry, so a claim taken by a later ingest is never touched.
+ */
+async function cleanUp(ingest: IngestRecord): Promise<void> {
+  const space = ingest.space.id;
+  const externalIdentifier = ingest.bag.info.externalIdentifier;
+  const mine = (await claimsOf(space, externalIdentifier)).filter((claim) => claim.ingestId === ingest.id);
+  for (const claim of mine) {
+    if (claim.retained) continue;
+    // Storage first, then the claim: while the claim stands no other ingest can write there.
+    const { held } = await removeUnregisteredVersion(space, externalIdentifier, claim.version);
+    if (held > 0) {
+      // Held objects are never deleted, nor written over: the number stays taken.
+      logger.error('Failed ingest left objects under legal hold; its version stays claimed', {
+        ingestId: ingest.id,
+        held,
+      });
+      await retainClaim(space, externalIdentifier, claim.version, ingest.id);
+      continue;
+    }
+    await releaseClaim(space, externalIdentifier, claim.version, ingest.id);
+  }
+  await releaseQuota(space, ingest.id);
+  await cleanUnpackArea(space, ingest.id);
+}
+
+/** The ingest's own version is registered: it is stored, and only Register's last writes are missing. */
+async function registeredVersionOf(ingest: IngestRecord): Promise<boolean> {
+  const version = ingest.bag.info.version;
+  if (!version) return false;
+  const registered = await getVersion(ingest.space.id, ingest.bag.info.externalIdentifier, version);
+  return registered?.ingestId === ingest.id;
+}
+
+/** Completes what Register had done all but the end of: never cleaned, it ends `succeeded`. */
+async function finishRegistered(ingest: IngestRecord): Promise<void> {
+  const { space, bag } = ingest;
+  await commitQuota(space.id, ingest.id, bag.info.version === 'v1');
+  await cleanUnpackArea(space.id, ingest.id);
+  const recorded = await recordEvent(
+    ingest.id,
+    `${STEPS.registering}#succeeded`,
+    succeededEvent(
+      STEPS.registering,
+      `registered ${space.id}/${bag.info.externalIdentifier} ${bag.info.version}`,
+    ),
+    { status: 'succeeded', onlyFrom: ['accepted', 'processing'] },
+  );
+  if (recorded) recordIngestOutcome('succeeded');
+}
+
+/**
+ * Ends an ingest that went wrong, however it went wrong: cleans up first (whoever sees the final
+ * status finds nothing left behind), then records `{step} failed - {reason}` with status `failed`.
+ * A cancelled or otherwise finished ingest is only cleaned up; a succeeded one is left alone.
+ */
+async function endIngest(ingest: IngestRecord, step: string, reason: string): Promise<void> {
+  if (ingest.status.id === 'succeeded') return;
+  if (await registeredVersionOf(ingest)) {
+    await finishRegistered(ingest);
+    return;
+  }
+  await cleanUp(ingest);
+  if (FINAL_STATUSES.includes(ingest.status.id)) return;
+  const recorded = await recordEvent(ingest.id, `${step}#failed`, failedEvent(step, reason), {
     status: 'failed',
     onlyFrom: ['accepted', 'processing'],
   });
   if (recorded) recordIngestOutcome('failed');
+}
+
+/** The Catch path of the ingest workflow. */
+export async function recordFailure(ingestId: string, caught: CaughtError): Promise<void> {
+  const ingest = await requireIngest(ingestId);
+  const { step, error } = attribute(ingest, caught);
+  if (!USER_FACING.has(error.Error ?? '') && !FINAL_STATUSES.includes(ingest.status.id))
+    logger.error('Ingest failed unexpectedly', { ingestId, caught });
+  await endIngest(ingest, step, reasonOf(error));
+}
+
+/** An execution that ended outside its Catch (AWS: the EventBridge rule on its status change). */
+export async function recordExecutionEnd(ingestId: string, execution: ExecutionEnd): Promise<void> {
+  const ingest = await requireIngest(ingestId);
+  const how =
+    execution.status === 'TIMED_OUT'
+      ? 'the ingest workflow timed out'
+      : execution.status === 'ABORTED'
+        ? 'the ingest workflow was stopped'
+        : `the ingest workflow failed (${execution.error || 'unknown error'})`;
+  if (!FINAL_STATUSES.includes(ingest.status.id))
+    logger.error('Ingest workflow ended outside its Catch', { ingestId, execution });
+  await endIngest(ingest, ingest.currentStep ?? 'Ingest', `${how}; ${RETRY_HINT}`);
+}
+
+/** An ingest whose workflow died with the process running it (the local stack, on its next start). */
+export async function recordInterruption(ingestId: string): Promise<void> {
+  const ingest = await requireIngest(ingestId);
+  const step = ingest.currentStep ?? 'Ingest';
+  await endIngest(ingest, step, `interrupted: the service restarted during ${step}; ${RETRY_HINT}`);
 }

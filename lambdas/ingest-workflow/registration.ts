@@ -10,7 +10,6 @@ import type { FileManifest, ManifestFile, StorageManifest } from '../bags/storag
 import { s3 } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import type { IngestRecord } from '../ingests/ingest-repository.ts';
-import { recordStoredBytes } from '../spaces/space-repository.ts';
 import { mapConcurrently } from '../map-concurrently.ts';
 import {
   PRIMARY_LOCATION_NAME,
@@ -200,7 +199,8 @@ export async function registerBag(ingest: IngestRecord): Promise<StorageManifest
       ...(Object.keys(versionIds).length > 0 ? { versionIds } : {}),
     }));
   await putStoredFiles(stored);
-  const first = await registerVersion({
+  // The space's `used` moves with the quota reservation, in Register's handler (lambdas/spaces/quota.ts).
+  await registerVersion({
     space,
     externalIdentifier,
     version,
@@ -212,6 +212,5 @@ export async function registerBag(ingest: IngestRecord): Promise<StorageManifest
     size: summary.bytes,
     fileCount: summary.files,
   });
-  if (first) await recordStoredBytes(space, summary.newBytes, version === 'v1');
   return manifest;
 }

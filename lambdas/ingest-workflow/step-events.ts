@@ -10,10 +10,22 @@ export class IngestCancelledError extends Error {
   }
 }
 
-/** The ingest, unless it was cancelled (a running Lambda is not stopped by StopExecution). */
+/** Thrown by a step that finds its ingest already failed (a parallel branch's task that was late). */
+export class IngestEndedError extends Error {
+  constructor(id: string) {
+    super(`Ingest ${id} has already failed`);
+    this.name = 'IngestEnded';
+  }
+}
+
+/**
+ * The ingest, unless it was cancelled or has failed: a running Lambda is not stopped by
+ * StopExecution, nor by another branch's failure, and must not write after the cleanup.
+ */
 export async function activeIngest(id: string): Promise<IngestRecord> {
   const ingest = await requireIngest(id);
   if (ingest.status.id === 'cancelled') throw new IngestCancelledError(id);
+  if (ingest.status.id === 'failed') throw new IngestEndedError(id);
   return ingest;
 }
 

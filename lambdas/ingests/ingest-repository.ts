@@ -1,8 +1,8 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
-import { decodeCursor, encodeCursor } from '../table/pagination.ts';
+import { queryPage } from '../table/query-page.ts';
 import type { Ingest, IngestStatus } from './ingest.ts';
 
 /**
@@ -71,35 +71,32 @@ export async function requireIngest(id: string): Promise<IngestRecord> {
   return ingest;
 }
 
-/** Newest first; `status` filters within the page (so a page may hold fewer than `limit`). */
+/** Newest first; `status` filters before the page is cut. The cursor is bound to space, status and caller. */
 export async function listIngests(
   space: string,
   status: IngestStatus | undefined,
   limit: number,
-  cursor?: string,
+  cursor: string | undefined,
+  caller: string,
 ) {
-  const partition = listPartition(space);
-  const result = await dynamo().send(
-    new QueryCommand({
-      TableName: config().tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ...(status
-        ? {
-            FilterExpression: '#status.#id = :status',
-            ExpressionAttributeNames: { '#status': 'status', '#id': 'id' },
-          }
-        : {}),
-      ExpressionAttributeValues: { ':pk': partition, ...(status ? { ':status': status } : {}) },
-      ScanIndexForward: false,
-      Limit: limit,
-      ExclusiveStartKey: decodeCursor(cursor, {
-        attributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
-        partition: { gsi1pk: partition },
-      }),
-    }),
-  );
-  return { ingests: (result.Items ?? []).map(toRecord), next: encodeCursor(result.LastEvaluatedKey) };
+  const page = await queryPage({
+    binding: ['ingests', status ?? '', caller],
+    index: 'list',
+    partition: listPartition(space),
+    ...(status
+      ? {
+          filter: {
+            expression: '#status.#id = :status',
+            names: { '#status': 'status', '#id': 'id' },
+            values: { ':status': status },
+          },
+        }
+      : {}),
+    newestFirst: true,
+    limit,
+    cursor,
+  });
+  return { ingests: page.items.map(toRecord), next: page.next };
 }
 
 /**

@@ -17,11 +17,10 @@ import {
   text,
   typeName,
 } from '../json-validation.ts';
+import { MAX_S3_KEY_BYTES, relativePathProblem } from '../safe-path.ts';
+import { isUploadKeyOf } from '../uploads/upload-key.ts';
 import { callbackUrlProblem } from './callback-url.ts';
 import type { Ingest } from './ingest.ts';
-
-/** S3's limit on a key, so a path that cannot exist is refused now rather than by the workflow. */
-const MAX_KEY_BYTES = 1024;
 
 /** The body of `POST /ingests` (SPEC §5.2), in Wellcome's shape. */
 const schema = object({
@@ -36,9 +35,7 @@ const schema = object({
     type: typeName('Location'),
     provider: object({ id: oneOf(['amazon-s3']), type: typeName('Provider') }),
     bucket: text(uploadBucketProblem),
-    path: text((path) =>
-      Buffer.byteLength(path) > MAX_KEY_BYTES ? 'must be at most 1024 bytes.' : undefined,
-    ),
+    path: text((path) => relativePathProblem(path, MAX_S3_KEY_BYTES)),
   }),
   callback: optional(
     object({
@@ -55,12 +52,19 @@ function uploadBucketProblem(bucket: string): string | undefined {
   return `got ${quoted(bucket)}, but ingests can only read from the upload bucket "${uploads}"; upload the bag there first (POST /uploads or any S3 client).`;
 }
 
+const sourceOutsideSpace = (space: string) =>
+  `must be an upload of space ${JSON.stringify(space)}: a key under "${space}/" in the upload bucket, where POST /uploads puts it.`;
+
 /** Validates `POST /ingests` and returns the new ingest, accepted and not yet started. */
 export async function parseIngestRequest(body: unknown, caller: Principal): Promise<Ingest> {
   const request = parseRequest(body, schema);
   const space = request.space.id;
   if (!(await isSpaceAvailable(caller, space)))
     rejectIfAny([invalidAt('.space.id', spaceUnavailable(space))]);
+  // Decided from the request alone, before anything reads the object: a path elsewhere gets this
+  // same answer whether or not an object exists there, so nothing of another space leaks.
+  if (!isUploadKeyOf(space, request.sourceLocation.path))
+    rejectIfAny([invalidAt('.sourceLocation.path', sourceOutsideSpace(space))]);
   const now = new Date().toISOString();
   return {
     id: crypto.randomUUID(),

@@ -1,8 +1,8 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
-import { decodeCursor, encodeCursor } from '../table/pagination.ts';
+import { queryPage } from '../table/query-page.ts';
 
 /**
  * A bag's preservation history (SPEC §5.4), PREMIS-style: what happened to the bag, done by whom,
@@ -58,26 +58,22 @@ export async function recordBagEvent(
   }
 }
 
-/** One page of a bag's events, oldest first. */
+/** One page of a bag's events, oldest first; cursors are bound to the caller and this list. */
 export async function bagEventsPage(
   space: string,
   externalIdentifier: string,
-  limit: number,
-  cursor?: string,
+  page: { limit: number; cursor: string | undefined; caller: string },
 ): Promise<{ events: BagEvent[]; next?: string }> {
-  const pk = partition(space, externalIdentifier);
-  const result = await dynamo().send(
-    new QueryCommand({
-      TableName: config().tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :event)',
-      ExpressionAttributeValues: { ':pk': pk, ':event': EVENT_PREFIX },
-      Limit: limit,
-      ExclusiveStartKey: decodeCursor(cursor, { attributes: ['pk', 'sk'], partition: { pk } }),
-    }),
-  );
-  const events = (result.Items ?? []).map((item) => {
-    const { pk: _pk, sk: _sk, kind: _kind, ...event } = item;
-    return event as BagEvent;
+  const result = await queryPage({
+    binding: ['bag-events', page.caller],
+    partition: partition(space, externalIdentifier),
+    sortKeyPrefix: EVENT_PREFIX,
+    limit: page.limit,
+    cursor: page.cursor,
   });
-  return { events, next: encodeCursor(result.LastEvaluatedKey) };
+  const events = result.items.map((item) => {
+    const { pk: _pk, sk: _sk, kind: _kind, ...event } = item;
+    return event as unknown as BagEvent;
+  });
+  return { events, next: result.next };
 }

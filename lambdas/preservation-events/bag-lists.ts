@@ -12,17 +12,18 @@ export async function bagListPage(
   kind: 'fixity' | 'events',
   bag: RegisteredVersion,
   query: Record<string, string>,
+  caller: string,
 ) {
-  const limit = parseLimit(query.limit);
-  const page =
+  const page = { limit: parseLimit(query.limit), cursor: query.next, caller };
+  const list =
     kind === 'events'
-      ? await bagEventsPage(bag.space, bag.externalIdentifier, limit, query.next).then((events) => ({
+      ? await bagEventsPage(bag.space, bag.externalIdentifier, page).then((events) => ({
           results: events.events as object[],
           next: events.next,
         }))
-      : await bagRunsPage(bag.space, bag.externalIdentifier, limit, query.next).then((runs) => ({
+      : await bagRunsPage(bag.space, bag.externalIdentifier, page).then((runs) => ({
           results: runs.runs.map(fixitySummary) as object[],
           next: runs.next,
         }));
-  return { type: 'ResultList', results: page.results, ...(page.next ? { next: page.next } : {}) };
+  return { type: 'ResultList', results: list.results, ...(list.next ? { next: list.next } : {}) };
 }

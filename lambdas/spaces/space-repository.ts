@@ -1,8 +1,9 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { canUseSpace, type Principal } from '../auth/principal.ts';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
-import { decodeCursor, encodeCursor } from '../table/pagination.ts';
+import { queryPage } from '../table/query-page.ts';
 
 export interface Space {
   id: string;
@@ -70,22 +71,20 @@ export async function ensureSpace(
   }
 }
 
-export async function listSpaces(limit: number, cursor: string | undefined) {
-  const startKey = decodeCursor(cursor, {
-    attributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
-    partition: { gsi1pk: LIST_PARTITION },
+/**
+ * The spaces `viewer` may use, by id. Others are dropped before the page is cut, so they never
+ * shape a page or its cursor; the cursor is bound to the viewer's user and spaces.
+ */
+export async function listSpaces(limit: number, cursor: string | undefined, viewer: Principal) {
+  const page = await queryPage({
+    binding: ['spaces', viewer.user, viewer.spaces.join(',')],
+    index: 'list',
+    partition: LIST_PARTITION,
+    keep: (item) => canUseSpace(viewer, item.id as string),
+    limit,
+    cursor,
   });
-  const result = await dynamo().send(
-    new QueryCommand({
-      TableName: config().tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': LIST_PARTITION },
-      Limit: limit,
-      ExclusiveStartKey: startKey,
-    }),
-  );
-  return { spaces: (result.Items ?? []).map(toSpace), next: encodeCursor(result.LastEvaluatedKey) };
+  return { spaces: page.items.map(toSpace), next: page.next };
 }
 
 /** Adds a newly registered bag version's bytes (and, for a new bag, one to the count). */

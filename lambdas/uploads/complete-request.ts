@@ -9,6 +9,7 @@ import {
   rejectIfAny,
   text,
 } from '../json-validation.ts';
+import { MAX_S3_KEY_BYTES, relativePathProblem } from '../safe-path.ts';
 import { spaceOfUploadKey } from './upload-key.ts';
 
 const S3_MAX_PARTS = 10_000;
@@ -28,7 +29,7 @@ const etagProblem = (etag: string) =>
 
 /** The body of `POST /uploads/complete`: the plan's path and upload id, and each part's ETag. */
 const schema = object({
-  path: text(),
+  path: text((path) => relativePathProblem(path, MAX_S3_KEY_BYTES)),
   uploadId: text(uploadIdProblem),
   parts: array(object({ partNumber: positiveInteger(S3_MAX_PARTS), etag: text(etagProblem) }), {
     min: 1,

@@ -1,5 +1,6 @@
 import type { Principal } from '../auth/principal.ts';
 import { isSpaceAvailable, spaceIdProblem, spaceUnavailable } from '../identifiers.ts';
+import { relativePathProblem } from '../safe-path.ts';
 import {
   boolean,
   invalidAt,
@@ -10,7 +11,7 @@ import {
   rejectIfAny,
   text,
 } from '../json-validation.ts';
-import { MAX_OBJECT_BYTES } from './upload-key.ts';
+import { MAX_OBJECT_BYTES, MAX_UPLOAD_FILENAME_BYTES } from './upload-key.ts';
 
 /** The body of `POST /uploads` (SPEC §5.1). */
 const schema = object({
@@ -27,13 +28,14 @@ export interface UploadRequest {
   multipart: boolean;
 }
 
-/** A plain file name: it becomes the last segment of the upload key, so it cannot climb or nest. */
+/**
+ * A plain file name: it becomes the last segment of the upload key (`{space}/{uuid}/{filename}`), so
+ * it is one safe segment (SPEC §3) that cannot climb or nest, and the whole key stays an S3 key.
+ */
 function filenameProblem(name: string): string | undefined {
-  if (name.includes('/') || name.includes('\\') || name === '.' || name === '..' || /[\p{Cc}]/u.test(name)) {
-    return 'must be a plain file name without slashes or control characters, e.g. "b1234.tar.gz".';
-  }
-  if (Buffer.byteLength(name) > 255) return 'must be at most 255 bytes long.';
-  return undefined;
+  if (name.includes('/') || name.includes('\\'))
+    return 'must be a plain file name without slashes, e.g. "b1234.tar.gz".';
+  return relativePathProblem(name, MAX_UPLOAD_FILENAME_BYTES);
 }
 
 export async function parseUploadRequest(body: unknown, caller: Principal): Promise<UploadRequest> {

@@ -100,7 +100,7 @@ describe('POST /ingests: invalid values', () => {
       'must not contain a path segment of the form vN (found "v2").',
     ],
     ['bag.info.externalIdentifier', 'b1234/versions', 'must not end with "/versions".'],
-    ['bag.info.externalIdentifier', 'a'.repeat(256), 'must be at most 255 characters.'],
+    ['bag.info.externalIdentifier', 'a'.repeat(513), 'must be at most 512 characters.'],
     ['sourceLocation.provider.id', 'aws-s3-standard', 'got "aws-s3-standard", valid values are: amazon-s3.'],
     [
       'sourceLocation.bucket',

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm } from '../../lambdas/archive/hashing/algorithms.ts';
-import { HashPool } from '../../lambdas/archive/hashing/hash-pool.ts';
+import { HashPool, hashThreadsFor, usableCores } from '../../lambdas/archive/hashing/hash-pool.ts';
 import { scratchDirectory } from '../fixtures/scratch.ts';
 
 let scratch: Awaited<ReturnType<typeof scratchDirectory>>;
@@ -33,7 +33,7 @@ async function hashInChunks(
 describe.each([0, 1, 3])('HashPool with %i threads', (threads) => {
   let pool: HashPool;
   beforeAll(() => {
-    pool = new HashPool({ threads, slabBytes: 64 * 1024, slabCount: 3 });
+    pool = new HashPool({ threads, slabBytes: 64 * 1024, slabCount: 3, inlineCheapStreams: false });
   });
   afterAll(() => pool.close());
 
@@ -81,7 +81,7 @@ describe.each([0, 1, 3])('HashPool with %i threads', (threads) => {
 
 it('keeps bytes in order when callers do not wait for free buffers', async () => {
   // Two tiny buffers force most writes to wait; stream events can keep coming after pause().
-  const pool = new HashPool({ threads: 2, slabBytes: 4096, slabCount: 2 });
+  const pool = new HashPool({ threads: 2, slabBytes: 4096, slabCount: 2, inlineCheapStreams: false });
   const inputs = Array.from({ length: 5 }, (_, i) => randomBytes(50_000 + i * 7919));
   const digests = inputs.map((bytes, i) => {
     const stream = pool.stream(i % 2 ? ['sha256', 'md5'] : ['sha512'], bytes.length);
@@ -97,7 +97,7 @@ it('keeps bytes in order when callers do not wait for free buffers', async () =>
 });
 
 it('closes while digests are still owed, settling them rather than hanging', async () => {
-  const pool = new HashPool({ threads: 2 });
+  const pool = new HashPool({ threads: 2, inlineCheapStreams: false });
   const stream = pool.stream(['sha512'], 1 << 20);
   await stream.update(randomBytes(1 << 20));
   const digest = stream.digest();
@@ -107,8 +107,56 @@ it('closes while digests are still owed, settling them rather than hanging', asy
 });
 
 it('does not keep the process alive once idle', async () => {
-  const pool = new HashPool({ threads: 1 });
-  await pool.stream(['sha256']).digest();
+  const pool = new HashPool({ threads: 1, inlineCheapStreams: false });
+  await pool.stream(['sha512']).digest();
   // Nothing to assert beyond not hanging: vitest would time out if an idle thread held the fork.
   await pool.close();
+});
+
+describe('threads only where they pay', () => {
+  it('hashes sha256 streams and small streams on the calling thread, starting no threads', async () => {
+    const pool = new HashPool({ threads: 2 });
+    const bytes = randomBytes(300_000);
+    expect(await hashInChunks(pool, randomBytes(20 << 20), ['sha256'], 1 << 20)).toBeDefined();
+    expect(await hashInChunks(pool, bytes, ['sha256'], 65536)).toEqual(expected(bytes, ['sha256']));
+    expect(pool.running).toBe(false);
+    expect(await hashInChunks(pool, bytes, ['md5', 'sha512'], 65536)).toEqual(
+      expected(bytes, ['md5', 'sha512']),
+    );
+    expect(pool.running).toBe(false); // a small stream, even with dear algorithms
+    const big = randomBytes(3 << 20);
+    expect(await hashInChunks(pool, big, ['sha512'], 65536)).toEqual(expected(big, ['sha512']));
+    expect(pool.running).toBe(true);
+    await pool.close();
+  });
+
+  it('hashes a small file here and starts threads only for a big one', async () => {
+    const pool = new HashPool({ threads: 2 });
+    const small = randomBytes(10_000);
+    const big = randomBytes(9 << 20);
+    await writeFile(join(scratch.path, 'lazy-small'), small);
+    await writeFile(join(scratch.path, 'lazy-big'), big);
+    expect(await pool.hashFile(join(scratch.path, 'lazy-small'), ['sha256'], small.length)).toEqual(
+      expected(small, ['sha256']),
+    );
+    expect(pool.running).toBe(false);
+    expect(await pool.hashFile(join(scratch.path, 'lazy-big'), ['sha256'], big.length)).toEqual(
+      expected(big, ['sha256']),
+    );
+    expect(pool.running).toBe(true);
+    await pool.close();
+  });
+
+  it('sizes the pool to the cores the process has: none on one vCPU (a 1,769 MB Lambda)', () => {
+    // Lambda reports its host's cores whatever the memory size; CPU comes with memory.
+    expect(usableCores(2, '1024')).toBe(1);
+    expect(usableCores(2, '1769')).toBe(1);
+    expect(usableCores(6, '3538')).toBe(2);
+    expect(usableCores(2, '10240')).toBe(2);
+    expect(usableCores(2, undefined)).toBe(2);
+    expect(hashThreadsFor(usableCores(2, '1769'))).toBe(0);
+    expect(hashThreadsFor(1)).toBe(0);
+    expect(hashThreadsFor(2)).toBe(2);
+    expect(hashThreadsFor(6)).toBe(4);
+  });
 });

@@ -48,9 +48,10 @@ it.each(Array.from({ length: 25 }, (_, i) => 1000 + i))(
 
     const intact = await verifier.verify(files);
     expect(intact.directory.failures).toEqual([]);
+    expect(intact.threadedDirectory.failures).toEqual([]);
     expect(intact.archive.failures).toEqual([]);
     const broken = await verifier.verify(withFile(files, target, corrupted));
-    for (const verification of [broken.directory, broken.archive]) {
+    for (const verification of [broken.directory, broken.threadedDirectory, broken.archive]) {
       expect(verification.valid).toBe(false);
       expect(verification.failures).toEqual([`Unable to verify 1 file in the bag: ${target} (checksum)`]);
     }

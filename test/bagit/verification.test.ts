@@ -291,15 +291,46 @@ describe('payload manifests', () => {
     await expectValid(withFile(files, 'manifest-sha256.txt', lines.join('\n') + '\n'));
   });
 
-  it('accepts a leading ./ in paths', async () => {
+  it('accepts a leading ./ in paths, with one warning per manifest (conformance warning/relative-path)', async () => {
     const files = buildBag({ payload });
-    await expectValid(
+    await expectWarning(
       withFile(
         files,
         'manifest-sha256.txt',
         text(files, 'manifest-sha256.txt').replace(/ data\//g, ' ./data/'),
       ),
+      'manifest-sha256.txt writes 3 paths with "./", "../" or "//" (e.g. "./data/a.txt"); RFC 8493 wants paths like "data/file"',
     );
+  });
+
+  it('verifies sha224 and sha384 manifests (conformance v0.97 valid/uncommon-metadata-separators)', async () => {
+    const files = buildBag({
+      payload,
+      algorithms: ['sha224'],
+      tagAlgorithms: ['sha384'],
+      version: '0.97',
+      info: [
+        ['Source-Organization', 'Spoons'],
+        ['Contact-Name  ', 'Ed'],
+      ],
+    });
+    await expectWarning(files, 'The payload manifests use only sha224; sha256 or sha512 is recommended');
+    await expectValid(buildBag({ payload, algorithms: ['sha224', 'sha384', 'sha256'] }));
+  });
+
+  it('refuses a wrong sha224 or sha384 checksum', async () => {
+    for (const algorithm of ['sha224', 'sha384'] as const) {
+      const files = buildBag({ payload, algorithms: [algorithm] });
+      const name = `manifest-${algorithm}.txt`;
+      const tampered = text(files, name).replace(
+        digest(algorithm, Buffer.from('bravo\n')),
+        'a'.repeat(algorithm === 'sha224' ? 56 : 96),
+      );
+      await expectFailure(
+        withFile(files, name, tampered),
+        'Unable to verify 1 file in the bag: data/sub/b.txt (checksum)',
+      );
+    }
   });
 
   it('decodes percent-encoded names (%0A, %0D, %25)', async () => {
@@ -312,7 +343,11 @@ describe('payload manifests', () => {
     expect(text(files, 'manifest-sha256.txt')).toContain('data/100%25.txt');
     expect(text(files, 'manifest-sha256.txt')).toContain('data/line%0Abreak.txt');
     expect(text(files, 'manifest-sha256.txt')).toContain('data/carriage%0Dreturn.txt');
-    await expectValid(files);
+    const results = await expectValid(files);
+    each(results, (verification, path) => {
+      expect(verification.bag!.files.get('data/line\nbreak.txt'), path).toBe(2);
+      expect(verification.bag!.manifests[0].entries.has('data/carriage\rreturn.txt'), path).toBe(true);
+    });
   });
 
   it('refuses a path that escapes the bag', async () => {

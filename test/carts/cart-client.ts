@@ -34,10 +34,11 @@ export async function waitForCart(
   cartId: string,
   until: (status: string | null) => boolean = (status) => status === 'ready' || status === 'error',
   timeoutMs = 30_000,
+  key?: string,
 ) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const state = await cartStatus(stack, cartId);
+    const state = await cartStatus(stack, cartId, key);
     if (until(state.status) || state.httpStatus === 404) return state;
     if (Date.now() > deadline) throw new Error(`Cart ${cartId} still ${state.status} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 25));

@@ -89,14 +89,15 @@ describe('a bundle written over several invocations', () => {
   it('goes through the Bundling task again and again until the cart is ready, leaving no checkpoint', async () => {
     const cartId = randomUUID();
     const executionName = `${cartId}-test`;
+    const cart = { user: 'admin', cartId, executionName };
     const now = new Date().toISOString();
     await insertCart({
       cartId,
       status: 'staging',
       message: '',
       executionName,
-      requestKey: requestKeyOf(cartId, executionName),
-      bundleKey: bundleKeyOf(cartId, executionName),
+      requestKey: requestKeyOf(cart),
+      bundleKey: bundleKeyOf(cart),
       user: 'admin',
       spaces: ['digitised'],
       fileCount: files.length,
@@ -105,21 +106,21 @@ describe('a bundle written over several invocations', () => {
       lastModifiedDate: now,
       expiresAt: Math.floor(Date.now() / 1000) + 3600,
     });
-    await putJson(config().bundleBucket, requestKeyOf(cartId, executionName), files);
+    await putJson(config().bundleBucket, requestKeyOf(cart), files);
 
     const outputs = [];
     for (let round = 0; round < 10; round++) {
-      const output = await bundleCart({ cartId, executionName }, 0);
+      const output = await bundleCart(cart, 0);
       outputs.push(output);
       if (output.done) break;
     }
     expect(outputs.map((output) => output.done)).toEqual([false, false, false, false, true]);
-    expect((await findLiveCart(cartId))?.status).toBe('ready');
-    const members = await untar(await objectBytes(bundleKeyOf(cartId, executionName)));
+    expect((await findLiveCart(cart))?.status).toBe('ready');
+    const members = await untar(await objectBytes(bundleKeyOf(cart)));
     for (const file of stored)
       expect(members.get(`out/${file.path}`)?.equals(file.content as Buffer)).toBe(true);
     const left = await s3().send(
-      new ListObjectsV2Command({ Bucket: config().bundleBucket, Prefix: `checkpoints/${cartId}/` }),
+      new ListObjectsV2Command({ Bucket: config().bundleBucket, Prefix: `checkpoints/admin/${cartId}/` }),
     );
     expect(left.Contents ?? []).toEqual([]);
   });

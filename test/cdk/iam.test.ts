@@ -28,6 +28,7 @@ const bucketIds: Record<BucketName, string[]> = {
 };
 const dataBucketIds = new Set(stack.buckets.dataBuckets().map(idOf));
 const tableId = idOf(stack.stateTable.table);
+const cursorSecretId = idOf(stack.cursorSecret.secret);
 const stateMachineIds = Object.fromEntries(
   Object.entries(stack.workflows.stateMachines).map(([name, machine]) => [name, idOf(machine)]),
 );
@@ -100,6 +101,7 @@ describe('IAM', () => {
       for (const need of needs) {
         if ('table' in need) declared.add(tableId);
         else if ('bucket' in need) bucketIds[need.bucket].forEach((id) => declared.add(id));
+        else if ('secret' in need) declared.add(cursorSecretId);
         else declared.add(stateMachineIds[need.stateMachine]);
       }
       // Execution ARNs are built from the state machine's ARN, so they reference it too.
@@ -147,6 +149,29 @@ describe('IAM', () => {
       const declared = needs.flatMap((need) => ('stateMachine' in need ? need.actions : []));
       expect([...new Set(allowed)].sort()).toEqual([...new Set(declared)].sort());
     });
+  });
+
+  it('lets only the list handlers read the cursor secret, and only read it', () => {
+    const readers = [...functions.keys()].filter((module) =>
+      statementsOfRole(template, roleOfFunction(template, functions.get(module)!)).some(
+        (statement) => statement.Effect === 'Allow' && referencedIds(statement.Resource).has(cursorSecretId),
+      ),
+    );
+    expect(readers.sort()).toEqual(
+      [
+        'handlers/api/get-bag',
+        'handlers/api/list-bags',
+        'handlers/api/list-ingests',
+        'handlers/api/list-spaces',
+      ].sort(),
+    );
+    for (const module of readers) {
+      const actions = actionsOn(
+        statementsOfRole(template, roleOfFunction(template, functions.get(module)!)),
+        cursorSecretId,
+      );
+      expect([...actions].sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    }
   });
 
   describe('immutable storage (SPEC §5.6)', () => {

@@ -99,3 +99,61 @@ describe.each(Object.keys(stateMachines) as StateMachineName[])('the %s state ma
     });
   });
 });
+
+describe('the ingest failure rule (executions that die outside their Catch)', () => {
+  const rules = Object.entries(resourcesOfType(template, 'AWS::Events::Rule'));
+  const [ingestMachineId] = Object.entries(machines).find(
+    ([, candidate]) => candidate.Properties.StateMachineName === 'Bagvault-ingest',
+  )!;
+  const failureFunctionId = functions.get(
+    taskHandlerModule(stateMachines.ingest.tasks.RecordFailureFunctionArn),
+  )!;
+  const matching = rules.filter(([, rule]) =>
+    JSON.stringify(rule.Properties.EventPattern).includes('Step Functions Execution Status Change'),
+  );
+
+  it('matches FAILED, TIMED_OUT and ABORTED executions of the ingest state machine only', () => {
+    expect(matching).toHaveLength(1);
+    const [, rule] = matching[0]!;
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: ingestMachineId }] },
+    });
+    expect(rule.Properties.State ?? 'ENABLED').toBe('ENABLED');
+  });
+
+  it('runs the same failure handler as the Catch path, with the execution name as the ingest id', () => {
+    const [, rule] = matching[0]!;
+    const targets = rule.Properties.Targets as {
+      Arn: unknown;
+      InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string };
+      RetryPolicy?: { MaximumRetryAttempts?: number };
+    }[];
+    expect(targets).toHaveLength(1);
+    expect(targets[0]!.Arn).toEqual({ 'Fn::GetAtt': [failureFunctionId, 'Arn'] });
+    const { InputPathsMap, InputTemplate } = targets[0]!.InputTransformer;
+    expect(Object.values(InputPathsMap).sort()).toEqual(
+      ['$.detail.cause', '$.detail.error', '$.detail.name', '$.detail.status'].sort(),
+    );
+    const nameKey = Object.entries(InputPathsMap).find(([, path]) => path === '$.detail.name')![0];
+    const statusKey = Object.entries(InputPathsMap).find(([, path]) => path === '$.detail.status')![0];
+    expect(InputTemplate).toContain(`"ingestId":<${nameKey}>`);
+    expect(InputTemplate).toContain(`"status":<${statusKey}>`);
+    expect(targets[0]!.RetryPolicy?.MaximumRetryAttempts).toBeGreaterThan(2);
+  });
+
+  it('lets EventBridge invoke that function from this rule only', () => {
+    const [ruleId] = matching[0]!;
+    const permissions = Object.values(resourcesOfType(template, 'AWS::Lambda::Permission')).filter(
+      (permission) => referencedIds(permission.Properties.SourceArn).has(ruleId),
+    );
+    expect(permissions).toHaveLength(1);
+    expect(permissions[0]!.Properties).toMatchObject({
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [failureFunctionId, 'Arn'] },
+      SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+    });
+  });
+});

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,8 +12,15 @@ const scratch = await scratchDirectory();
 afterAll(() => scratch.cleanup());
 
 function bagvault(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return bagvaultWith(process.env, ...args);
+}
+
+function bagvaultWith(
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(NODE, ['bin/bagvault.ts', ...args], (error, stdout, stderr) => {
+    execFile(NODE, ['bin/bagvault.ts', ...args], { env }, (error, stdout, stderr) => {
       resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
     });
   });
@@ -35,6 +42,18 @@ describe('bagvault validate', () => {
     expect(result.stdout).toContain('valid bag');
   });
 
+  it('keeps the stripped TypeScript in the user cache, silently, and runs the same from it', async () => {
+    const cache = join(scratch.path, 'xdg-cache');
+    const directory = await writeBagDirectory(files, join(scratch.path, 'cached'));
+    const env = { ...process.env, XDG_CACHE_HOME: cache };
+    const cold = await bagvaultWith(env, 'validate', directory);
+    expect(cold).toMatchObject({ code: 0, stderr: '' });
+    const [versionDirectory] = await readdir(join(cache, 'bagvault'));
+    const entries = await readdir(join(cache, 'bagvault', versionDirectory));
+    expect(entries.filter((name) => name.endsWith('.js')).length).toBeGreaterThan(10);
+    expect(await bagvaultWith(env, 'validate', directory)).toEqual(cold);
+  });
+
   it('exits 0 on a valid tar.gz, with warnings on stderr unless --quiet', async () => {
     const archive = await file(
       'md5.tar.gz',
@@ -46,6 +65,15 @@ describe('bagvault validate', () => {
       'warning: The payload manifests use only md5; sha256 or sha512 is recommended',
     );
     expect(await bagvault('validate', '--quiet', archive)).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('exits 0 on a sha224-only bag, warning that the ingest wants sha256 or sha512', async () => {
+    const bag = buildBag({ payload: { 'data/a': 'a' }, algorithms: ['sha224'], version: '0.97' });
+    const result = await bagvault('validate', await file('sha224.tar.gz', await bagToTarGz(bag)));
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      'warning: The payload manifests use only sha224; sha256 or sha512 is recommended',
+    );
   });
 
   it('exits 1 on an invalid bag with every reason on stderr', async () => {

@@ -204,7 +204,7 @@ describe('bagvault admin', () => {
     const listed = await bagvault(['list-keys'], api);
     expect(listed.stdout).toMatch(/^cli-user\tdigitised\tread\t\d{4}-/m);
 
-    expect((await bagvault(['revoke-key', '--user', 'cli-user'], api)).status).toBe(0);
+    expect((await bagvault(['revoke-key', 'cli-user'], api)).status).toBe(0);
     expect((await stack.api('/spaces/digitised', { key: created.stdout.trim() })).status).toBe(401);
 
     const refused = await bagvault(

@@ -62,7 +62,12 @@ export async function waitForIngest(stack: TestStack, id: string, timeoutMs = 60
   for (;;) {
     const ingest = await getIngest(stack, id);
     const final = ['succeeded', 'failed', 'cancelled'].includes(ingest.status.id);
-    if (final && ingest.callback?.status.id !== 'pending') return ingest;
+    // The callback's status is written just before its event: wait for both.
+    const callbackDone =
+      !ingest.callback ||
+      (ingest.callback.status.id !== 'pending' &&
+        ingest.events.some((event) => event.description.startsWith('Callback ')));
+    if (final && callbackDone) return ingest;
     if (Date.now() > deadline)
       throw new Error(`Ingest ${id} still ${ingest.status.id}: ${JSON.stringify(ingest.events)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,5 +1,8 @@
-/** The checksum algorithms BagIt manifests use (RFC 8493 §2.4 names them by their hashlib names). */
-export const DIGEST_ALGORITHMS = ['md5', 'sha1', 'sha256', 'sha512'] as const;
+/**
+ * The checksum algorithms BagIt manifests use (RFC 8493 §2.4 names them by their hashlib names):
+ * every algorithm hashlib guarantees, as bagit-python verifies them all.
+ */
+export const DIGEST_ALGORITHMS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 
 export type DigestAlgorithm = (typeof DIGEST_ALGORITHMS)[number];
 
@@ -11,10 +14,25 @@ export function isDigestAlgorithm(name: string): name is DigestAlgorithm {
 }
 
 /** Length of a hex digest, used to reject malformed manifest lines early. */
-export const HEX_LENGTH: Record<DigestAlgorithm, number> = { md5: 32, sha1: 40, sha256: 64, sha512: 128 };
+export const HEX_LENGTH: Record<DigestAlgorithm, number> = {
+  md5: 32,
+  sha1: 40,
+  sha224: 56,
+  sha256: 64,
+  sha384: 96,
+  sha512: 128,
+};
 
 /**
  * Relative CPU cost per byte (measured with OpenSSL on x86-64 with SHA extensions:
- * sha1 ≈ sha256 ≈ 1.5 GB/s, md5 ≈ sha512 ≈ 0.8 GB/s). Used only to spread work over threads.
+ * sha1 ≈ sha224 ≈ sha256 ≈ 1.5 GB/s, md5 ≈ sha384 ≈ sha512 ≈ 0.8 GB/s; sha224 and sha384 are
+ * sha256 and sha512 truncated). Used only to spread work over threads.
  */
-export const RELATIVE_COST: Record<DigestAlgorithm, number> = { md5: 2, sha1: 1, sha256: 1, sha512: 2 };
+export const RELATIVE_COST: Record<DigestAlgorithm, number> = {
+  md5: 2,
+  sha1: 1,
+  sha224: 1,
+  sha256: 1,
+  sha384: 2,
+  sha512: 2,
+};

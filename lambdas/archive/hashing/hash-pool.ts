@@ -9,12 +9,24 @@ import { hashFileInline, InlineStream, type StreamHash } from './stream-hash.ts'
 export type { StreamHash } from './stream-hash.ts';
 
 export interface HashPoolOptions {
-  /** Hashing threads; 0 hashes on the calling thread. Defaults to the number of cores (at most 4). */
+  /**
+   * Hashing threads; 0 hashes on the calling thread. Defaults to the cores this process really has
+   * (`os.availableParallelism()`, capped in Lambda by the vCPUs its memory size buys; at most 4),
+   * and to none on a single core (a Lambda function below 3,538 MB), where a thread would only take
+   * turns with the calling one.
+   */
   threads?: number;
   /** Size of each shared buffer that carries stream bytes to the threads. */
   slabBytes?: number;
   /** Number of those buffers: bounds the memory held by streams waiting to be hashed. */
   slabCount?: number;
+  /**
+   * Hash cheap streams on the calling thread (default true): those with one sha256-class algorithm,
+   * which the calling thread hashes as fast as gunzip (on its own thread) produces bytes, so no byte
+   * is copied or sent anywhere; and small ones (tag files), not worth booting threads for. Dearer
+   * streams (sha512, several algorithms) go to the threads. Tests turn it off to reach the threads.
+   */
+  inlineCheapStreams?: boolean;
 }
 
 /**
@@ -25,14 +37,22 @@ export interface HashPoolOptions {
  * Stream bytes are copied into a small set of SharedArrayBuffer "slabs"; many small files share one
  * slab and one message, which keeps the per-file cost low. Files on disk are read by the threads
  * themselves, so the main thread only hands out paths.
+ *
+ * Threads start on first need (or `start()`), so that a small bag, or an archive whose single
+ * sha256 manifest the calling thread hashes itself, never pays for booting them.
  */
 export class HashPool implements StreamWriter {
   readonly threads: number;
   private readonly workers: PoolWorker[] = [];
-  private readonly slabs: SlabPool;
+  private slabs: SlabPool;
+  private readonly slabSettings: { bytes: number; count: number };
+  private readonly inlineCheapStreams: boolean;
+  private started = false;
   private readonly streams = new Map<number, PooledStream>();
   private readonly fileJobs = new Map<number, FileJob>();
-  private readonly fileQueue: FileJob[] = [];
+  private fileQueue: FileJob[] = [];
+  /** Index of the next job in fileQueue (shift() would make a long queue quadratic). */
+  private fileQueueHead = 0;
   private readonly slabBatches = new Map<number, SlabBatch>();
   private batch: OpenBatch | undefined;
   private nextId = 1;
@@ -43,13 +63,34 @@ export class HashPool implements StreamWriter {
   private closed = false;
 
   constructor(options: HashPoolOptions = {}) {
-    this.threads = options.threads ?? Math.min(4, availableParallelism());
-    this.slabs = new SlabPool(options.slabBytes ?? 1 << 20, this.threads > 0 ? (options.slabCount ?? 8) : 0);
+    this.threads = options.threads ?? defaultThreads();
+    this.slabSettings = { bytes: options.slabBytes ?? 1 << 20, count: options.slabCount ?? 8 };
+    this.slabs = new SlabPool(this.slabSettings.bytes, 0);
+    this.inlineCheapStreams = options.inlineCheapStreams ?? true;
+  }
+
+  /** Whether the threads have been booted. */
+  get running(): boolean {
+    return this.started;
+  }
+
+  /** Boot the threads now (they take a few tens of milliseconds), e.g. while a directory is walked. */
+  start(): void {
+    if (this.started || this.closed || this.threads === 0) return;
+    this.started = true;
+    this.slabs = new SlabPool(this.slabSettings.bytes, this.slabSettings.count);
     for (let index = 0; index < this.threads; index++) this.workers.push(this.startWorker(index));
   }
 
   stream(algorithms: readonly DigestAlgorithm[], expectedBytes = 0): StreamHash {
-    if (this.threads === 0 || algorithms.length === 0) return new InlineStream(algorithms);
+    if (
+      this.threads === 0 ||
+      algorithms.length === 0 ||
+      (this.inlineCheapStreams && isCheap(algorithms, expectedBytes))
+    ) {
+      return new InlineStream(algorithms);
+    }
+    this.start();
     const stream = new PooledStream(this, this.nextId++, this.assign(algorithms, expectedBytes));
     this.streams.set(stream.id, stream);
     this.track(1);
@@ -59,7 +100,11 @@ export class HashPool implements StreamWriter {
   /** Hash a file on disk (read by a hashing thread). Rejects when the file cannot be read. */
   async hashFile(path: string, algorithms: readonly DigestAlgorithm[], expectedBytes = 0): Promise<Digests> {
     if (algorithms.length === 0) return {};
-    if (this.threads === 0) return hashFileInline(path, algorithms);
+    // Tag files and the files of a small bag: cheaper to read here than to boot a thread for.
+    if (this.threads === 0 || (!this.started && expectedBytes <= INLINE_FILE_BYTES)) {
+      return hashFileInline(path, algorithms);
+    }
+    this.start();
     // A big file with several algorithms is read once per thread rather than hashed serially.
     if (algorithms.length > 1 && this.threads > 1 && expectedBytes >= SPLIT_FILE_BYTES) {
       const parts = await Promise.all(algorithms.map((a) => this.enqueueFile(path, [a], expectedBytes)));
@@ -237,7 +282,7 @@ export class HashPool implements StreamWriter {
   // Keep two batches in flight per thread: one being hashed, one queued behind it, so no thread idles
   // while the main thread sends it more, yet big files still spread across threads.
   private pump(): void {
-    while (this.fileQueue.length > 0) {
+    while (this.fileQueueHead < this.fileQueue.length) {
       let target: PoolWorker | undefined;
       for (const worker of this.workers) {
         if (worker.fileBatches >= 2) continue;
@@ -246,8 +291,12 @@ export class HashPool implements StreamWriter {
       if (!target) return;
       const files: [number, string, number][] = [];
       let cost = 0;
-      while (this.fileQueue.length > 0 && files.length < FILE_BATCH_COUNT && cost < FILE_BATCH_COST) {
-        const job = this.fileQueue.shift() as FileJob;
+      while (
+        this.fileQueueHead < this.fileQueue.length &&
+        files.length < FILE_BATCH_COUNT &&
+        cost < FILE_BATCH_COST
+      ) {
+        const job = this.fileQueue[this.fileQueueHead++];
         files.push([job.id, job.path, maskOf(job.algorithms)]);
         cost += job.cost;
       }
@@ -256,6 +305,8 @@ export class HashPool implements StreamWriter {
       target.thread.postMessage({ kind: 'files', batch: this.nextId++, files, cost });
       target.fileBatchCosts.push(cost);
     }
+    this.fileQueue = [];
+    this.fileQueueHead = 0;
   }
 
   private onFilesDone(workerIndex: number, results: [number, Record<string, string>][]): void {
@@ -302,13 +353,18 @@ export class HashPool implements StreamWriter {
     for (const job of this.fileJobs.values()) job.reject(error);
     this.streams.clear();
     this.fileJobs.clear();
-    this.fileQueue.length = 0;
+    this.fileQueue = [];
+    this.fileQueueHead = 0;
     this.track(-this.outstanding);
     this.slabs.wakeAll();
   }
 }
 
 const SPLIT_FILE_BYTES = 16 << 20;
+// A file hashed alone gains nothing from a thread: below this (a few ms of hashing) it is hashed here.
+const INLINE_FILE_BYTES = 8 << 20;
+// Bytes × RELATIVE_COST below which a stream is hashed where it is: about 3 ms of work.
+const INLINE_STREAM_WORK = 4 << 20;
 const FLUSH_AFTER_STREAMS = 256;
 const FLUSH_DELAY_MS = 2;
 const FILE_BATCH_COST = 8 << 20;
@@ -360,6 +416,31 @@ function addSegment(batch: OpenBatch, stream: PooledStream, start: number, lengt
   } else {
     batch.segments.push({ stream, start, length, final });
   }
+}
+
+function defaultThreads(): number {
+  return hashThreadsFor(usableCores(availableParallelism(), process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE));
+}
+
+// Lambda shows its host's cores to every function but grants CPU in proportion to memory: one full
+// vCPU per 1,769 MB (AWS Lambda developer guide, "Memory and computing power").
+const LAMBDA_MB_PER_VCPU = 1769;
+
+/** Cores this process may really use: what the OS reports, capped in Lambda by the memory size. */
+export function usableCores(reported: number, lambdaMemoryMb?: string): number {
+  const memory = Number(lambdaMemoryMb);
+  if (!lambdaMemoryMb || !Number.isFinite(memory) || memory <= 0) return reported;
+  return Math.max(1, Math.min(reported, Math.floor(memory / LAMBDA_MB_PER_VCPU)));
+}
+
+/** Hashing threads worth having with this many cores (one core: none, the calling thread hashes). */
+export function hashThreadsFor(cores: number): number {
+  return cores <= 1 ? 0 : Math.min(4, cores);
+}
+
+function isCheap(algorithms: readonly DigestAlgorithm[], expectedBytes: number): boolean {
+  const cost = costOf(algorithms);
+  return cost <= 1 || cost * expectedBytes <= INLINE_STREAM_WORK;
 }
 
 function maskOf(algorithms: readonly DigestAlgorithm[]): number {

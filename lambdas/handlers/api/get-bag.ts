@@ -8,9 +8,11 @@ import type { Tombstone } from '../../deletion/deletion-records.ts';
 import { apiHandler, callerOf, json, redirect } from '../../http/api-handler.ts';
 import { errorBody } from '../../http/errors.ts';
 import { Invalid, NotFound } from '../../errors.ts';
+import { spaceIdProblem } from '../../identifiers.ts';
 import { invalidAt } from '../../json-validation.ts';
 import { versionNumber } from '../../storage/storage-layout.ts';
 import { bagListPage } from '../../preservation-events/bag-lists.ts';
+import { parseLimit } from '../../table/pagination.ts';
 
 /** `?version=v2` / `?before=v3`: undefined when absent, 400 when not a version. */
 function versionParameter(name: string, raw: string | undefined): string | undefined {
@@ -32,14 +34,23 @@ const goneResult = (tombstone: Tombstone) =>
 export const handler = apiHandler(async (request) => {
   const space = request.pathParameters.space ?? '';
   const readings = readingsOf(request.pathParameters.proxy ?? '');
-  const visible = canUseSpace(callerOf(request), space);
+  // A space id that cannot exist is a bag nobody can see (and never reaches a table key).
+  const visible = spaceIdProblem(space) === undefined && canUseSpace(callerOf(request), space);
 
   if (readings[0]?.kind === 'versions') {
     const tombstone = visible ? await deletedBag(space, readings[0].externalIdentifier) : undefined;
     if (tombstone) return goneResult(tombstone);
     const before = versionParameter('before', request.query.before);
     const bagId = `${space}/${readings[0].externalIdentifier}`;
-    const page = visible ? await bagVersionsPage(space, readings[0].externalIdentifier, before) : undefined;
+    const limit = parseLimit(request.query.limit);
+    const page = visible
+      ? await bagVersionsPage(space, readings[0].externalIdentifier, {
+          before,
+          limit,
+          cursor: request.query.next,
+          caller: callerOf(request).user,
+        })
+      : undefined;
     if (!page) throw new NotFound(`No storage manifest versions found for ${bagId}`);
     return json(200, page);
   }
@@ -52,7 +63,7 @@ export const handler = apiHandler(async (request) => {
     if (!registered) continue;
     if (reading.kind === 'file') return redirect(302, await fileDownloadUrl(registered, reading.path));
     if (reading.kind === 'fixity' || reading.kind === 'events') {
-      return json(200, await bagListPage(reading.kind, registered, request.query));
+      return json(200, await bagListPage(reading.kind, registered, request.query, callerOf(request).user));
     }
     const manifest = await manifestResponse(registered);
     if ('redirect' in manifest) return redirect(307, manifest.redirect);

@@ -13,7 +13,7 @@ export const handler = apiHandler(async (request) => {
   const limit = parseLimit(request.query.limit);
   if (!(await isSpaceAvailable(callerOf(request), space as string)))
     throw new NotFound(`Space not found: ${space}`);
-  const page = await listBags(space as string, limit, request.query.next);
+  const page = await listBags(space as string, limit, request.query.next, callerOf(request).user);
   return json(200, {
     type: 'ResultList',
     results: page.bags.map((bag) => ({

@@ -30,6 +30,7 @@ export const handler = apiHandler(async (request) => {
     status as IngestStatus | undefined,
     limit,
     request.query.next,
+    callerOf(request).user,
   );
   return json(200, {
     type: 'ResultList',

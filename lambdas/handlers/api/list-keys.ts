@@ -1,8 +1,12 @@
 import { listApiKeys } from '../../auth/api-key-repository.ts';
-import { apiHandler, json } from '../../http/api-handler.ts';
+import { apiHandler, callerOf, json } from '../../http/api-handler.ts';
 import { parseLimit } from '../../table/pagination.ts';
 
 export const handler = apiHandler(async (request) => {
-  const { keys, next } = await listApiKeys(parseLimit(request.query.limit), request.query.next);
+  const { keys, next } = await listApiKeys(
+    parseLimit(request.query.limit),
+    request.query.next,
+    callerOf(request).user,
+  );
   return json(200, { type: 'ResultList', results: keys, ...(next ? { next } : {}) });
 });

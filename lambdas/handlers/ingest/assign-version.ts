@@ -1,10 +1,11 @@
 import type { BagSummary } from '../../ingest-workflow/bag-files.ts';
 import { activeIngest, startStep, succeedStep } from '../../ingest-workflow/step-events.ts';
 import { bagSummaryKey } from '../../ingest-workflow/verify-step.ts';
-import { assignVersion, checkQuota, enterVersioning } from '../../ingest-workflow/version-assignment.ts';
+import { assignVersion, enterVersioning } from '../../ingest-workflow/version-assignment.ts';
 import { config } from '../../config.ts';
 import { updateIngest } from '../../ingests/ingest-repository.ts';
 import { STEPS } from '../../ingests/ingest.ts';
+import { reserveQuota } from '../../spaces/quota.ts';
 import { storageLocations } from '../../storage/locations.ts';
 import { getJson } from '../../storage/s3-objects.ts';
 import { workflowTask } from '../../workflows/workflow-task.ts';
@@ -14,7 +15,8 @@ export const handler = workflowTask(async ({ ingestId }: { ingestId: string }) =
   await enterVersioning(ingest);
   await startStep(ingestId, STEPS.assigningVersion);
   const summary = await getJson<BagSummary>(config().unpackBucket, bagSummaryKey(ingestId));
-  await checkQuota(ingest.space.id, summary.newBytes);
+  // Reserved before a version is taken; a failure from here on gives both back (failure.ts).
+  await reserveQuota(ingest.space.id, ingestId, summary.newBytes);
   const version = await assignVersion(ingest);
   const locations = storageLocations();
   await updateIngest(ingestId, {

@@ -5,6 +5,7 @@ import { cleanUnpackArea } from '../../ingest-workflow/unpack-area.ts';
 import { recordIngestOutcome } from '../../ingests/ingest-metrics.ts';
 import { recordEvent } from '../../ingests/ingest-repository.ts';
 import { STEPS, succeededEvent } from '../../ingests/ingest.ts';
+import { commitQuota } from '../../spaces/quota.ts';
 import { workflowTask } from '../../workflows/workflow-task.ts';
 
 /** Registers the bag, empties the unpack area, and only then says succeeded (so a reader never sees leftovers). */
@@ -14,8 +15,10 @@ export const handler = workflowTask(async ({ ingestId }: { ingestId: string }) =
   await startStep(ingestId, STEPS.registering);
   await registerBag(ingest);
   await recordVersionIngested(ingest);
-  await cleanUnpackArea(ingest.space.id, ingestId);
   const { space, bag } = ingest;
+  // Idempotent: the reservation becomes `used` once, however often Register runs.
+  await commitQuota(space.id, ingestId, bag.info.version === 'v1');
+  await cleanUnpackArea(space.id, ingestId);
   const recorded = await recordEvent(
     ingestId,
     `${STEPS.registering}#succeeded`,
