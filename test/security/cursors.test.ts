@@ -11,7 +11,7 @@ import { ensureSpace } from '../../lambdas/spaces/space-repository.ts';
 import { openCursor, sealCursor } from '../../lambdas/table/cursor.ts';
 import { errorOf } from '../api/api-client.ts';
 import { seedIngest } from '../api/ingest-fixture.ts';
-import { storeBag } from '../carts/stored-bag-fixture.ts';
+import { storeBag } from '../support/stored-bag.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 
 interface ListPage {
