@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../lambdas/auth/api-key-repository.ts';
 import { ensureSpace } from '../../lambdas/spaces/space-repository.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
-import { errorOf } from './api-client.ts';
+import { errorOf } from '../support/api-client.ts';
 import { type StoredBag, storeBag } from '../support/stored-bag.ts';
 
 let stack: TestStack;

@@ -11,7 +11,7 @@ import type { CartFile } from '../../lambdas/carts/cart-file.ts';
 import { config } from '../../lambdas/config.ts';
 import { storageLocations } from '../../lambdas/storage/locations.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
-import { untar } from './cart-client.ts';
+import { untar } from '../support/cart-client.ts';
 import { storeBag, type StoredFile } from '../support/stored-bag.ts';
 
 let stack: TestStack;

@@ -8,7 +8,14 @@ import { dynamo, s3 } from '../../lambdas/aws-clients.ts';
 import { findLiveCart } from '../../lambdas/carts/cart-repository.ts';
 import { config } from '../../lambdas/config.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
-import { cartStatus, downloadCart, type FileId, postCart, untar, waitForCart } from './cart-client.ts';
+import {
+  cartStatus,
+  downloadCart,
+  type FileId,
+  postCart,
+  untar,
+  waitForCart,
+} from '../support/cart-client.ts';
 import { storeBag, type StoredFile } from '../support/stored-bag.ts';
 
 let stack: TestStack;

@@ -16,7 +16,7 @@ import { config } from '../../lambdas/config.ts';
 import { storageLocations } from '../../lambdas/storage/locations.ts';
 import { putJson } from '../../lambdas/storage/s3-objects.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
-import { untar } from './cart-client.ts';
+import { untar } from '../support/cart-client.ts';
 import { storeBag, type StoredFile } from '../support/stored-bag.ts';
 
 const MiB = 1024 * 1024;

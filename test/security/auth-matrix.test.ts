@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../lambdas/auth/api-key-repository.ts';
 import { seedIngest } from '../api/ingest-fixture.ts';
-import { postCart, waitForCart } from '../carts/cart-client.ts';
+import { postCart, waitForCart } from '../support/cart-client.ts';
 import { storeBag, type StoredFile } from '../support/stored-bag.ts';
 import { ingestRequest } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../lambdas/auth/api-key-repository.ts';
 import { s3 } from '../../lambdas/aws-clients.ts';
 import { config } from '../../lambdas/config.ts';
-import { postCart, untar, waitForCart } from '../carts/cart-client.ts';
+import { postCart, untar, waitForCart } from '../support/cart-client.ts';
 import { storeBag, type StoredFile } from '../support/stored-bag.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 
