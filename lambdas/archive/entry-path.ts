@@ -7,7 +7,15 @@ import { relativePathProblem } from '../safe-path.ts';
  */
 export type EntryPath = { ok: true; path: string } | { ok: false; problem: string };
 
-export function normaliseEntryPath(name: string): EntryPath {
+/**
+ * Which names an unpack accepts. `storable` (the default): every name will become an S3 key, so it
+ * must follow the safe-path rule (SPEC §3), which refuses control characters. `readable`: the archive
+ * is only read, never stored (`bagvault validate`), so any name a bag may hold is accepted, including
+ * the CR and LF that RFC 8493 §2.1.3 lets a manifest percent-encode.
+ */
+export type EntryNames = 'storable' | 'readable';
+
+export function normaliseEntryPath(name: string, names: EntryNames = 'storable'): EntryPath {
   const quoted = JSON.stringify(name);
   if (name.length === 0) return refuse('Archive entry with an empty name');
   if (name.includes('\0')) return refuse(`Archive entry ${quoted} has a NUL byte in its name`);
@@ -20,6 +28,7 @@ export function normaliseEntryPath(name: string): EntryPath {
   if (segments.includes('..')) return refuse(`Archive entry ${quoted} escapes the bag: ".." path segment`);
   if (segments.length === 0) return { ok: true, path: '' };
   const path = segments.join('/');
+  if (names === 'readable') return { ok: true, path };
   // The same segment rule as every other path that becomes an S3 key (SPEC §3); the key's length
   // is checked where its prefix is known.
   const problem = relativePathProblem(path, Number.POSITIVE_INFINITY);

@@ -6,7 +6,7 @@ import { ArchiveRefusedError } from './archive-refused-error.ts';
 import { explainFailure, mostTelling } from './archive-failure.ts';
 import { EntryClaims } from './entry-claims.ts';
 import { EntryContent, hashOnly, type TarEntry } from './entry-content.ts';
-import { normaliseEntryPath } from './entry-path.ts';
+import { normaliseEntryPath, type EntryNames } from './entry-path.ts';
 import { GzipMagicCheck } from './gzip-magic-check.ts';
 import type { DigestAlgorithm } from './hashing/algorithms.ts';
 import { HashPool } from './hashing/hash-pool.ts';
@@ -23,6 +23,8 @@ export interface UnpackOptions {
   /** How the archive is named in refusal reasons, e.g. the S3 key. */
   archiveName?: string;
   limits?: UnpackLimits;
+  /** `storable` unless the archive is only read: see EntryNames. */
+  entryNames?: EntryNames;
   /**
    * Which digests to compute for each file, decided when its header is read. A function lets the
    * caller add algorithms as it learns about them (e.g. from manifests met earlier in the archive).
@@ -157,7 +159,7 @@ class Unpacker {
 
   private async unpackEntry(entry: TarEntry): Promise<void> {
     const header = entry.header;
-    const named = normaliseEntryPath(header.name);
+    const named = normaliseEntryPath(header.name, this.options.entryNames);
     if (!named.ok) throw new ArchiveRefusedError(named.problem);
     const path = named.path;
     const quoted = JSON.stringify(header.name);

@@ -8,7 +8,8 @@ import type { BagStore, HashOutcome, HashRequest, StoredFile } from './bag-store
 /**
  * The files of a tar.gz that has been streamed through once, without keeping the payload: what was
  * kept (the tag files needed to read the bag) is served from memory, and anything else is found by
- * streaming the archive again, all requests of a kind in a single pass.
+ * streaming the archive again, all requests of a kind in a single pass. Nothing here is stored, so
+ * entry names are read as a bag may hold them (see EntryNames).
  */
 export class ArchiveBagStore implements BagStore {
   private readonly files: StoredFile[];
@@ -36,7 +37,11 @@ export class ArchiveBagStore implements BagStore {
     let bytes = this.kept.get(path);
     if (!bytes) {
       const sink = new MemorySink((candidate) => candidate === path, Number.MAX_SAFE_INTEGER);
-      await unpackArchive(this.openArchive(), sink, { digests: [], limits: this.limits });
+      await unpackArchive(this.openArchive(), sink, {
+        digests: [],
+        limits: this.limits,
+        entryNames: 'readable',
+      });
       bytes = sink.kept.get(path);
       if (!bytes) throw new Error(`${path} is not in the archive`);
     }
@@ -49,6 +54,7 @@ export class ArchiveBagStore implements BagStore {
     await unpackArchive(this.openArchive(), new MemorySink(() => false), {
       digests: (path) => wanted.get(path) ?? [],
       limits: this.limits,
+      entryNames: 'readable',
       hashPool: pool,
       onFile: (file) => {
         if (wanted.has(file.path)) found.push({ path: file.path, digests: file.digests as Digests });

@@ -3,6 +3,7 @@ import type { Bag, FileFailure } from './bag.ts';
 import { valuesOf } from './bag-info.ts';
 import type { FetchEntry } from './fetch-file.ts';
 import { describeFileFailures } from './file-failures.ts';
+import { relativePathProblem } from '../safe-path.ts';
 
 /**
  * What the ingest demands beyond RFC 8493 (SPEC §5.3 step 3). Kept apart from verification so that
@@ -17,10 +18,16 @@ export interface IngestRequest {
 export type FetchResolution = { ok: true; size: number; digests: Digests } | { ok: false; problem: string };
 
 const STRONG_ALGORITHMS = ['sha256', 'sha512'];
+/** Enough to show what is wrong without making the refusal as long as the bag's file list. */
+const MAX_NAMED_FILES = 10;
 
-/** Failures of the bag-level rules: identity and manifest strength. Empty when the bag may be ingested. */
+/**
+ * Failures of the bag-level rules: identity, manifest strength and names that can be stored.
+ * Empty when the bag may be ingested.
+ */
 export function checkIngestPolicy(bag: Bag, request: IngestRequest): string[] {
   const failures: string[] = [];
+  failures.push(...unstorableNames(bag));
   const identifiers = [...new Set(valuesOf(bag.info, 'External-Identifier'))];
   if (identifiers.length === 0) {
     failures.push(
@@ -77,4 +84,35 @@ export async function checkFetchedFiles(
   }
   if (fileFailures.length > 0) failures.push(describeFileFailures(fileFailures));
   return failures;
+}
+
+/**
+ * RFC 8493 lets a bag name a file with CR or LF in it (percent-encoded in its manifests), but every
+ * file of the bag, and every file fetch.txt adds to it, becomes an S3 key, and no key may hold a
+ * control character (SPEC §3). Names are shown as a manifest writes them, so the reason stays on
+ * one line and matches what the depositor sees in the manifest.
+ */
+function unstorableNames(bag: Bag): string[] {
+  const names = new Set([...bag.files.keys(), ...bag.fetch.map((entry) => entry.path)]);
+  const failures: string[] = [];
+  let unnamed = 0;
+  for (const name of names) {
+    const problem = relativePathProblem(name, Number.POSITIVE_INFINITY);
+    if (problem === undefined) continue;
+    if (failures.length === MAX_NAMED_FILES) {
+      unnamed++;
+      continue;
+    }
+    failures.push(`Cannot store ${percentEncoded(name)}: a stored file's name ${problem.replace(/\.$/, '')}`);
+  }
+  if (unnamed > 0) failures.push(`… and ${unnamed} more files whose names cannot be stored`);
+  return failures;
+}
+
+/** "%" and control characters as %XX: for CR, LF and "%" exactly the manifest's encoding (RFC 8493 §2.1.3). */
+function percentEncoded(name: string): string {
+  return name.replace(
+    /[%\p{Cc}]/gu,
+    (character) => `%${character.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
 }

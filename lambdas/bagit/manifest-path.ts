@@ -1,5 +1,3 @@
-import { segmentProblem } from '../safe-path.ts';
-
 /**
  * Paths in manifests and fetch.txt: "/"-separated, relative to the bag, with CR, LF and "%"
  * percent-encoded (RFC 8493 §2.1.3). A leading "./" (or any "." or ".." that stays inside the bag)
@@ -27,9 +25,8 @@ export function decodeManifestPath(raw: string): DecodedPath {
     }
   }
   if (segments.length === 0) return { ok: false, problem: `path ${JSON.stringify(raw)} names no file` };
-  // Decoded CR and LF are control characters: such a path can never be a stored key (SPEC §3).
-  const problem = segments.map(segmentProblem).find((found) => found !== undefined);
-  if (problem) return { ok: false, problem: `path ${JSON.stringify(raw)} ${problem.replace(/\.$/, '')}` };
+  // A decoded CR or LF is a valid name here; that it cannot become a stored key is the ingest's
+  // rule (ingest-policy.ts), not RFC 8493's.
   const path = segments.join('/');
   return { ok: true, path, relative: path !== decoded };
 }

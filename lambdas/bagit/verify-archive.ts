@@ -24,7 +24,9 @@ export interface VerifyArchiveOptions {
  * Verify a bag in a tar.gz in one streaming pass: every file is hashed as it goes by and only the
  * tag files needed to read the bag are kept. `openArchive` may be called again, but only when a
  * digest could not be computed on the way (a manifest for a new algorithm after its payload).
- * An unsafe archive is refused exactly as the ingest would refuse it.
+ * An unsafe archive is refused exactly as the ingest would refuse it, but names the ingest refuses
+ * only because they cannot become S3 keys (CR, LF) are accepted: this answers "is this a bag?", and
+ * the ingest's own unpack and policy say "may we store it?".
  */
 export async function verifyArchive(
   openArchive: () => Readable,
@@ -39,6 +41,7 @@ export async function verifyArchive(
       await unpackArchive(openArchive(), sink, {
         archiveName: options.archiveName,
         limits: options.limits,
+        entryNames: 'readable',
         digests: manifestAwareDigests(),
         hashPool: pool,
         onFile: (file) => {

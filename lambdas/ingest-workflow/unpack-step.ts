@@ -40,6 +40,7 @@ export async function unpackIngest(ingest: IngestRecord): Promise<{ bytes: numbe
     const result = await unpackArchive(source, sink, {
       archiveName: ingest.sourceLocation.path,
       limits: { maxBytes: settings.maxUnpackedBytes, maxFiles: settings.maxUnpackedFiles },
+      entryNames: 'storable',
       digests: manifestAwareDigests(['sha256']),
       onFile: (file) => list.add(file),
     });

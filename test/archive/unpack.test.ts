@@ -239,6 +239,24 @@ describe('refusing hostile archives', () => {
     );
   });
 
+  it('refuses a name with a control character when the files become S3 keys (the ingest)', async () => {
+    const lf = await hostile({ name: 'bag/data/line\nbreak.txt', content: 'lf' });
+    const problem =
+      'Archive entry "bag/data/line\\nbreak.txt" must not contain NUL or other control characters';
+    expect(await refusal(lf)).toBe(problem);
+    expect(await refusal(lf, { entryNames: 'storable' })).toBe(problem);
+  });
+
+  it('reads CR and LF in names when the archive is only read (validate), but never NUL or ".."', async () => {
+    const names = ['bag/data/line\nbreak.txt', 'bag/data/carriage\rreturn.txt'];
+    const odd = await buildTarGz([...good, ...names.map((name) => ({ name, content: 'odd' }))]);
+    const { files } = await unpack(odd, { entryNames: 'readable' });
+    expect(files.map((file) => file.path)).toEqual(expect.arrayContaining(names));
+    expect(
+      await refusal(await hostile({ name: 'bag/../x\n', content: 'x' }), { entryNames: 'readable' }),
+    ).toBe('Archive entry "bag/../x\\n" escapes the bag: ".." path segment');
+  });
+
   it('refuses symbolic links', async () => {
     expect(
       await refusal(await hostile({ name: 'bag/data/link', type: 'symlink', linkname: '/etc/passwd' })),

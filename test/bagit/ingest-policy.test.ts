@@ -3,10 +3,15 @@ import type { Bag } from '../../lambdas/bagit/bag.ts';
 import { checkFetchedFiles, checkIngestPolicy } from '../../lambdas/bagit/ingest-policy.ts';
 import { verifyDirectory } from '../../lambdas/bagit/verify-directory.ts';
 import { buildBag, digest, withFile, without, type BagSpec } from '../fixtures/bag-builder.ts';
+import { BagVerifier, each } from '../fixtures/verify-both-ways.ts';
 import { scratchDirectory, writeBagDirectory } from '../fixtures/scratch.ts';
 
 const scratch = await scratchDirectory();
-afterAll(() => scratch.cleanup());
+const verifier = new BagVerifier();
+afterAll(async () => {
+  await verifier.close();
+  await scratch.cleanup();
+});
 let count = 0;
 
 async function bagOf(files: Map<string, Buffer>): Promise<Bag> {
@@ -43,6 +48,58 @@ describe('ingest policy', () => {
     expect(checkIngestPolicy(bag, { externalIdentifier: 'b1234' })).toEqual([
       'The bag has no sha256 or sha512 payload manifest (it has md5, sha1)',
     ]);
+  });
+});
+
+describe('stored names', () => {
+  it('refuses payload names with CR or LF, which RFC 8493 allows but no S3 key may hold', async () => {
+    const files = buildBag(
+      spec({
+        payload: { 'data/a.tif': 'tiff', 'data/line\nbreak.txt': 'lf', 'data/carriage\rreturn.txt': 'cr' },
+      }),
+    );
+    each(await verifier.verify(files), (verification, path) => {
+      expect(verification.failures, path).toEqual([]);
+      expect(checkIngestPolicy(verification.bag!, { externalIdentifier: 'b1234' }), path).toEqual(
+        expect.arrayContaining([
+          "Cannot store data/line%0Abreak.txt: a stored file's name must not contain NUL or other control characters",
+          "Cannot store data/carriage%0Dreturn.txt: a stored file's name must not contain NUL or other control characters",
+        ]),
+      );
+      expect(checkIngestPolicy(verification.bag!, { externalIdentifier: 'b1234' }), path).toHaveLength(2);
+    });
+  });
+
+  it('accepts a "%" in a name, shown percent-encoded only when the name is refused', async () => {
+    const files = buildBag(spec({ payload: { 'data/100%.tif': 'tiff', 'data/50%\n.tif': 'lf' } }));
+    each(await verifier.verify(files), (verification, path) => {
+      expect(checkIngestPolicy(verification.bag!, { externalIdentifier: 'b1234' }), path).toEqual([
+        "Cannot store data/50%25%0A.tif: a stored file's name must not contain NUL or other control characters",
+      ]);
+    });
+  });
+
+  it('refuses a fetch.txt entry whose name could not be stored', async () => {
+    const full = buildBag(spec({ payload: { 'data/a.tif': 'tiff', 'data/old\r.tif': 'from v1' } }));
+    const bag = await bagOf(
+      withFile(
+        without(full, 'data/old\r.tif'),
+        'fetch.txt',
+        's3://primary/digitised/b1234/v1/data/old.tif 7 data/old%0D.tif\n',
+      ),
+    );
+    expect(checkIngestPolicy(bag, { externalIdentifier: 'b1234' })).toEqual([
+      "Cannot store data/old%0D.tif: a stored file's name must not contain NUL or other control characters",
+    ]);
+  });
+
+  it('names at most ten files and counts the rest', async () => {
+    const payload = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`data/f\n${i}.txt`, `${i}`]));
+    const failures = checkIngestPolicy(await bagOf(buildBag(spec({ payload }))), {
+      externalIdentifier: 'b1234',
+    });
+    expect(failures).toHaveLength(11);
+    expect(failures[10]).toBe('… and 2 more files whose names cannot be stored');
   });
 });
 
