@@ -127,12 +127,12 @@ export async function run(): Promise<void> {
   const stack = await startStackProcess();
   try {
     await useStack(stack.ports);
-    const { storeBag } = await import('../test/carts/stored-bag-fixture.ts');
+    const { storeBag } = await import('../test/support/stored-bag.ts');
     const { writeBundle } = await import('../lambdas/carts/bundle-writer.ts');
     const { config } = await import('../lambdas/config.ts');
     const { storageLocations } = await import('../lambdas/storage/locations.ts');
 
-    const stored = await storeBag({
+    const { files: stored } = await storeBag({
       files: files.map((file) => ({ path: file.path, content: () => readFileSync(join(source, file.path)) })),
       algorithms: ['sha256', 'md5'],
     });

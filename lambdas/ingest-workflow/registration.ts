@@ -6,7 +6,7 @@ import {
   registerVersion,
   type StoredFileRecord,
 } from '../bags/bag-registry.ts';
-import type { FileManifest, ManifestFile, StorageManifest } from '../bags/storage-manifest.ts';
+import type { StorageManifest } from '../bags/storage-manifest.ts';
 import { s3 } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import type { IngestRecord } from '../ingests/ingest-repository.ts';
@@ -18,54 +18,12 @@ import {
   storageLocations,
 } from '../storage/locations.ts';
 import { holdVersion, pinnedVersion, type VersionIds } from '../storage/object-versions.ts';
-import { bagPrefix, storageManifestKey, storedFileKey } from '../storage/storage-layout.ts';
-import type { BagFile, BagSummary } from './bag-files.ts';
+import { storageManifestKey, storedFileKey } from '../storage/storage-layout.ts';
+import type { BagSummary } from './bag-files.ts';
+import { buildStorageManifest, type PinnedFile, storedFilesOf } from './storage-manifest-builder.ts';
 import { readReplicatedVersions } from './replication.ts';
 import { bagSummaryKey, readChunk } from './verify-step.ts';
 import { getJson } from '../storage/s3-objects.ts';
-
-/** bag-info.txt labels the manifest names (Wellcome's camelCase); others keep their label. */
-const NAMED_INFO: Record<string, string> = {
-  'External-Identifier': 'externalIdentifier',
-  'Payload-Oxum': 'payloadOxum',
-  'Bagging-Date': 'baggingDate',
-};
-
-function infoOf(summary: BagSummary, externalIdentifier: string): StorageManifest['info'] {
-  const info: Record<string, unknown> = { externalIdentifier };
-  for (const { label, value } of summary.info) {
-    const name = NAMED_INFO[label] ?? label;
-    if (name === 'externalIdentifier') continue;
-    const previous = info[name];
-    info[name] =
-      previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
-  }
-  return info as StorageManifest['info'];
-}
-
-function fileManifest(files: PinnedFile[], algorithm: 'sha512' | 'sha256', version: string): FileManifest {
-  const entries: ManifestFile[] = files
-    .map(({ file, versionIds }) => ({
-      type: 'File' as const,
-      name: file.name,
-      path: file.heldBy === 'this' ? `${version}/${file.name}` : `${file.heldBy.version}/${file.heldBy.path}`,
-      size: file.size,
-      checksum: (file.checksums[algorithm] ?? file.checksums.sha256) as string,
-      ...(Object.keys(versionIds).length > 0 ? { versionIds } : {}),
-    }))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return {
-    type: 'BagManifest',
-    checksumAlgorithm: algorithm === 'sha512' ? 'SHA-512' : 'SHA-256',
-    files: entries,
-  };
-}
-
-/** A file of the bag with the S3 version holding its bytes in each location (none without Object Lock). */
-interface PinnedFile {
-  file: BagFile;
-  versionIds: VersionIds;
-}
 
 const HOLDS_IN_FLIGHT = 32;
 
@@ -137,43 +95,39 @@ export async function registerBag(ingest: IngestRecord): Promise<StorageManifest
   for (let chunk = 0; chunk < summary.chunkCount; chunk++)
     files.push(...(await holdChunk(ingest, locations, chunk)));
 
-  const algorithm = summary.manifestAlgorithms.includes('sha512') ? 'sha512' : 'sha256';
-  const primary = storageLocation(PRIMARY_LOCATION_NAME);
-  const replicas = locations.filter((candidate) => candidate.name !== PRIMARY_LOCATION_NAME);
-  const createdDate = new Date().toISOString();
-  const location = (bucket: string) => ({
-    provider: { id: 'amazon-s3' as const },
-    bucket,
-    path: bagPrefix(space, externalIdentifier),
-  });
-  const manifest: StorageManifest = {
-    type: 'Bag',
-    id: `${space}/${externalIdentifier}`,
-    space: { id: space },
+  const manifest = buildStorageManifest({
+    space,
+    externalIdentifier,
     version,
-    createdDate,
-    info: infoOf(summary, externalIdentifier),
-    manifest: fileManifest(
-      files.filter(({ file }) => file.kind === 'payload'),
-      algorithm,
-      version,
-    ),
-    tagManifest: fileManifest(
-      files.filter(({ file }) => file.kind === 'tag'),
-      algorithm,
-      version,
-    ),
-    location: {
-      ...location(primary.bucket),
-      storageClass: primary.storageClass,
-    },
-    replicaLocations: replicas.map((replica) => ({
-      ...location(replica.bucket),
-      name: replica.name,
-      storageClass: replica.storageClass,
-    })),
+    createdDate: new Date().toISOString(),
     ingestId: ingest.id,
-  };
+    info: summary.info,
+    manifestAlgorithms: summary.manifestAlgorithms,
+    files,
+    locations,
+  });
+  await recordVersion(manifest, storedFilesOf(space, externalIdentifier, version, files), {
+    size: summary.bytes,
+    fileCount: summary.files,
+  });
+  return manifest;
+}
+
+/**
+ * Writes a version's storage manifest (held where the primary location has Object Lock), its stored
+ * files and then the registered version, which is what makes them visible.
+ */
+export async function recordVersion(
+  manifest: StorageManifest,
+  stored: readonly StoredFileRecord[],
+  totals: { size: number; fileCount: number },
+): Promise<void> {
+  const {
+    space: { id: space },
+    info: { externalIdentifier },
+    version,
+  } = manifest;
+  const primary = storageLocation(PRIMARY_LOCATION_NAME);
   const body = JSON.stringify(manifest);
   const manifestKey = storageManifestKey(space, externalIdentifier, version);
   const written = await s3().send(
@@ -186,31 +140,17 @@ export async function registerBag(ingest: IngestRecord): Promise<StorageManifest
   );
   const manifestVersionId = pinnedVersion(primary, manifestKey, written.VersionId);
   await holdVersion(primary, manifestKey, manifestVersionId);
-  const stored: StoredFileRecord[] = files
-    .filter(({ file }) => file.heldBy === 'this')
-    .map(({ file, versionIds }) => ({
-      id: storedFileKey(space, externalIdentifier, version, file.name),
-      space,
-      externalIdentifier,
-      version,
-      path: file.name,
-      size: file.size,
-      checksums: file.checksums,
-      ...(Object.keys(versionIds).length > 0 ? { versionIds } : {}),
-    }));
   await putStoredFiles(stored);
   // The space's `used` moves with the quota reservation, in Register's handler (lambdas/spaces/quota.ts).
   await registerVersion({
     space,
     externalIdentifier,
     version,
-    createdDate,
-    ingestId: ingest.id,
+    createdDate: manifest.createdDate,
+    ingestId: manifest.ingestId,
     manifestKey,
     ...(manifestVersionId ? { manifestVersionId } : {}),
     manifestBytes: Buffer.byteLength(body),
-    size: summary.bytes,
-    fileCount: summary.files,
+    ...totals,
   });
-  return manifest;
 }

@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../lambdas/auth/api-key-repository.ts';
 import { ensureSpace } from '../../lambdas/spaces/space-repository.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
-import { errorOf } from './api-client.ts';
-import { type SeededBag, seedStoredBag } from './stored-bag-fixture.ts';
+import { errorOf } from '../support/api-client.ts';
+import { type StoredBag, storeBag } from '../support/stored-bag.ts';
 
 let stack: TestStack;
-let b1234: SeededBag;
-let slashed: SeededBag;
+let b1234: StoredBag[];
+let slashed: StoredBag;
 const DIGITISER = 'digitiser:digitiser-secret-0123456789';
 const page1 = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 31) % 256));
 
@@ -17,27 +17,31 @@ beforeAll(async () => {
     { user: 'digitiser', spaces: ['digitised'], roles: ['read'] },
     'digitiser-secret-0123456789',
   );
-  b1234 = await seedStoredBag(stack, 'digitised', 'b1234', [
-    {
-      files: {
-        'bagit.txt': 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n',
-        'data/page-001.tif': page1,
-        'data/notes.txt': 'first version\n',
-        'data/fetched.txt': 'only v1 holds these bytes\n',
-      },
-    },
-    {
-      files: {
-        'bagit.txt': 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n',
-        'data/notes.txt': 'second version\n',
-        'data/naïve "quoted".txt': 'awkward name\n',
-      },
-      fetched: { 'data/page-001.tif': 'v1', 'data/fetched.txt': 'v1' },
-    },
-  ]);
-  slashed = await seedStoredBag(stack, 'digitised', 'PP/CRI/J 2.1', [
-    { files: { 'data/a.txt': 'slashes\n' } },
-  ]);
+  const bagit = { path: 'bagit.txt', content: 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n' };
+  const b1234v1 = await storeBag({
+    externalIdentifier: 'b1234',
+    files: [
+      bagit,
+      { path: 'data/page-001.tif', content: page1 },
+      { path: 'data/notes.txt', content: 'first version\n' },
+      { path: 'data/fetched.txt', content: 'only v1 holds these bytes\n' },
+    ],
+  });
+  const b1234v2 = await storeBag({
+    externalIdentifier: 'b1234',
+    version: 'v2',
+    files: [
+      bagit,
+      { path: 'data/notes.txt', content: 'second version\n' },
+      { path: 'data/naïve "quoted".txt', content: 'awkward name\n' },
+    ],
+    fetched: { 'data/page-001.tif': 'v1', 'data/fetched.txt': 'v1' },
+  });
+  b1234 = [b1234v1, b1234v2];
+  slashed = await storeBag({
+    externalIdentifier: 'PP/CRI/J 2.1',
+    files: [{ path: 'data/a.txt', content: 'slashes\n' }],
+  });
 });
 afterAll(async () => {
   await stack?.destroy();
@@ -50,18 +54,18 @@ describe('GET /bags/{space}/{externalIdentifier}', () => {
     const response = await stack.api('/bags/digitised/b1234');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json');
-    expect(await json(response)).toEqual(b1234.manifests[1]);
+    expect(await json(response)).toEqual(b1234[1]!.manifest);
   });
 
   it('returns an earlier version with ?version=', async () => {
-    expect(await json(await stack.api('/bags/digitised/b1234?version=v1'))).toEqual(b1234.manifests[0]);
+    expect(await json(await stack.api('/bags/digitised/b1234?version=v1'))).toEqual(b1234[0]!.manifest);
   });
 
   it('finds identifiers with slashes, raw and URL-encoded', async () => {
     for (const path of ['/bags/digitised/PP/CRI/J%202.1', '/bags/digitised/PP%2FCRI%2FJ%202.1']) {
       const response = await stack.api(path);
       expect(response.status, path).toBe(200);
-      expect(await json(response)).toEqual(slashed.manifests[0]);
+      expect(await json(response)).toEqual(slashed.manifest);
     }
   });
 
@@ -81,7 +85,11 @@ describe('GET /bags/{space}/{externalIdentifier}', () => {
   });
 
   it('answers a key that cannot use the space exactly as for a missing bag', async () => {
-    const hidden = await seedStoredBag(stack, 'born-digital', 'secret', [{ files: { 'data/a.txt': 'x' } }]);
+    const hidden = await storeBag({
+      space: 'born-digital',
+      externalIdentifier: 'secret',
+      files: [{ path: 'data/a.txt', content: 'x' }],
+    });
     expect((await stack.api(`/bags/born-digital/${hidden.externalIdentifier}`)).status).toBe(200);
     const response = await stack.api('/bags/born-digital/secret', { key: DIGITISER });
     expect(await errorOf(response, 404)).toBe('Storage manifest born-digital/secret not found');
@@ -92,9 +100,11 @@ describe('GET /bags/{space}/{externalIdentifier}', () => {
   });
 
   it('redirects (307) to a presigned URL when the manifest is too big for a response', async () => {
-    const big = await seedStoredBag(stack, 'digitised', 'big', [
-      { files: { 'data/a.txt': 'a' }, paddingEntries: 40_000 },
-    ]);
+    const big = await storeBag({
+      externalIdentifier: 'big',
+      files: [{ path: 'data/a.txt', content: 'a' }],
+      paddingEntries: 40_000,
+    });
     const response = await stack.api('/bags/digitised/big');
     expect(response.status).toBe(307);
     const location = response.headers.get('location') as string;
@@ -103,7 +113,7 @@ describe('GET /bags/{space}/{externalIdentifier}', () => {
     expect(fetched.status).toBe(200);
     const text = await fetched.text();
     expect(text.length).toBeGreaterThan(5_000_000);
-    expect(JSON.parse(text)).toEqual(big.manifests[0]);
+    expect(JSON.parse(text)).toEqual(big.manifest);
   });
 });
 
@@ -114,7 +124,7 @@ describe('GET /bags/{space}/{externalIdentifier}/versions', () => {
       type: 'Bag',
       id: 'digitised/b1234',
       version,
-      createdDate: b1234.manifests[Number(version.slice(1)) - 1]!.createdDate,
+      createdDate: b1234[Number(version.slice(1)) - 1]!.manifest.createdDate,
     })),
   });
 
@@ -221,9 +231,11 @@ describe('GET /bags/{space}/{externalIdentifier}/files/{path}', () => {
   });
 
   it('refuses (409) an object in cold storage, pointing at carts', async () => {
-    await seedStoredBag(stack, 'digitised', 'cold', [
-      { files: { 'data/frozen.tif': 'deep archive' }, storageClass: 'DEEP_ARCHIVE' },
-    ]);
+    await storeBag({
+      externalIdentifier: 'cold',
+      files: [{ path: 'data/frozen.tif', content: 'deep archive' }],
+      storageClass: 'DEEP_ARCHIVE',
+    });
     const description = await errorOf(await stack.api('/bags/digitised/cold/files/data/frozen.tif'), 409);
     expect(description).toBe(
       'data/frozen.tif in digitised/cold v1 is in cold storage (DEEP_ARCHIVE) and cannot be downloaded directly: request it through a cart (POST /carts/{cartId}), which restores it first.',
@@ -231,26 +243,41 @@ describe('GET /bags/{space}/{externalIdentifier}/files/{path}', () => {
   });
 
   it('tells a bag whose identifier has a "files" segment from a file of a shorter one', async () => {
-    const shelf = await seedStoredBag(stack, 'digitised', 'shelf', [
-      { files: { 'data/box': 'a file called box' } },
-    ]);
-    const nested = await seedStoredBag(stack, 'digitised', 'shelf/files/box', [{ files: { 'data/x': 'x' } }]);
-    expect(await json(await stack.api('/bags/digitised/shelf/files/box'))).toEqual(nested.manifests[0]);
+    const shelf = await storeBag({
+      externalIdentifier: 'shelf',
+      files: [{ path: 'data/box', content: 'a file called box' }],
+    });
+    const nested = await storeBag({
+      externalIdentifier: 'shelf/files/box',
+      files: [{ path: 'data/x', content: 'x' }],
+    });
+    expect(await json(await stack.api('/bags/digitised/shelf/files/box'))).toEqual(nested.manifest);
     expect((await download('/bags/digitised/shelf/files/data/box')).bytes.toString()).toBe(
       'a file called box',
     );
-    expect(shelf.manifests[0]!.id).toBe('digitised/shelf');
+    expect(shelf.manifest.id).toBe('digitised/shelf');
   });
 });
 
 describe('GET /bags?space=', () => {
   beforeAll(async () => {
     await ensureSpace('bag-list', 'Bag lists');
-    for (const id of ['c3', 'b2']) await seedStoredBag(stack, 'bag-list', id, [{ files: { 'data/x': id } }]);
-    await seedStoredBag(stack, 'bag-list', 'a1', [
-      { files: { 'data/x': 'a1' } },
-      { files: { 'data/x': 'a1 v2', 'data/y': 'y' } },
-    ]);
+    for (const id of ['c3', 'b2'])
+      await storeBag({ space: 'bag-list', externalIdentifier: id, files: [{ path: 'data/x', content: id }] });
+    await storeBag({
+      space: 'bag-list',
+      externalIdentifier: 'a1',
+      files: [{ path: 'data/x', content: 'a1' }],
+    });
+    await storeBag({
+      space: 'bag-list',
+      externalIdentifier: 'a1',
+      version: 'v2',
+      files: [
+        { path: 'data/x', content: 'a1 v2' },
+        { path: 'data/y', content: 'y' },
+      ],
+    });
   });
 
   type Page = {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
-import { errorOf, postJson } from './api-client.ts';
+import { errorOf, postJson } from '../support/api-client.ts';
 import { ingestRequest } from './ingest-fixture.ts';
 
 let stack: TestStack;

@@ -4,7 +4,8 @@ import { createApiKey } from '../../lambdas/auth/api-key-repository.ts';
 import type { Ingest } from '../../lambdas/ingests/ingest.ts';
 import { ensureSpace } from '../../lambdas/spaces/space-repository.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
-import { errorOf, localS3, postJson } from './api-client.ts';
+import { errorOf, postJson } from '../support/api-client.ts';
+import { localS3 } from '../support/s3-client.ts';
 import { ingestRequest, seedIngest } from './ingest-fixture.ts';
 
 let stack: TestStack;

@@ -1,7 +1,8 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
-import { errorOf, localS3, postJson } from './api-client.ts';
+import { errorOf, postJson } from '../support/api-client.ts';
+import { localS3 } from '../support/s3-client.ts';
 
 let stack: TestStack;
 

@@ -11,8 +11,8 @@ import type { CartFile } from '../../lambdas/carts/cart-file.ts';
 import { config } from '../../lambdas/config.ts';
 import { storageLocations } from '../../lambdas/storage/locations.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
-import { untar } from './cart-client.ts';
-import { storeBag, type StoredFile } from './stored-bag-fixture.ts';
+import { untar } from '../support/cart-client.ts';
+import { storeBag, type StoredFile } from '../support/stored-bag.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -52,7 +52,7 @@ async function bundleBytes(key: string) {
 
 describe('writing a bundle', () => {
   it('streams files over many parts into one tar identical file by file', async () => {
-    const stored = await storeBag({
+    const { files: stored } = await storeBag({
       files: [
         ...Array.from({ length: 3 }, (_, i) => ({
           path: `data/big-${i}.bin`,
@@ -83,7 +83,9 @@ describe('writing a bundle', () => {
 
   it('reads a replica when the primary copy is missing', async () => {
     const content = Buffer.from('kept safe in the replica\n');
-    const [stored] = await storeBag({ files: [{ path: 'data/r.txt', content }], missing: ['data/r.txt'] });
+    const {
+      files: [stored],
+    } = await storeBag({ files: [{ path: 'data/r.txt', content }], missing: ['data/r.txt'] });
     const replica = storageLocations()[1]!;
     await s3().send(new PutObjectCommand({ Bucket: replica.bucket, Key: stored!.id, Body: content }));
     const key = `bundles/test/${randomUUID()}.tar`;
@@ -96,7 +98,7 @@ describe('writing a bundle', () => {
   });
 
   it('leaves no bundle when a file does not have the expected hash', async () => {
-    const stored = await storeBag({
+    const { files: stored } = await storeBag({
       files: [
         { path: 'data/one.bin', content: randomBytes(6 * MiB) },
         { path: 'data/two.bin', content: randomBytes(1000) },
@@ -115,7 +117,9 @@ describe('writing a bundle', () => {
   });
 
   it('checks the storage manifest digest even when the client asked for another hash', async () => {
-    const [stored] = await storeBag({ files: [{ path: 'data/x.txt', content: 'x' }] });
+    const {
+      files: [stored],
+    } = await storeBag({ files: [{ path: 'data/x.txt', content: 'x' }] });
     const key = `bundles/test/${randomUUID()}.tar`;
     const files = [
       cartFile(stored!, undefined, {
@@ -130,7 +134,7 @@ describe('writing a bundle', () => {
   });
 
   it('stops, leaving no bundle, when the cart is no longer wanted', async () => {
-    const stored = await storeBag({
+    const { files: stored } = await storeBag({
       files: Array.from({ length: 4 }, (_, i) => ({ path: `data/${i}.bin`, content: randomBytes(6 * MiB) })),
     });
     const key = `bundles/test/${randomUUID()}.tar`;

@@ -8,8 +8,15 @@ import { dynamo, s3 } from '../../lambdas/aws-clients.ts';
 import { findLiveCart } from '../../lambdas/carts/cart-repository.ts';
 import { config } from '../../lambdas/config.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
-import { cartStatus, downloadCart, type FileId, postCart, untar, waitForCart } from './cart-client.ts';
-import { storeBag, type StoredFile } from './stored-bag-fixture.ts';
+import {
+  cartStatus,
+  downloadCart,
+  type FileId,
+  postCart,
+  untar,
+  waitForCart,
+} from '../support/cart-client.ts';
+import { storeBag, type StoredFile } from '../support/stored-bag.ts';
 
 let stack: TestStack;
 let files: StoredFile[];
@@ -19,18 +26,18 @@ let bornDigitalKey: string;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  files = await storeBag({
+  ({ files } = await storeBag({
     files: [
       { path: 'data/a.txt', content: 'hello cart\n' },
       { path: 'data/sub/b.bin', content: randomBytes(3 * 1024 * 1024 + 17) },
       { path: 'data/empty.txt', content: '' },
     ],
     algorithms: ['sha256', 'md5'],
-  });
-  bornDigital = await storeBag({
+  }));
+  ({ files: bornDigital } = await storeBag({
     space: 'born-digital',
     files: [{ path: 'data/mail.eml', content: 'From: a\n' }],
-  });
+  }));
   ({ apiKey: bornDigitalKey } = await createApiKey({
     user: 'bd-reader',
     spaces: ['born-digital'],
@@ -130,7 +137,7 @@ describe('deleting a cart', () => {
   });
 
   it('stops a cart while it is bundling: no bundle is left behind', async () => {
-    const big = await storeBag({
+    const { files: big } = await storeBag({
       files: Array.from({ length: 8 }, (_, index) => ({
         path: `data/big-${index}.bin`,
         content: randomBytes(16 << 20),
@@ -313,7 +320,9 @@ describe('a cart that cannot be bundled', () => {
   });
 
   it('ends in error when a stored object is missing from every location', async () => {
-    const [lost] = await storeBag({
+    const {
+      files: [lost],
+    } = await storeBag({
       files: [{ path: 'data/lost.txt', content: 'gone' }],
       missing: ['data/lost.txt'],
     });

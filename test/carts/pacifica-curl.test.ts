@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
-import { storeBag, type StoredFile } from './stored-bag-fixture.ts';
+import { storeBag, type StoredFile } from '../support/stored-bag.ts';
 
 const run = promisify(execFile);
 let stack: TestStack;
@@ -45,7 +45,7 @@ describe("Pacifica's curl usage", () => {
   const wanted = new Map<string, StoredFile>();
 
   beforeAll(async () => {
-    files = await storeBag({
+    ({ files } = await storeBag({
       externalIdentifier: 'b-curl/part 1',
       files: [
         { path: 'data/foo.txt', content: 'Pacifica says hello\n' },
@@ -54,7 +54,7 @@ describe("Pacifica's curl usage", () => {
         { path: 'data/empty', content: '' },
       ],
       algorithms: ['sha256', 'sha1'],
-    });
+    }));
   });
 
   it('saves my_cart.tar whose files are byte-identical to the stored ones at the requested paths', async () => {

@@ -16,8 +16,8 @@ import { config } from '../../lambdas/config.ts';
 import { storageLocations } from '../../lambdas/storage/locations.ts';
 import { putJson } from '../../lambdas/storage/s3-objects.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
-import { untar } from './cart-client.ts';
-import { storeBag, type StoredFile } from './stored-bag-fixture.ts';
+import { untar } from '../support/cart-client.ts';
+import { storeBag, type StoredFile } from '../support/stored-bag.ts';
 
 const MiB = 1024 * 1024;
 let stack: TestStack;
@@ -27,7 +27,7 @@ let files: CartFile[];
 beforeAll(async () => {
   stack = await startTestStack();
   // Sizes that leave parts half full at file boundaries, so the unfinished part travels too.
-  stored = await storeBag({
+  ({ files: stored } = await storeBag({
     files: [
       { path: 'data/one.bin', content: randomBytes(7 * MiB + 5) },
       { path: 'data/two.txt', content: 'between the big ones\n' },
@@ -35,7 +35,7 @@ beforeAll(async () => {
       { path: 'data/four.bin', content: randomBytes(6 * MiB + 511) },
       { path: `data/${'long-name-'.repeat(12)}.txt`, content: randomBytes(1000) },
     ],
-  });
+  }));
   files = stored.map((file) => ({
     id: file.id,
     space: file.space,

@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBag, without, type BagFiles } from '../fixtures/bag-builder.ts';
 import { scratchDirectory, writeBagDirectory } from '../fixtures/scratch.ts';
-import { untar } from '../carts/cart-client.ts';
+import { untar } from '../support/cart-client.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import { localS3 } from '../support/s3-client.ts';
 import { bagvault, cliEnvironment } from './run-bagvault.ts';

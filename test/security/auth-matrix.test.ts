@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../lambdas/auth/api-key-repository.ts';
 import { seedIngest } from '../api/ingest-fixture.ts';
-import { postCart, waitForCart } from '../carts/cart-client.ts';
-import { storeBag, type StoredFile } from '../carts/stored-bag-fixture.ts';
+import { postCart, waitForCart } from '../support/cart-client.ts';
+import { storeBag, type StoredFile } from '../support/stored-bag.ts';
 import { ingestRequest } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 
@@ -35,15 +35,19 @@ beforeAll(async () => {
     spaces: ['born-digital'],
     roles: ['ingest'],
   }));
-  [digitisedFile] = (await storeBag({
-    externalIdentifier: 'matrix-d',
-    files: [{ path: 'data/a.txt', content: 'a' }],
-  })) as [StoredFile];
-  [bornDigitalFile] = (await storeBag({
-    space: 'born-digital',
-    externalIdentifier: 'matrix-b',
-    files: [{ path: 'data/b.txt', content: 'b' }],
-  })) as [StoredFile];
+  [digitisedFile] = (
+    await storeBag({
+      externalIdentifier: 'matrix-d',
+      files: [{ path: 'data/a.txt', content: 'a' }],
+    })
+  ).files as [StoredFile];
+  [bornDigitalFile] = (
+    await storeBag({
+      space: 'born-digital',
+      externalIdentifier: 'matrix-b',
+      files: [{ path: 'data/b.txt', content: 'b' }],
+    })
+  ).files as [StoredFile];
   digitisedIngest = (await seedIngest({ space: 'digitised', status: 'succeeded' })).id;
   bornDigitalIngest = (await seedIngest({ space: 'born-digital', status: 'succeeded' })).id;
   const fileids = [{ id: digitisedFile.id, path: 'a.txt', hashtype: 'sha256', hashsum: '' }];

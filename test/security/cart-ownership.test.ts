@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../lambdas/auth/api-key-repository.ts';
 import { s3 } from '../../lambdas/aws-clients.ts';
 import { config } from '../../lambdas/config.ts';
-import { postCart, untar, waitForCart } from '../carts/cart-client.ts';
-import { storeBag, type StoredFile } from '../carts/stored-bag-fixture.ts';
+import { postCart, untar, waitForCart } from '../support/cart-client.ts';
+import { storeBag, type StoredFile } from '../support/stored-bag.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 
 let stack: TestStack;
@@ -18,12 +18,12 @@ const keys: Record<'alice' | 'bob' | 'carol', string> = { alice: '', bob: '', ca
 
 beforeAll(async () => {
   stack = await startTestStack();
-  files = await storeBag({
+  ({ files } = await storeBag({
     files: [
       { path: 'data/alice.txt', content: 'for alice\n' },
       { path: 'data/bob.txt', content: 'for bob\n' },
     ],
-  });
+  }));
   for (const user of ['alice', 'bob', 'carol'] as const)
     ({ apiKey: keys[user] } = await createApiKey({ user, spaces: ['digitised'], roles: ['read'] }));
 });

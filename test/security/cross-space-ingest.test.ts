@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../lambdas/auth/api-key-repository.ts';
-import { errorOf, postJson } from '../api/api-client.ts';
+import { errorOf, postJson } from '../support/api-client.ts';
 import { buildBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { ingestRequest, uploadArchive, waitForIngest } from '../support/ingests.ts';

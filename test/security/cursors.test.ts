@@ -9,9 +9,9 @@ import { createApiKey } from '../../lambdas/auth/api-key-repository.ts';
 import { ENV } from '../../lambdas/config.ts';
 import { ensureSpace } from '../../lambdas/spaces/space-repository.ts';
 import { openCursor, sealCursor } from '../../lambdas/table/cursor.ts';
-import { errorOf } from '../api/api-client.ts';
+import { errorOf } from '../support/api-client.ts';
 import { seedIngest } from '../api/ingest-fixture.ts';
-import { storeBag } from '../carts/stored-bag-fixture.ts';
+import { storeBag } from '../support/stored-bag.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 
 interface ListPage {

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseEntryPath } from '../../lambdas/archive/entry-path.ts';
 import { MAX_S3_KEY_BYTES, relativePathProblem } from '../../lambdas/safe-path.ts';
-import { errorOf, postJson } from '../api/api-client.ts';
+import { errorOf, postJson } from '../support/api-client.ts';
 import { ingestRequest } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import { localS3 } from '../support/s3-client.ts';

@@ -1,7 +1,7 @@
 /** Small helpers for talking to the carts API of a test stack the way a Pacifica client does. */
 import { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
-import type { TestStack } from '../support/local-stack.ts';
+import type { TestStack } from './local-stack.ts';
 
 export interface FileId {
   id: string;

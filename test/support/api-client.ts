@@ -1,18 +1,5 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
-import type { TestStack } from '../support/local-stack.ts';
-
-/** An S3 client for the local stack's s3rver, as a user with any S3 SDK would configure it. */
-export function localS3(stack: TestStack): S3Client {
-  return new S3Client({
-    endpoint: stack.s3Endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: stack.s3Credentials,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-}
+import type { TestStack } from './local-stack.ts';
 
 export async function postJson(
   stack: TestStack,
