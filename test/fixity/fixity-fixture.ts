@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { CopyObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
 import { storedFileKey } from '../../lambdas/storage/storage-layout.ts';
-import { localS3 } from '../api/api-client.ts';
-import { type SeededBag, seedStoredBag, type SeededVersion } from '../api/stored-bag-fixture.ts';
+import { localS3 } from '../support/s3-client.ts';
+import { type SeededBag, seedStoredBag, type SeededVersion } from './stored-bag-fixture.ts';
 import type { TestStack } from '../support/local-stack.ts';
 
 /** A stored bag with its copies in the primary and the replica location, as Register leaves it. */
