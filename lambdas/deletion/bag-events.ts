@@ -1,22 +1,17 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '../aws-clients.ts';
-import { config } from '../config.ts';
+import { type BagEventType, recordBagEvent } from '../preservation-events/bag-events.ts';
 
 /** A deletion's entries in the bag's preservation history (SPEC §5.4 `/events`). */
 export interface DeletionEvent {
-  type: 'deletion-requested' | 'deletion-approved' | 'deletion-rejected' | 'deletion-completed';
-  /** The user, or the workflow step, that acted. */
-  agent: string;
-  outcome: 'success' | 'failure';
+  type: Extract<BagEventType, 'deletion request' | 'deletion approval' | 'deletion rejection' | 'deletion'>;
+  /** The user who asked or decided, or the workflow that deleted. */
+  agent: { type: 'user' | 'service'; id: string };
   description: string;
   date: string;
 }
 
 /**
- * Every deletion event goes through here. Until the bag events module exists on this branch it keeps
- * them in the bag's own history partition (one item per event; a retried step writes the same item
- * again, since its date comes from the record it acts on); the lead wires
- * this to that module at merge.
+ * Writes a deletion event into the bag's one preservation history, once per request and kind (its
+ * date comes from the record it acts on, so a retried step writes the same event again, a no-op).
  */
 export async function recordDeletionEvent(
   space: string,
@@ -24,16 +19,11 @@ export async function recordDeletionEvent(
   requestId: string,
   event: DeletionEvent,
 ): Promise<void> {
-  await dynamo().send(
-    new PutCommand({
-      TableName: config().tableName,
-      Item: {
-        pk: `BAGEVENTS#${space}#${externalIdentifier}`,
-        sk: `${event.date}#${requestId}#${event.type}`,
-        kind: 'BagEvent',
-        requestId,
-        ...event,
-      },
-    }),
-  );
+  await recordBagEvent(space, externalIdentifier, `deletion:${requestId}:${event.type}`, {
+    eventType: event.type,
+    date: event.date,
+    agent: event.agent,
+    outcome: 'success',
+    detail: event.description,
+  });
 }

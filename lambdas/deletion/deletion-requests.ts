@@ -73,9 +73,8 @@ export async function requestDeletion(
   }
   await putRequest(request);
   await recordDeletionEvent(space, externalIdentifier, request.id, {
-    type: 'deletion-requested',
-    agent: caller.user,
-    outcome: 'success',
+    type: 'deletion request',
+    agent: { type: 'user', id: caller.user },
     description: `Deletion requested: ${reason}`,
     date: request.requestedDate,
   });
@@ -246,9 +245,8 @@ export async function decide(
   if (decision === 'approve') await markDeleting(request.space, request.externalIdentifier, id);
   else await releaseMarker(request.space, request.externalIdentifier, id);
   await recordDeletionEvent(request.space, request.externalIdentifier, id, {
-    type: decision === 'approve' ? 'deletion-approved' : 'deletion-rejected',
-    agent: caller.user,
-    outcome: 'success',
+    type: decision === 'approve' ? 'deletion approval' : 'deletion rejection',
+    agent: { type: 'user', id: caller.user },
     description: `Deletion ${status} by ${caller.user} (requested by ${request.requestedBy})`,
     date: decidedDate,
   });

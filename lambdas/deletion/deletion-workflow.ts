@@ -9,6 +9,7 @@ import { PRIMARY_LOCATION_NAME, storageLocation, storageLocations } from '../sto
 import { listKeys } from '../storage/s3-objects.ts';
 import { bagPrefix, storageManifestKey, versionLabel } from '../storage/storage-layout.ts';
 import { isConditionFailure } from '../table/conditions.ts';
+import { EVENT_PREFIX } from '../preservation-events/bag-events.ts';
 import { recordDeletionEvent } from './bag-events.ts';
 import { markDeleting } from './deletion-requests.ts';
 import {
@@ -183,7 +184,10 @@ async function removeBagIndex(space: string, externalIdentifier: string): Promis
         ExclusiveStartKey: startKey,
       }),
     );
-    const keys = (page.Items ?? []).filter((item) => item.sk !== 'DELETION');
+    // The marker becomes the tombstone, and the preservation history outlives the bag.
+    const keys = (page.Items ?? []).filter(
+      (item) => item.sk !== 'DELETION' && !String(item.sk).startsWith(EVENT_PREFIX),
+    );
     for (let start = 0; start < keys.length; start += 25) {
       const requests = keys.slice(start, start + 25).map((Key) => ({ DeleteRequest: { Key } }));
       const result = await dynamo().send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
@@ -261,9 +265,8 @@ export async function finishDeletion(input: DeletionInput): Promise<{ deleted: s
   if (done?.state !== 'deleted' || !done.tombstone)
     throw new Error(`Deletion ${input.requestId} did not complete`);
   await recordDeletionEvent(space, externalIdentifier, request.id, {
-    type: 'deletion-completed',
-    agent: 'deletion workflow',
-    outcome: 'success',
+    type: 'deletion',
+    agent: { type: 'service', id: 'deletion workflow' },
     description: `Deleted ${done.tombstone.versions.join(', ')}: ${done.tombstone.files} files, ${done.tombstone.bytes} bytes, in every location`,
     date: done.tombstone.deletedDate,
   });

@@ -9,13 +9,20 @@ import { queryPage } from '../table/query-page.ts';
  * with what outcome. Events live in the bag's registry partition under `EVENT#{date}#{key}`, so one
  * query reads them oldest first; they are written once (conditional put) and never updated.
  */
-export type BagEventType = 'ingestion' | 'fixity check' | 'repair';
+export type BagEventType =
+  | 'ingestion'
+  | 'fixity check'
+  | 'repair'
+  | 'deletion request'
+  | 'deletion approval'
+  | 'deletion rejection'
+  | 'deletion';
 
 export interface BagEvent {
   type: 'BagEvent';
   eventType: BagEventType;
-  /** The version the event is about. */
-  version: string;
+  /** The version the event is about (absent for what concerns the whole bag: deletion). */
+  version?: string;
   date: string;
   /** Who acted: a user (who asked for it) or a service step. */
   agent: { type: 'user' | 'service'; id: string };
@@ -27,7 +34,7 @@ export interface BagEvent {
 }
 
 const partition = (space: string, externalIdentifier: string) => `BAG#${space}#${externalIdentifier}`;
-const EVENT_PREFIX = 'EVENT#';
+export const EVENT_PREFIX = 'EVENT#';
 
 /**
  * Records an event once. `key` names the event itself (e.g. `ingest:{ingestId}`): a retried workflow
