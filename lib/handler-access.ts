@@ -176,9 +176,9 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   [task('fixity/check-chunk')]: [
     TABLE_READ_WRITE,
     { bucket: 'unpack', access: ['read'] },
-    // No legal-hold yet: only Register holds (the lead decides whether repair may hold its copy).
-    { bucket: 'primary', access: ['read', 'put'] },
-    { bucket: 'replicas', access: ['read', 'put'] },
+    // A repaired copy is a registered object again: it gets its legal hold, as Register gives one.
+    { bucket: 'primary', access: ['read', 'put', 'legal-hold'] },
+    { bucket: 'replicas', access: ['read', 'put', 'legal-hold'] },
   ],
   [task('fixity/find-untracked')]: [
     TABLE_READ_WRITE,

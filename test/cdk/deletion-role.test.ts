@@ -28,7 +28,8 @@ const deletionRoleId = idOf(stack.deletionRole.role);
  */
 const ALLOWED: Record<'delete' | 'legalHold', ReadonlySet<string>> = {
   delete: new Set(['handlers/ingest/record-failure']),
-  legalHold: new Set(['handlers/ingest/register']),
+  // Register holds what it registers; fixity repair holds the copy it rewrote (only ever ON).
+  legalHold: new Set(['handlers/ingest/register', 'handlers/fixity/check-chunk']),
 };
 
 function matches(action: string, kind: 'delete' | 'legalHold'): boolean {

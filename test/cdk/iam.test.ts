@@ -204,13 +204,17 @@ describe('IAM', () => {
       }
     });
 
-    it('only Register puts holds (and the deletion workflow lifts them), in the primary and every replica', () => {
+    it('only Register and fixity repair put holds (the deletion workflow lifts them), in primary and every replica', () => {
       const holders = Object.keys(HANDLER_ACCESS).filter((module) =>
         allowedOnStorage(module).some((statement) =>
           asArray(statement.Action).includes('s3:PutObjectLegalHold'),
         ),
       );
-      expect(holders.sort()).toEqual(['handlers/deletion/delete-objects', 'handlers/ingest/register']);
+      expect(holders.sort()).toEqual([
+        'handlers/deletion/delete-objects',
+        'handlers/fixity/check-chunk',
+        'handlers/ingest/register',
+      ]);
       const held = allowedOnStorage('handlers/ingest/register')
         .filter((statement) => asArray(statement.Action).includes('s3:PutObjectLegalHold'))
         .flatMap((statement) => [...referencedIds(statement.Resource)]);
