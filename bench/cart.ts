@@ -193,7 +193,7 @@ export async function run(): Promise<void> {
       await sink.open();
       const sources = new SourceQueue(cartFiles, storageLocations());
       for (let index = 0; index < cartFiles.length; index++) {
-        const source = await sources.take(index);
+        const { body: source } = await sources.take(index);
         if (Buffer.isBuffer(source)) await sink.write(source);
         else for await (const chunk of source) await sink.write(chunk as Buffer);
       }

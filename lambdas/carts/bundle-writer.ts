@@ -1,11 +1,11 @@
 import type { StorageLocation } from '../storage/locations.ts';
-import { isTransient } from '../workflows/task-errors.ts';
+import { isTransient, RefusalError } from '../workflows/task-errors.ts';
 import type { BundleCheckpoint, SuspendedBundle } from './bundle-checkpoint.ts';
 import type { CartFile } from './cart-file.ts';
-import { FileVerifier } from './file-verifier.ts';
+import { BadCopyError, FileVerifier } from './file-verifier.ts';
 import { MultipartSink } from './multipart-sink.ts';
 import { planParts } from './part-size.ts';
-import { SourceQueue } from './source-queue.ts';
+import { type Source, SourceQueue } from './source-queue.ts';
 import { END_OF_ARCHIVE, memberBytes, memberHeader, paddedSize, type TarMember } from './tar/ustar-header.ts';
 
 export interface BundleTarget {
@@ -37,8 +37,64 @@ export function bundleBytes(members: readonly TarMember[]): number {
 }
 
 /**
+ * Writes one file's bytes into the tar, verified, retrying a copy that proves bad (not the manifest's
+ * bytes) from the next location that can serve one. The bytes must be verified before they are
+ * committed: a small file's are read whole ahead, so they are checked before any is written; a large
+ * file's are streamed into the upload as they are hashed, so the sink is marked at the file's start
+ * and rewound there on a mismatch (parts sent meanwhile are sent again under the same numbers). Only
+ * when no location has a good copy does the cart fail, with the last copy's mismatch.
+ */
+async function writeVerified(
+  sink: MultipartSink,
+  sources: SourceQueue,
+  file: CartFile,
+  index: number,
+  first: Source,
+): Promise<void> {
+  let source = first;
+  for (;;) {
+    const verifier = new FileVerifier(file);
+    const { body } = source;
+    const mark = Buffer.isBuffer(body) ? undefined : sink.mark();
+    try {
+      if (Buffer.isBuffer(body)) {
+        verifier.update(body);
+        verifier.verify();
+        await sink.write(body);
+      } else {
+        for await (const chunk of body) {
+          verifier.update(chunk as Buffer);
+          await sink.write(chunk as Buffer);
+        }
+        verifier.verify();
+      }
+      return;
+    } catch (error) {
+      if (!(error instanceof BadCopyError)) throw error;
+      if (!Buffer.isBuffer(body)) body.destroy();
+      const next = await nextCopy(sources, index, source);
+      if (!next) throw error;
+      if (mark) await sink.rewind(mark);
+      source = next;
+    }
+  }
+}
+
+/** The file from the locations after the bad copy's; none when no further location can serve it. */
+async function nextCopy(sources: SourceQueue, index: number, bad: Source): Promise<Source | undefined> {
+  if (bad.rest.length === 0) return undefined;
+  try {
+    return await sources.retry(index, bad.rest);
+  } catch (error) {
+    if (error instanceof RefusalError) return undefined;
+    throw error;
+  }
+}
+
+/**
  * Writes the cart's tar straight from the stored objects into one S3 multipart upload, verifying each
- * file's hashes in the same read. A failure, a hash mismatch included, aborts the upload, so a bundle
+ * file's hashes in the same read (a bad copy is read again from another location). A failure, a hash
+ * mismatch no location can cure included, aborts the upload, so a bundle
  * object exists only when every file in it is the right one. Past the deadline it stops between two
  * files and returns where it stands; called again with that, it goes on (at least one file a call).
  */
@@ -80,18 +136,7 @@ export async function writeBundle(options: WriteBundleOptions): Promise<WriteBun
       }
       const file = options.files[index] as CartFile;
       await sink.write(memberHeader(members[index] as TarMember));
-      const verifier = new FileVerifier(file);
-      const source = await sources.take(index);
-      if (Buffer.isBuffer(source)) {
-        verifier.update(source);
-        await sink.write(source);
-      } else {
-        for await (const chunk of source) {
-          verifier.update(chunk as Buffer);
-          await sink.write(chunk as Buffer);
-        }
-      }
-      verifier.verify();
+      await writeVerified(sink, sources, file, index, await sources.take(index));
       const padding = paddedSize(file.size) - file.size;
       if (padding > 0) await sink.write(END_OF_ARCHIVE.subarray(0, padding));
     }

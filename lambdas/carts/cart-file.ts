@@ -30,6 +30,8 @@ export interface CartFile {
    * when the client left it empty and the manifest has no digest of that type (then `fixity` decides).
    */
   expected?: string;
+  /** `expected` is the storage manifest's digest (the client's hashsum was empty or the same). */
+  expectedFromManifest?: boolean;
   /**
    * The storage manifest's strongest digest (sha512, else sha256), checked in the same read whatever
    * the client asked for, so a bundle only ever carries bytes identical to the ingested ones.

@@ -7,6 +7,12 @@ export const manifestMismatchMessage = (id: string) => `File hash does not match
 export const sizeMismatchMessage = (id: string) => `File size does not match the storage manifest: ${id}`;
 
 /**
+ * The copy read is not the file the storage manifest describes (its size or a manifest digest
+ * differs): another location's copy may be, so a reader tries that before refusing the cart.
+ */
+export class BadCopyError extends RefusalError {}
+
+/**
  * Hashes one file's bytes as they pass into the bundle, with the client's hash type and the storage
  * manifest's strongest one (one pass, at most two algorithms), then checks both digests and the size.
  */
@@ -24,17 +30,25 @@ export class FileVerifier {
 
   update(chunk: Uint8Array): void {
     this.bytes += chunk.length;
-    if (this.bytes > this.file.size) throw new RefusalError(sizeMismatchMessage(this.file.id));
+    if (this.bytes > this.file.size) throw new BadCopyError(sizeMismatchMessage(this.file.id));
     for (const hash of this.hashes.values()) hash.update(chunk);
   }
 
-  /** Throws a RefusalError naming the file when its bytes are not the expected ones. */
+  /**
+   * Throws a RefusalError naming the file when its bytes are not the expected ones: a BadCopyError
+   * when they are not the manifest's (a corrupt copy), a plain one when only the client's hashsum
+   * disagrees with bytes the manifest vouches for (the client's mistake, which no retry cures).
+   */
   verify(): void {
-    if (this.bytes !== this.file.size) throw new RefusalError(sizeMismatchMessage(this.file.id));
+    const { file } = this;
+    if (this.bytes !== file.size) throw new BadCopyError(sizeMismatchMessage(file.id));
     const digests = new Map([...this.hashes].map(([type, hash]) => [type, hash.digest('hex')]));
-    if (this.file.expected && digests.get(this.file.hashtype) !== this.file.expected)
-      throw new RefusalError(hashMismatchMessage(this.file.id));
-    if (this.file.fixity && digests.get(this.file.fixity.hashtype) !== this.file.fixity.digest.toLowerCase())
-      throw new RefusalError(manifestMismatchMessage(this.file.id));
+    const fixityFails =
+      file.fixity !== undefined && digests.get(file.fixity.hashtype) !== file.fixity.digest.toLowerCase();
+    if (file.expected && digests.get(file.hashtype) !== file.expected) {
+      const corrupt = fixityFails || file.expectedFromManifest === true;
+      throw new (corrupt ? BadCopyError : RefusalError)(hashMismatchMessage(file.id));
+    }
+    if (fixityFails) throw new BadCopyError(manifestMismatchMessage(file.id));
   }
 }

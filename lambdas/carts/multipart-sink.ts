@@ -28,6 +28,13 @@ export interface UploadProgress {
   written: number;
 }
 
+/** A point of the upload to go back to: the parts before it and the unfinished part's bytes then. */
+export interface SinkMark {
+  partNumber: number;
+  written: number;
+  carry: Buffer;
+}
+
 /**
  * Writes one S3 object of known size through a multipart upload, holding at most
  * `partsInFlight + 1` part buffers: the one being filled and those being uploaded. `write` resolves
@@ -82,6 +89,31 @@ export class MultipartSink {
       },
       carry: Buffer.from(this.buffer?.subarray(0, this.filled) ?? []),
     };
+  }
+
+  /** Where the upload stands now (copies the unfinished part's bytes: at most one part). */
+  mark(): SinkMark {
+    return {
+      partNumber: this.partNumber,
+      written: this.written,
+      carry: Buffer.from(this.buffer?.subarray(0, this.filled) ?? []),
+    };
+  }
+
+  /**
+   * Forgets every byte written since `mark`. Parts sent since are sent again with the same numbers
+   * as writing goes on, and S3 keeps a part number's last upload, so the object has only new bytes.
+   */
+  async rewind(mark: SinkMark): Promise<void> {
+    await Promise.all(this.uploading);
+    if (this.failure) throw this.failure;
+    const kept = this.parts.filter((part) => part.PartNumber! <= mark.partNumber);
+    this.parts.splice(0, this.parts.length, ...kept);
+    this.partNumber = mark.partNumber;
+    this.written = mark.written;
+    this.buffer ??= this.spare.pop() ?? Buffer.allocUnsafe(this.bufferBytes);
+    mark.carry.copy(this.buffer);
+    this.filled = mark.carry.length;
   }
 
   async open(): Promise<void> {

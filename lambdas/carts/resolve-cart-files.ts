@@ -19,6 +19,8 @@ function fixityOf(stored: StoredFileRecord): CartFile['fixity'] {
 }
 
 function toCartFile(entry: CartEntry, stored: StoredFileRecord): CartFile {
+  const manifestDigest = stored.checksums[entry.hashtype]?.toLowerCase();
+  const expected = entry.hashsum || manifestDigest;
   return {
     id: entry.id,
     space: stored.space,
@@ -27,7 +29,8 @@ function toCartFile(entry: CartEntry, stored: StoredFileRecord): CartFile {
     path: entry.path,
     size: stored.size,
     hashtype: entry.hashtype,
-    expected: entry.hashsum || stored.checksums[entry.hashtype]?.toLowerCase(),
+    expected,
+    ...(expected && expected === manifestDigest ? { expectedFromManifest: true } : {}),
     fixity: fixityOf(stored),
   };
 }

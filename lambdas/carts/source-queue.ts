@@ -1,7 +1,10 @@
 import type { Readable } from 'node:stream';
 import type { StorageLocation } from '../storage/locations.ts';
+import { locationsByHealth } from '../fixity/copy-health.ts';
 import type { CartFile } from './cart-file.ts';
-import { openStoredObject, readStoredObject } from './stored-object-reader.ts';
+import { type OpenedCopy, openStoredCopy, readStoredCopy } from './stored-object-reader.ts';
+
+export type Source = OpenedCopy<Buffer | Readable>;
 
 export interface SourceQueueOptions {
   /** Files up to this size are read ahead whole, several at once. */
@@ -18,12 +21,13 @@ const DEFAULTS: SourceQueueOptions = { smallFileBytes: 1 << 20, aheadFiles: 32, 
  * Hands out the cart's files in order. A request's latency would dominate small files, so those
  * ahead of the current one are fetched concurrently into memory (bounded in count and bytes); large
  * files are streamed when their turn comes, so no connection sits idle while others are written.
+ * Each file is read from the copies that passed their last fixity check first (primary first).
  */
 export class SourceQueue {
   private readonly files: readonly CartFile[];
   private readonly locations: readonly StorageLocation[];
   private readonly options: SourceQueueOptions;
-  private readonly ahead = new Map<number, Promise<Buffer>>();
+  private readonly ahead = new Map<number, Promise<OpenedCopy<Buffer>>>();
   private aheadBytes = 0;
   private nextToFetch = 0;
 
@@ -37,20 +41,35 @@ export class SourceQueue {
     this.options = { ...DEFAULTS, ...options };
   }
 
-  /** The bytes of file `index`: a buffer read ahead, or a stream. Call in order. */
-  async take(index: number): Promise<Buffer | Readable> {
+  /** The bytes of file `index`: a buffer read ahead, or a stream, and where else it is. Call in order. */
+  async take(index: number): Promise<Source> {
     this.nextToFetch = Math.max(this.nextToFetch, index + 1);
     const prefetched = this.ahead.get(index);
     this.fill(index);
     if (prefetched) {
       this.ahead.delete(index);
-      const bytes = await prefetched;
-      this.aheadBytes -= (this.files[index] as CartFile).size;
-      this.fill(index);
-      return bytes;
+      try {
+        return await prefetched;
+      } finally {
+        this.aheadBytes -= (this.files[index] as CartFile).size;
+        this.fill(index);
+      }
     }
     const file = this.files[index] as CartFile;
-    return openStoredObject(file, this.locations);
+    return openStoredCopy(file, await this.readOrder(file));
+  }
+
+  /** File `index` again, from the next of `rest` that can serve it (its last copy proved bad). */
+  async retry(index: number, rest: readonly StorageLocation[]): Promise<Source> {
+    const file = this.files[index] as CartFile;
+    return file.size > this.options.smallFileBytes
+      ? openStoredCopy(file, rest)
+      : readStoredCopy(file, rest, file.size);
+  }
+
+  private async readOrder(file: CartFile): Promise<StorageLocation[]> {
+    const { good, bad } = await locationsByHealth(file.key, this.locations);
+    return [...good, ...bad];
   }
 
   private fill(current: number): void {
@@ -60,7 +79,7 @@ export class SourceQueue {
       if (file.size > this.options.smallFileBytes) continue;
       if (this.aheadBytes + file.size > this.options.aheadBytes) return;
       this.aheadBytes += file.size;
-      const read = readStoredObject(file, this.locations, file.size);
+      const read = this.readOrder(file).then((order) => readStoredCopy(file, order, file.size));
       read.catch(() => undefined); // reported when taken, never as an unhandled rejection
       this.ahead.set(this.nextToFetch, read);
     }

@@ -1,5 +1,6 @@
 import { type HeadObjectCommandOutput, RestoreObjectCommand } from '@aws-sdk/client-s3';
 import { s3 } from '../aws-clients.ts';
+import { locationsByHealth } from '../fixity/copy-health.ts';
 import { isCold, type StorageLocation } from '../storage/locations.ts';
 import type { CartFile } from './cart-file.ts';
 import { mapConcurrently } from '../map-concurrently.ts';
@@ -7,9 +8,10 @@ import { headObjectOrAbsent } from '../storage/s3-objects.ts';
 import { restoreState } from './restore-status.ts';
 
 /**
- * Staging a cart: find, for every file, a location whose copy can be read now (primary first). When
- * every copy is in a cold storage class, ask S3 to restore the first one and count the file as
- * pending; the state machine waits and stages again until nothing is pending.
+ * Staging a cart: find, for every file, a location whose copy can be read now (primary first, copies
+ * that passed their last fixity check before those that failed it). When every copy is in a cold
+ * storage class, ask S3 to restore the first one and count the file as pending; the state machine
+ * waits and stages again until nothing is pending.
  */
 const HEADS_IN_FLIGHT = 32;
 /**
@@ -48,7 +50,7 @@ async function requestRestore(bucket: string, key: string, versionId: string | u
   }
 }
 
-export async function stageFile(file: CartFile, locations: readonly StorageLocation[]): Promise<FileStage> {
+async function stageFrom(file: CartFile, locations: readonly StorageLocation[]): Promise<FileStage> {
   const cold: { location: StorageLocation; head: HeadObjectCommandOutput }[] = [];
   for (const location of locations) {
     // The registered version: its size, class and restore state, not those of a later write.
@@ -63,6 +65,16 @@ export async function stageFile(file: CartFile, locations: readonly StorageLocat
   if (restoreState(first.head.Restore) === 'in-progress') return 'restore-in-progress';
   await requestRestore(first.location.bucket, file.key, file.versionIds?.[first.location.name]);
   return 'restore-requested';
+}
+
+/**
+ * Copies that failed their last fixity check are staged only when no other copy exists: a good copy
+ * in cold storage is restored rather than a bad one read (the bundle would refuse its bytes).
+ */
+export async function stageFile(file: CartFile, locations: readonly StorageLocation[]): Promise<FileStage> {
+  const { good, bad } = await locationsByHealth(file.key, locations);
+  const stage = await stageFrom(file, good);
+  return stage === 'missing' && bad.length > 0 ? stageFrom(file, bad) : stage;
 }
 
 export async function stageFiles(

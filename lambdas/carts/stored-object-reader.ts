@@ -3,7 +3,6 @@ import type { Readable } from 'node:stream';
 import { s3 } from '../aws-clients.ts';
 import type { StorageLocation } from '../storage/locations.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
-import { sizeMismatchMessage } from './file-verifier.ts';
 
 /** S3's answers meaning "not readable here": absent, or cold and not restored. */
 const NOT_READABLE_HERE = new Set(['NoSuchKey', 'NotFound', 'InvalidObjectState']);
@@ -18,21 +17,27 @@ export interface StoredObjectRef {
   versionIds?: Record<string, string>;
 }
 
+/** One copy opened, and the locations after it: where a reader retries when the copy proves bad. */
+export interface OpenedCopy<T> {
+  body: T;
+  rest: StorageLocation[];
+}
+
 /**
- * Opens a stored object from the first location that can serve it: the primary one normally, a
- * replica when the primary copy is missing or cold (staging restored whichever it could). Reads the
- * version registered there, never whatever was written over the key since.
+ * Opens a stored object from the first of `locations` that can serve it (staging restored whichever
+ * cold copy it could; one cold and not restored is skipped). Reads the version registered there,
+ * never whatever was written over the key since.
  */
-export async function openStoredObject(
+export async function openStoredCopy(
   { id, key, versionIds }: StoredObjectRef,
   locations: readonly StorageLocation[],
-): Promise<Readable> {
-  for (const location of locations) {
+): Promise<OpenedCopy<Readable>> {
+  for (const [index, location] of locations.entries()) {
     try {
       const { Body } = await s3().send(
         new GetObjectCommand({ Bucket: location.bucket, Key: key, VersionId: versionIds?.[location.name] }),
       );
-      return Body as Readable;
+      return { body: Body as Readable, rest: locations.slice(index + 1) };
     } catch (error) {
       if (!NOT_READABLE_HERE.has((error as Error).name)) throw error;
     }
@@ -40,23 +45,33 @@ export async function openStoredObject(
   throw new RefusalError(unavailableMessage(id));
 }
 
-/** Reads a small object whole; more than `maxBytes` means it is not the file the manifest describes. */
-export async function readStoredObject(
+/** The primary copy normally, a replica when the primary copy is missing or cold. */
+export async function openStoredObject(
+  object: StoredObjectRef,
+  locations: readonly StorageLocation[],
+): Promise<Readable> {
+  return (await openStoredCopy(object, locations)).body;
+}
+
+/**
+ * Reads a small object whole. Past `maxBytes` it stops: the copy is not the file the manifest
+ * describes, which the verifier the bytes go through then says.
+ */
+export async function readStoredCopy(
   object: StoredObjectRef,
   locations: readonly StorageLocation[],
   maxBytes: number,
-): Promise<Buffer> {
-  const { id } = object;
-  const body = await openStoredObject(object, locations);
+): Promise<OpenedCopy<Buffer>> {
+  const { body, rest } = await openStoredCopy(object, locations);
   const chunks: Buffer[] = [];
   let bytes = 0;
   for await (const chunk of body) {
     bytes += (chunk as Buffer).length;
+    chunks.push(chunk as Buffer);
     if (bytes > maxBytes) {
       body.destroy();
-      throw new RefusalError(sizeMismatchMessage(id));
+      break;
     }
-    chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return { body: Buffer.concat(chunks), rest };
 }

@@ -73,14 +73,30 @@ async function badLocations(fileId: string): Promise<Set<string>> {
 }
 
 /**
+ * The one rule for which copy a read prefers: the locations (in their order, primary first) whose copy
+ * did not fail its last fixity check, then those whose copy did. A known-bad copy is only a last
+ * resort for a reader that verifies what it reads (a cart); a download cannot, so it never gets one.
+ */
+export async function locationsByHealth(
+  fileId: string,
+  locations: readonly StorageLocation[] = storageLocations(),
+): Promise<{ good: StorageLocation[]; bad: StorageLocation[] }> {
+  const known = await badLocations(fileId);
+  return {
+    good: locations.filter((location) => !known.has(location.name)),
+    bad: locations.filter((location) => known.has(location.name)),
+  };
+}
+
+/**
  * The location to serve a file from: the primary, unless its copy failed its last check; then a
  * readable (not cold) replica whose copy did not. With no good copy left, nothing is served.
  */
 export async function readableLocationOf(fileId: string): Promise<StorageLocation> {
-  const [primary, ...replicas] = storageLocations() as [StorageLocation, ...StorageLocation[]];
-  const bad = await badLocations(fileId);
-  if (!bad.has(PRIMARY_LOCATION_NAME)) return primary;
-  const replica = replicas.find((location) => !bad.has(location.name) && !isCold(location.storageClass));
+  const { good } = await locationsByHealth(fileId);
+  const [first] = good;
+  if (first?.name === PRIMARY_LOCATION_NAME) return first;
+  const replica = good.find((location) => !isCold(location.storageClass));
   if (replica) return replica;
   throw new Conflict(
     `${fileId} cannot be served: its copy in the primary location failed its last fixity check and no readable replica passed it. The copy is being repaired or needs an operator.`,

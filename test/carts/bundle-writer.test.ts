@@ -2,17 +2,19 @@
  * The bundle writer against the local stack's S3: many multipart parts, files read from a replica
  * when the primary copy is missing, and no object at all when a hash fails or the cart goes away.
  */
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { s3 } from '../../lambdas/aws-clients.ts';
 import { writeBundle } from '../../lambdas/carts/bundle-writer.ts';
 import type { CartFile } from '../../lambdas/carts/cart-file.ts';
 import { config } from '../../lambdas/config.ts';
-import { storageLocations } from '../../lambdas/storage/locations.ts';
+import { recordBadCopy } from '../../lambdas/fixity/copy-health.ts';
+import { type StorageLocation, storageLocations } from '../../lambdas/storage/locations.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import { untar } from '../support/cart-client.ts';
 import { storeBag, type StoredFile } from '../support/stored-bag.ts';
+import { flipByte } from '../fixity/fixity-fixture.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -150,6 +152,110 @@ describe('writing a bundle', () => {
         },
       }),
     ).rejects.toThrow('cart deleted');
+    expect(await bundleExists(key)).toBe(false);
+  });
+});
+
+describe('a copy that is not the stored file', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** storeBag writes the primary copies only; Replicate would have copied them. */
+  async function replicate(files: StoredFile[]) {
+    const [primary, replica] = storageLocations() as [StorageLocation, StorageLocation];
+    for (const file of files) {
+      await s3().send(
+        new CopyObjectCommand({
+          Bucket: replica.bucket,
+          Key: file.id,
+          CopySource: `${primary.bucket}/${file.id.split('/').map(encodeURIComponent).join('/')}`,
+        }),
+      );
+    }
+    return { primary, replica };
+  }
+
+  /** Which buckets GetObject has read `key` from, in order (a spy: the calls still reach the local S3). */
+  function readsOf(key: string): () => string[] {
+    const send = vi.spyOn(s3(), 'send');
+    return () =>
+      send.mock.calls
+        .map(([command]) => command)
+        .filter((command) => command instanceof GetObjectCommand && command.input.Key === key)
+        .map((command) => (command as GetObjectCommand).input.Bucket as string);
+  }
+
+  it('reads a file whose primary copy failed its last fixity check from the replica that passed', async () => {
+    const { files: stored } = await storeBag({ files: [{ path: 'data/p.txt', content: 'page\n' }] });
+    const { replica } = await replicate(stored);
+    await recordBadCopy(stored[0]!.id, 'primary', { runId: 'r', state: 'changed' });
+    const reads = readsOf(stored[0]!.id);
+    const key = `bundles/test/${randomUUID()}.tar`;
+    await writeBundle({
+      files: [cartFile(stored[0]!)],
+      locations: storageLocations(),
+      target: { bucket: config().bundleBucket, key },
+    });
+    expect(reads()).toEqual([replica.bucket]);
+    expect((await untar(await bundleBytes(key))).get('data/p.txt')?.toString()).toBe('page\n');
+  });
+
+  it('rewrites a large file whose primary copy proves corrupt after parts of it were sent, from the replica', async () => {
+    const { files: stored } = await storeBag({
+      files: [
+        { path: 'data/first.bin', content: randomBytes(3 * MiB) },
+        { path: 'data/rotten.bin', content: randomBytes(7 * MiB) },
+        { path: 'data/small.txt', content: 'after it\n' },
+      ],
+    });
+    const { primary, replica } = await replicate(stored);
+    // The last byte: the mismatch shows only once the file's first part has gone to S3.
+    await flipByte(stack, primary.bucket, stored[1]!.id, 7 * MiB - 1);
+    await flipByte(stack, primary.bucket, stored[2]!.id, 0);
+    const reads = readsOf(stored[1]!.id);
+    const key = `bundles/test/${randomUUID()}.tar`;
+    const result = await writeBundle({
+      files: stored.map((file) => cartFile(file)),
+      locations: storageLocations(),
+      target: { bucket: config().bundleBucket, key },
+      preferredPartBytes: 5 * MiB,
+    });
+    expect(reads()).toEqual([primary.bucket, replica.bucket]);
+    const tar = await bundleBytes(key);
+    expect(tar.length).toBe(result.complete ? result.bytes : -1);
+    const members = await untar(tar);
+    for (const file of stored)
+      expect(members.get(file.path)?.equals(file.content as Buffer), file.path).toBe(true);
+  });
+
+  it('refuses, with no second read, a file whose bytes are the manifest’s but not the client’s hashsum', async () => {
+    const { files: stored } = await storeBag({ files: [{ path: 'data/x.txt', content: 'x' }] });
+    const { primary } = await replicate(stored);
+    const reads = readsOf(stored[0]!.id);
+    const wrongMd5 = createHash('md5').update('something else').digest('hex');
+    await expect(
+      writeBundle({
+        files: [cartFile(stored[0]!, undefined, { hashtype: 'md5', expected: wrongMd5 })],
+        locations: storageLocations(),
+        target: { bucket: config().bundleBucket, key: `bundles/test/${randomUUID()}.tar` },
+      }),
+    ).rejects.toThrow(`File hash does not match provided hash: ${stored[0]!.id}`);
+    expect(reads()).toEqual([primary.bucket]);
+  });
+
+  it('fails with the mismatch when no location holds a good copy', async () => {
+    const { files: stored } = await storeBag({
+      files: [{ path: 'data/y.bin', content: randomBytes(2 * MiB) }],
+    });
+    const { primary, replica } = await replicate(stored);
+    for (const bucket of [primary.bucket, replica.bucket]) await flipByte(stack, bucket, stored[0]!.id, 10);
+    const key = `bundles/test/${randomUUID()}.tar`;
+    await expect(
+      writeBundle({
+        files: [cartFile(stored[0]!)],
+        locations: storageLocations(),
+        target: { bucket: config().bundleBucket, key },
+      }),
+    ).rejects.toThrow(`File hash does not match provided hash: ${stored[0]!.id}`);
     expect(await bundleExists(key)).toBe(false);
   });
 });

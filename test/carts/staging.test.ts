@@ -9,15 +9,27 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CartFile } from '../../lambdas/carts/cart-file.ts';
 import { RESTORE_DAYS, RESTORE_TIER, stageFiles } from '../../lambdas/carts/staging.ts';
+import { ENV } from '../../lambdas/config.ts';
 import type { StorageLocation } from '../../lambdas/storage/locations.ts';
 
 const s3 = mockClient(S3Client);
-afterAll(() => s3.restore());
-beforeEach(() => s3.reset());
+/** Copy health, which fixity records in the table: no copy has failed a check unless a test says so. */
+const dynamo = mockClient(DynamoDBDocumentClient);
+afterAll(() => {
+  s3.restore();
+  dynamo.restore();
+});
+beforeEach(() => {
+  process.env[ENV.tableName] ??= 'table';
+  s3.reset();
+  dynamo.reset();
+  dynamo.on(QueryCommand).resolves({ Items: [] });
+});
 
 const primary: StorageLocation = {
   name: 'primary',
@@ -118,6 +130,22 @@ describe('staging cold objects', () => {
     });
     s3.on(RestoreObjectCommand).resolves({});
     expect(await stageFiles([file('a.tif')], [primary, coldReplica])).toMatchObject({ pendingRestores: 1 });
+    expect(s3.commandCalls(RestoreObjectCommand)[0]?.args[0].input.Bucket).toBe('replica-bucket');
+  });
+
+  it('restores a cold replica that passed its last fixity check rather than read a primary copy that failed it', async () => {
+    const standardPrimary = { ...primary, storageClass: 'STANDARD' };
+    const coldReplica = { ...replica, storageClass: 'DEEP_ARCHIVE' };
+    dynamo.on(QueryCommand).resolves({ Items: [{ pk: `COPYHEALTH#${file('a.tif').key}`, sk: 'primary' }] });
+    s3.on(HeadObjectCommand, { Bucket: 'primary-bucket' }).resolves({ ContentLength: 10 });
+    s3.on(HeadObjectCommand, { Bucket: 'replica-bucket' }).resolves({
+      ContentLength: 10,
+      StorageClass: 'DEEP_ARCHIVE',
+    });
+    s3.on(RestoreObjectCommand).resolves({});
+    expect(await stageFiles([file('a.tif')], [standardPrimary, coldReplica])).toMatchObject({
+      pendingRestores: 1,
+    });
     expect(s3.commandCalls(RestoreObjectCommand)[0]?.args[0].input.Bucket).toBe('replica-bucket');
   });
 
