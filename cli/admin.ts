@@ -3,7 +3,7 @@
  * `DELETE /keys/{user}`) with BAGVAULT_URL/BAGVAULT_KEY. `bootstrap-key` makes the first admin key
  * of a deployed stack, before any key exists, by writing the table with AWS credentials.
  */
-import { apiFromEnvironment } from './api-client.ts';
+import { apiFromEnvironment, listAll } from './api-client.ts';
 import { UsageError } from './usage-error.ts';
 
 /** Points the SDK at the local stack's DynamoDB unless a deployed table was named. */
@@ -71,16 +71,7 @@ interface KeyView {
 }
 
 export async function listKeys(options: { json?: boolean }): Promise<number> {
-  const api = apiFromEnvironment();
-  const keys: KeyView[] = [];
-  let next: string | undefined;
-  do {
-    const page = await api.json<{ results: KeyView[]; next?: string }>(
-      next ? `/keys?next=${encodeURIComponent(next)}` : '/keys',
-    );
-    keys.push(...page.results);
-    next = page.next;
-  } while (next);
+  const keys = await listAll<KeyView>(apiFromEnvironment(), '/keys');
   if (options.json) console.log(JSON.stringify(keys));
   else {
     for (const key of keys)

@@ -84,3 +84,18 @@ export async function followWithoutKey(response: Response, what: string): Promis
 
 /** `a/b c` → `a/b%20c`: each segment encoded, slashes kept (identifiers and bag paths contain them). */
 export const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
+
+/** Every page of a paginated list (`{"results","next"}`, SPEC §5). */
+export async function listAll<T>(api: Api, path: string): Promise<T[]> {
+  const results: T[] = [];
+  let next: string | undefined;
+  do {
+    const separator = path.includes('?') ? '&' : '?';
+    const page = await api.json<{ results: T[]; next?: string }>(
+      next ? `${path}${separator}next=${encodeURIComponent(next)}` : path,
+    );
+    results.push(...page.results);
+    next = page.next;
+  } while (next);
+  return results;
+}

@@ -132,11 +132,18 @@ export function buildProgram(): Command {
       exitWith('bag events', async () => (await import('./bags.ts')).bagEvents(id, options)),
     );
   bagId(bag.command('fixity'))
-    .description("list a bag's fixity runs, or start one with --start")
-    .option('--start', 'start a fixity check of every file in every location')
-    .option('--version <vN>', 'the version to check (with --start; default: the latest)')
+    .description("list a bag's fixity runs; with --start or --wait, start a new one")
+    .option('--start', 'start a fixity check of every file in every location and print its id')
+    .option('--wait', 'start a fixity check and follow it to the end: exit 0 only when it passed')
+    .option('--version <vN>', 'the version to check (with --start or --wait; default: the latest)')
     .addOption(json())
-    .action((id: string, options: BagOptions & { start?: boolean }) =>
+    .addHelpText(
+      'after',
+      '\nWithout --start or --wait it only lists the runs so far (starting a check reads every copy).\n' +
+        'With --wait it prints the outcome and how many files were missing, changed, untracked and\n' +
+        'repaired; exit 0 when every copy verifies (after any repair), 1 otherwise.',
+    )
+    .action((id: string, options: BagOptions & { start?: boolean; wait?: boolean }) =>
       exitWith('bag fixity', async () => (await import('./bags.ts')).bagFixity(id, options)),
     );
   bagId(bag.command('export'))
@@ -146,6 +153,78 @@ export function buildProgram(): Command {
     .addOption(json())
     .action((id: string, dir: string, options: BagOptions) =>
       exitWith('bag export', async () => (await import('./bag-export.ts')).exportBag(id, dir, options)),
+    );
+
+  const space = program.command('space').description('create, show, list and update spaces');
+  const spaceId = (command: Command) => command.argument('<id>', 'the space, e.g. digitised');
+  const quota = (what: string) => new Option('--quota <bytes>', what);
+  spaceId(space.command('create'))
+    .description('create a space (admin)')
+    .option('--description <text>', 'what the space holds')
+    .addOption(quota('the most bytes its bags may hold (default: no quota)'))
+    .addOption(json())
+    .action((id: string, options: SpaceCliOptions) =>
+      exitWith('space create', async () => (await import('./spaces.ts')).createSpace(id, options)),
+    );
+  spaceId(space.command('update'))
+    .description("change a space's description or quota (admin)")
+    .option('--description <text>', 'what the space holds')
+    .addOption(quota('the most bytes its bags may hold, or none to lift the quota'))
+    .addOption(json())
+    .action((id: string, options: SpaceCliOptions) =>
+      exitWith('space update', async () => (await import('./spaces.ts')).updateSpace(id, options)),
+    );
+  spaceId(space.command('show'))
+    .description("print a space's quota, bytes used and bag count")
+    .addOption(json())
+    .action((id: string, options: { json?: boolean }) =>
+      exitWith('space show', async () => (await import('./spaces.ts')).showSpace(id, options)),
+    );
+  space
+    .command('list')
+    .description('list the spaces your key may use')
+    .addOption(json())
+    .action((options: { json?: boolean }) =>
+      exitWith('space list', async () => (await import('./spaces.ts')).listSpaces(options)),
+    );
+
+  const deletion = program
+    .command('deletion')
+    .description('request, approve, reject and list bag deletions (two people: requester and approver)');
+  bagId(deletion.command('request'))
+    .description('ask for a bag to be deleted, every version in every location (delete-request role)')
+    .requiredOption('--reason <text>', "why: kept in the tombstone and the bag's history")
+    .addOption(json())
+    .action((id: string, options: { reason: string; json?: boolean }) =>
+      exitWith('deletion request', async () => (await import('./deletions.ts')).requestDeletion(id, options)),
+    );
+  for (const decision of ['approve', 'reject'] as const) {
+    deletion
+      .command(decision)
+      .description(
+        decision === 'approve'
+          ? 'approve a request and start the deletion (delete-approve role; not the requester)'
+          : 'reject a request: the bag stays (delete-approve role; not the requester)',
+      )
+      .argument('<request-id>', 'the id `deletion request` printed (see `deletion list`)')
+      .addOption(json())
+      .action((id: string, options: { json?: boolean }) =>
+        exitWith(`deletion ${decision}`, async () =>
+          (await import('./deletions.ts')).decideDeletion(decision, id, options),
+        ),
+      );
+  }
+  deletion
+    .command('list')
+    .description('list deletion requests in your spaces')
+    .addOption(
+      new Option('--status <status>', 'which requests')
+        .choices(['open', 'approved', 'rejected'])
+        .default('open'),
+    )
+    .addOption(json())
+    .action((options: { status?: string; json?: boolean }) =>
+      exitWith('deletion list', async () => (await import('./deletions.ts')).listDeletions(options)),
     );
 
   const admin = program.command('admin').description('manage API keys');
@@ -211,6 +290,11 @@ export interface CartCreateOptions {
 export interface CartDownloadOptions {
   output?: string;
   wait?: boolean;
+  json?: boolean;
+}
+export interface SpaceCliOptions {
+  description?: string;
+  quota?: string;
   json?: boolean;
 }
 export interface BagOptions {

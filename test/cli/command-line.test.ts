@@ -10,7 +10,7 @@ describe('the bagvault command line', () => {
       const result = await bagvault([flag]);
       expect(result.code).toBe(0);
       expect(result.stderr).toBe('');
-      for (const command of ['validate', 'ingest', 'cart', 'bag', 'admin']) {
+      for (const command of ['validate', 'ingest', 'cart', 'bag', 'space', 'deletion', 'admin']) {
         expect(result.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
       }
     },

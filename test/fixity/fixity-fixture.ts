@@ -1,35 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CopyObjectCommand } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
-import { storedFileKey } from '../../lambdas/storage/storage-layout.ts';
-import { localS3 } from '../support/s3-client.ts';
-import { type SeededBag, seedStoredBag, type SeededVersion } from './stored-bag-fixture.ts';
 import type { TestStack } from '../support/local-stack.ts';
-
-/** A stored bag with its copies in the primary and the replica location, as Register leaves it. */
-export async function seedReplicatedBag(
-  stack: TestStack,
-  space: string,
-  externalIdentifier: string,
-  versions: SeededVersion[],
-): Promise<SeededBag> {
-  const bag = await seedStoredBag(stack, space, externalIdentifier, versions);
-  const s3 = localS3(stack);
-  for (const [index, version] of versions.entries()) {
-    for (const path of Object.keys(version.files)) {
-      const key = storedFileKey(space, externalIdentifier, `v${index + 1}`, path);
-      await s3.send(
-        new CopyObjectCommand({
-          Bucket: stack.buckets.replica,
-          Key: key,
-          CopySource: `${stack.buckets.primary}/${key.split('/').map(encodeURIComponent).join('/')}`,
-        }),
-      );
-    }
-  }
-  return bag;
-}
 
 /** Where s3rver keeps an object's bytes on disk, under the stack's home. */
 export const objectFile = (stack: TestStack, bucket: string, key: string) =>

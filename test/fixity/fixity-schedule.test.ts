@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRun } from '../../lambdas/fixity/fixity-runs.ts';
 import { noteBagChecked } from '../../lambdas/fixity/fixity-schedule.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
-import { seedReplicatedBag, waitForFixity } from './fixity-fixture.ts';
+import { storeBag } from '../support/stored-bag.ts';
+import { waitForFixity } from './fixity-fixture.ts';
 
 /** A short interval, one run at a time, and a sweep every 300 ms (the local stack's timer). */
 let stack: TestStack;
@@ -34,7 +35,11 @@ describe('the fixity schedule', () => {
       older: '2025-09-01T00:00:00.000Z',
     };
     for (const [name, date] of Object.entries(lastChecked)) {
-      await seedReplicatedBag(stack, 'digitised', name, [{ files: { 'data/a.txt': name } }]);
+      await storeBag({
+        externalIdentifier: name,
+        files: [{ path: 'data/a.txt', content: name }],
+        replicated: true,
+      });
       await noteBagChecked('digitised', name, date);
     }
     const deadline = Date.now() + 30_000;
@@ -63,7 +68,11 @@ describe('the fixity schedule', () => {
   });
 
   it('ends a run whose workflow died outside its Catch, so it neither stays running nor holds a place under the cap', async () => {
-    await seedReplicatedBag(stack, 'digitised', 'orphaned', [{ files: { 'data/a.txt': 'a' } }]);
+    await storeBag({
+      externalIdentifier: 'orphaned',
+      files: [{ path: 'data/a.txt', content: 'a' }],
+      replicated: true,
+    });
     const id = crypto.randomUUID();
     await createRun({
       id,

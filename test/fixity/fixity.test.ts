@@ -9,11 +9,16 @@ import { buildBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { ingestArchive } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
-import { flipByte, removeObjectFile, runFixity, seedReplicatedBag, startFixity } from './fixity-fixture.ts';
+import { storeBag } from '../support/stored-bag.ts';
+import { flipByte, removeObjectFile, runFixity, startFixity } from './fixity-fixture.ts';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const PAGE = Buffer.from('page one of the digitised book\n'.repeat(200));
-const files = { 'data/page-1.txt': PAGE, 'data/page-2.txt': 'page two\n', 'bag-info.txt': 'Source: test\n' };
+const files = [
+  { path: 'data/page-1.txt', content: PAGE },
+  { path: 'data/page-2.txt', content: 'page two\n' },
+  { path: 'bag-info.txt', content: 'Source: test\n' },
+];
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -47,7 +52,7 @@ async function eventsOf(bagId: string) {
 
 describe('a fixity run', () => {
   it('passes a clean bag in every location, with its progress and an event', async () => {
-    await seedReplicatedBag(stack, 'digitised', 'clean', [{ files }]);
+    await storeBag({ externalIdentifier: 'clean', files, replicated: true });
     const report = await runFixity(stack, 'digitised/clean');
     expect(report).toMatchObject({
       status: 'finished',
@@ -63,12 +68,12 @@ describe('a fixity run', () => {
   });
 
   it('reports a byte flipped on disk in the primary copy as changed, repairs it from the replica, and then passes', async () => {
-    const bag = await seedReplicatedBag(stack, 'digitised', 'rot', [{ files }]);
+    const bag = await storeBag({ externalIdentifier: 'rot', files, replicated: true });
     const key = storedFileKey('digitised', 'rot', 'v1', 'data/page-1.txt');
     await flipByte(stack, stack.buckets.primary, key, 100);
 
     const report = await runFixity(stack, 'digitised/rot');
-    const expected = bag.manifests[0]!.manifest.files.find((file) => file.name === 'data/page-1.txt')!;
+    const expected = bag.manifest.manifest.files.find((file) => file.name === 'data/page-1.txt')!;
     expect(report.failures.files.changed).toEqual([
       expect.objectContaining({
         path: 'data/page-1.txt',
@@ -98,7 +103,7 @@ describe('a fixity run', () => {
   });
 
   it('reports a deleted primary object as missing and repairs it', async () => {
-    await seedReplicatedBag(stack, 'digitised', 'lost', [{ files }]);
+    await storeBag({ externalIdentifier: 'lost', files, replicated: true });
     await removeObjectFile(
       stack,
       stack.buckets.primary,
@@ -116,7 +121,7 @@ describe('a fixity run', () => {
   });
 
   it("reports an object under the version's prefix that the manifest does not list as untracked", async () => {
-    await seedReplicatedBag(stack, 'digitised', 'extra', [{ files }]);
+    await storeBag({ externalIdentifier: 'extra', files, replicated: true });
     await localS3(stack).send(
       new PutObjectCommand({
         Bucket: stack.buckets.replica,
@@ -133,7 +138,7 @@ describe('a fixity run', () => {
   });
 
   it('fails loudly when both copies are corrupted, repairs nothing from a bad copy, and serves neither', async () => {
-    await seedReplicatedBag(stack, 'digitised', 'doomed', [{ files }]);
+    await storeBag({ externalIdentifier: 'doomed', files, replicated: true });
     const key = storedFileKey('digitised', 'doomed', 'v1', 'data/page-1.txt');
     await flipByte(stack, stack.buckets.primary, key, 1);
     await flipByte(stack, stack.buckets.replica, key, 2);
@@ -155,10 +160,14 @@ describe('a fixity run', () => {
   });
 
   it('checks a file that came through fetch.txt at the version holding it', async () => {
-    await seedReplicatedBag(stack, 'digitised', 'fetched', [
-      { files },
-      { files: { 'data/page-3.txt': 'page three\n' }, fetched: { 'data/page-1.txt': 'v1' } },
-    ]);
+    await storeBag({ externalIdentifier: 'fetched', files, replicated: true });
+    await storeBag({
+      externalIdentifier: 'fetched',
+      version: 'v2',
+      files: [{ path: 'data/page-3.txt', content: 'page three\n' }],
+      fetched: { 'data/page-1.txt': 'v1' },
+      replicated: true,
+    });
     await flipByte(
       stack,
       stack.buckets.replica,
@@ -213,7 +222,7 @@ describe('an ingested bag', () => {
 describe('reads prefer good copies', () => {
   it('serves a file from a verified replica while its primary copy is recorded bad', async () => {
     const { recordBadCopy } = await import('../../lambdas/fixity/copy-health.ts');
-    await seedReplicatedBag(stack, 'digitised', 'prefer', [{ files }]);
+    await storeBag({ externalIdentifier: 'prefer', files, replicated: true });
     const key = storedFileKey('digitised', 'prefer', 'v1', 'data/page-1.txt');
     await flipByte(stack, stack.buckets.primary, key, 5);
     // What a check that could not repair the primary leaves behind.
@@ -230,7 +239,7 @@ describe('reads prefer good copies', () => {
 
 describe('the fixity API', () => {
   it('lists a bag’s runs newest first, paginated', async () => {
-    await seedReplicatedBag(stack, 'digitised', 'listed', [{ files }]);
+    await storeBag({ externalIdentifier: 'listed', files, replicated: true });
     const first = await runFixity(stack, 'digitised/listed');
     const second = await runFixity(stack, 'digitised/listed');
     const page = await stack.api('/bags/digitised/listed/fixity?limit=1');
@@ -243,7 +252,7 @@ describe('the fixity API', () => {
   });
 
   it('refuses a read-only key (403), hides other spaces and unknown bags (404), and checks the version (400)', async () => {
-    await seedReplicatedBag(stack, 'born-digital', 'hidden', [{ files }]);
+    await storeBag({ space: 'born-digital', externalIdentifier: 'hidden', files, replicated: true });
     await errorOf(await startFixity(stack, 'digitised/clean', '', 'reader:reader-secret-0123456789'), 403);
     await errorOf(await startFixity(stack, 'born-digital/hidden', '', 'curator:curator-secret-0123456'), 404);
     await errorOf(await startFixity(stack, 'digitised/nothing-here'), 404);

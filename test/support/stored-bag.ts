@@ -4,12 +4,11 @@
  * same code as the ingest workflow's Register step. Runs in the test process, whose environment the
  * local stack has pointed at its own S3 and DynamoDB.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type StorageClass } from '@aws-sdk/client-s3';
 import { createHash, randomUUID } from 'node:crypto';
 import { s3 } from '../../lambdas/aws-clients.ts';
 import { getStoredFile, type StoredFileRecord } from '../../lambdas/bags/bag-registry.ts';
 import type { StorageManifest } from '../../lambdas/bags/storage-manifest.ts';
-import { config } from '../../lambdas/config.ts';
 import type { BagFile } from '../../lambdas/ingest-workflow/bag-files.ts';
 import { recordVersion } from '../../lambdas/ingest-workflow/registration.ts';
 import {
@@ -40,6 +39,8 @@ export interface StoredBagOptions {
   storageClass?: 'STANDARD' | 'DEEP_ARCHIVE';
   /** Extra manifest entries with no objects behind them, to make a manifest too big to inline. */
   paddingEntries?: number;
+  /** Also writes this version's objects to every replica location, as Register leaves them (default primary only). */
+  replicated?: boolean;
 }
 
 export interface StoredFile extends StoredFileRecord {
@@ -69,17 +70,28 @@ export async function storeBag(options: StoredBagOptions): Promise<StoredBag> {
   const createdDate = new Date(Date.UTC(2026, 0, Number(version.slice(1)))).toISOString();
   const keepContent = options.files.length <= 100;
 
+  const locations = storageLocations().map((location) =>
+    location.name === PRIMARY_LOCATION_NAME && options.storageClass
+      ? { ...location, storageClass: options.storageClass }
+      : location,
+  );
+  const written = options.replicated
+    ? locations
+    : locations.filter((location) => location.name === PRIMARY_LOCATION_NAME);
+
   const held = await mapConcurrently(options.files, 8, async ({ path, content }) => {
     const body = typeof content === 'function' ? content() : Buffer.from(content);
     if (!options.missing?.includes(path)) {
-      await s3().send(
-        new PutObjectCommand({
-          Bucket: config().primaryBucket,
-          Key: storedFileKey(space, externalIdentifier, version, path),
-          Body: body,
-          StorageClass: options.storageClass,
-        }),
-      );
+      for (const location of written) {
+        await s3().send(
+          new PutObjectCommand({
+            Bucket: location.bucket,
+            Key: storedFileKey(space, externalIdentifier, version, path),
+            Body: body,
+            StorageClass: location.storageClass as StorageClass,
+          }),
+        );
+      }
     }
     const checksums = Object.fromEntries(
       algorithms.map((algorithm) => [algorithm, createHash(algorithm).update(body).digest('hex')]),
@@ -116,11 +128,6 @@ export async function storeBag(options: StoredBagOptions): Promise<StoredBag> {
   const files = [...held.map(({ pinned }) => pinned), ...fetched, ...padding];
   const payload = files.filter(({ file }) => file.kind === 'payload');
   const payloadBytes = payload.reduce((sum, { file }) => sum + file.size, 0);
-  const locations = storageLocations().map((location) =>
-    location.name === PRIMARY_LOCATION_NAME && options.storageClass
-      ? { ...location, storageClass: options.storageClass }
-      : location,
-  );
   const manifest = buildStorageManifest({
     space,
     externalIdentifier,
