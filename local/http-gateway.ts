@@ -225,7 +225,8 @@ export async function startHttpGateway(options: { port: number }) {
     if (!URL.canParse(target)) throw new GatewayRefusal(400, 'The request target is not a valid URL.');
     const url = new URL(target);
     const matched = matchRoute(method, url.pathname);
-    const headers = headersOf(request);
+    // As API Gateway does: the scheme the client used (here always plain HTTP on loopback).
+    const headers: Record<string, string> = { ...headersOf(request), 'x-forwarded-proto': 'http' };
     const key = routeKey(matched.route);
     const now = new Date();
     const requestContext = {

@@ -21,6 +21,8 @@ export interface ApiRequest {
   /** Parsed JSON body (`undefined` when there is none). */
   body: unknown;
   principal: Principal | undefined;
+  /** Where the client reached the API (`https://{api host}`), for absolute `Location` headers. */
+  baseUrl: string;
 }
 
 /** The principal of an authenticated route; the authorizer guarantees it is there. */
@@ -134,7 +136,17 @@ export function toApiRequest(event: ApiEvent): ApiRequest {
     headers,
     body: parseBody(event, headers),
     principal: principalFromContext(event.requestContext.authorizer?.lambda),
+    baseUrl: baseUrlOf(event, headers),
   };
+}
+
+/**
+ * The API's own address, from what API Gateway reports (its domain name and the scheme it set in
+ * X-Forwarded-Proto), never from the client's Host header.
+ */
+function baseUrlOf(event: ApiEvent, headers: Record<string, string>): string {
+  const scheme = headers['x-forwarded-proto'] === 'http' ? 'http' : 'https';
+  return `${scheme}://${event.requestContext.domainName}`;
 }
 
 /**

@@ -34,7 +34,7 @@ describe('POST /ingests', () => {
     expect(response.status).toBe(201);
     const ingest = (await response.json()) as Ingest;
     expect(ingest.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(response.headers.get('location')).toBe(`/ingests/${ingest.id}`);
+    expect(response.headers.get('location')).toBe(`${stack.apiUrl}/ingests/${ingest.id}`);
     expect(ingest).toEqual({
       id: ingest.id,
       type: 'Ingest',
@@ -59,7 +59,7 @@ describe('POST /ingests', () => {
     expect(execution?.input).toBe(JSON.stringify({ ingestId: ingest.id }));
 
     // The workflow runs on; which state it has reached is the workflow tests' business.
-    const shown = await getJson<Ingest>(response.headers.get('location') as string);
+    const shown = await getJson<Ingest>(new URL(response.headers.get('location') as string).pathname);
     expect(shown.status).toBe(200);
     expect(shown.body).toMatchObject({
       id: ingest.id,

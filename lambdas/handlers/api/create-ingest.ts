@@ -35,5 +35,6 @@ export const handler = apiHandler(async (request) => {
   await putNewIngest(ingest);
   const executionArn = await startWorkflow(ingest);
   await updateIngest(ingest.id, { set: { executionArn } });
-  return json(201, ingest, { location: `/ingests/${ingest.id}` });
+  // Absolute (SPEC §5): clients such as Wellcome's python client cannot follow a relative one.
+  return json(201, ingest, { location: `${request.baseUrl}/ingests/${ingest.id}` });
 });
