@@ -1,8 +1,4 @@
-import {
-  DeleteObjectsCommand,
-  GetObjectLegalHoldCommand,
-  ListObjectVersionsCommand,
-} from '@aws-sdk/client-s3';
+import { GetObjectLegalHoldCommand } from '@aws-sdk/client-s3';
 import { s3 } from '../aws-clients.ts';
 import { isRegistered } from '../bags/bag-registry.ts';
 import {
@@ -11,6 +7,7 @@ import {
   storageLocation,
   storageLocations,
 } from '../storage/locations.ts';
+import { deleteVersions, listVersionPage, type VersionMarker } from '../storage/object-version-removal.ts';
 import { deletePrefix } from '../storage/s3-objects.ts';
 import { storageManifestKey, storedFileKey, versionLabel } from '../storage/storage-layout.ts';
 
@@ -61,39 +58,21 @@ async function deleteEverything(location: StorageLocation, prefix: string): Prom
   const bucket = location.bucket;
   if (!location.objectLock) return { removed: await deletePrefix(bucket, prefix), held: 0 };
   const result: CleanupResult = { removed: 0, held: 0 };
-  let keyMarker: string | undefined;
-  let versionIdMarker: string | undefined;
+  let after: VersionMarker | undefined;
   do {
-    const page = await s3().send(
-      new ListObjectVersionsCommand({
-        Bucket: bucket,
-        Prefix: prefix,
-        KeyMarker: keyMarker,
-        VersionIdMarker: versionIdMarker,
-      }),
-    );
-    const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
-      .filter((entry) => entry.Key?.startsWith(prefix))
-      .map((entry) => ({ Key: entry.Key as string, VersionId: entry.VersionId }));
-    // A page holds at most 1,000 entries, DeleteObjects' limit.
-    if (objects.length > 0) {
-      const answer = await s3().send(
-        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
-      );
-      const refused = answer.Errors ?? [];
-      for (const error of refused) {
-        if (!(await isHeld(bucket, error.Key as string, error.VersionId))) {
-          throw new Error(
-            `Could not delete ${error.Key} (${error.VersionId}) in ${bucket}: ${error.Code} ${error.Message}`,
-          );
-        }
+    const page = await listVersionPage(location, prefix, { after });
+    const refused = await deleteVersions(location, page.versions);
+    for (const refusal of refused) {
+      if (!(await isHeld(bucket, refusal.key, refusal.versionId))) {
+        throw new Error(
+          `Could not delete ${refusal.key} (${refusal.versionId}) in ${bucket}: ${refusal.code} ${refusal.message}`,
+        );
       }
-      result.held += refused.length;
-      result.removed += objects.length - refused.length;
     }
-    keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-    versionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-  } while (keyMarker !== undefined);
+    result.held += refused.length;
+    result.removed += page.versions.length - refused.length;
+    after = page.next;
+  } while (after !== undefined);
   return result;
 }
 
