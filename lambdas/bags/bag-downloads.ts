@@ -63,10 +63,10 @@ async function storedObjectOf(
     (entry) => entry.name === path,
   );
   if (!file) return undefined;
-  return {
-    key: `${space}/${externalIdentifier}/${file.path}`,
-    versionIds: file.versionIds,
-  };
+  const key = `${space}/${externalIdentifier}/${file.path}`;
+  // The holding version's record pins a copy a repair rewrote since; the manifest never changes.
+  const holder = await getStoredFile(key);
+  return { key, versionIds: holder?.versionIds ?? file.versionIds };
 }
 
 /** `attachment; filename="page-001.tif"`, with an RFC 6266 UTF-8 form when the name needs one. */

@@ -353,3 +353,22 @@ export async function getStoredFile(id: string): Promise<StoredFileRecord | unde
   const registered = await getVersion(record.space, record.externalIdentifier, record.version);
   return registered ? record : undefined;
 }
+
+/**
+ * After a repair rewrote a copy (a new S3 version in an Object Lock location), reads of that copy
+ * pin the new version: the stored-file record overrides the manifest's version id, which is never
+ * rewritten (the storage manifest is immutable). The record must exist: only registered files are
+ * repaired.
+ */
+export async function repinStoredFile(id: string, location: string, versionId: string): Promise<void> {
+  await dynamo().send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: { pk: `FILE#${id}`, sk: 'FILE' },
+      UpdateExpression: 'SET #versionIds.#location = :versionId',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_exists(#versionIds)',
+      ExpressionAttributeNames: { '#versionIds': 'versionIds', '#location': location },
+      ExpressionAttributeValues: { ':versionId': versionId },
+    }),
+  );
+}

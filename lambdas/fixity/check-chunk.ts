@@ -1,4 +1,4 @@
-import { getStoredFile } from '../bags/bag-registry.ts';
+import { getStoredFile, repinStoredFile } from '../bags/bag-registry.ts';
 import { mapConcurrently } from '../map-concurrently.ts';
 import { recordBagEvent } from '../preservation-events/bag-events.ts';
 import { isCold, type StorageLocation } from '../storage/locations.ts';
@@ -45,12 +45,15 @@ async function repair(
   source: StorageLocation,
   sha256: () => Promise<string | undefined>,
 ): Promise<NonNullable<Finding['repaired']> | string> {
+  let rewritten: FixityFile;
   try {
-    await rewriteCopy(target, source, file, await sha256());
+    const { versionId } = await rewriteCopy(target, source, file, await sha256());
+    if (versionId) await repinStoredFile(file.key, target.name, versionId);
+    rewritten = versionId ? { ...file, versionIds: { ...file.versionIds, [target.name]: versionId } } : file;
   } catch (error) {
     return `could not be rewritten from ${source.name}: ${(error as Error).message}`;
   }
-  const after = await checkCopy(target, file, plan.algorithm, sha256);
+  const after = await checkCopy(target, rewritten, plan.algorithm, sha256);
   if (after.state !== 'ok') return `was rewritten from ${source.name} but still does not verify`;
   return {
     from: source.name,
@@ -58,10 +61,14 @@ async function repair(
   };
 }
 
-async function checkFile(plan: FixityPlan, file: FixityFile, knownBad: Set<string>): Promise<Finding[]> {
-  let sha256: Promise<string | undefined> | undefined;
+async function checkFile(plan: FixityPlan, planned: FixityFile, knownBad: Set<string>): Promise<Finding[]> {
+  const record = await getStoredFile(planned.key);
+  // A copy an earlier repair rewrote is pinned by its record, not by the (immutable) manifest.
+  const file = record?.versionIds
+    ? { ...planned, versionIds: { ...planned.versionIds, ...record.versionIds } }
+    : planned;
   // The manifest's algorithm may be SHA-512; S3's stored checksums (and our metadata) are SHA-256.
-  const sha256Of = () => (sha256 ??= getStoredFile(file.key).then((record) => record?.checksums.sha256));
+  const sha256Of = async () => record?.checksums.sha256;
   const checks = await Promise.all(
     plan.locations.map((location) => checkCopy(location, file, plan.algorithm, sha256Of)),
   );
