@@ -12,6 +12,7 @@
  *   fixityIntervalDays     re-check every bag's fixity when its last check is this old (default 90)
  *   fixityMaxConcurrentRuns  scheduled fixity runs in flight at once, at most (default 4)
  *   fixitySweepMinutes     minutes between two sweeps of the fixity schedule (default 60)
+ *   corsAllowOrigins       browser origins allowed to call the API, comma-separated (default none)
  *
  * AWS Solutions checks (cdk-nag) run on every synth: an unacknowledged error fails it, warnings are
  * printed. Accepted findings and their reasons are in lib/nag-suppressions.ts.

@@ -63,7 +63,10 @@ export class BagvaultStack extends Stack {
       roles: { [DELETING_MODULE]: this.deletionRole.role },
     });
     this.workflows = new Workflows(this, 'Workflows', { functions: this.functions });
-    this.httpApi = new BagvaultHttpApi(this, 'Api', { functions: this.functions });
+    this.httpApi = new BagvaultHttpApi(this, 'Api', {
+      functions: this.functions,
+      corsAllowOrigins: options.corsAllowOrigins,
+    });
     const fixity = new FixityMonitoring(this, 'Fixity', {
       functions: this.functions,
       sweepMinutes: options.fixitySweepMinutes,

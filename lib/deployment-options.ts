@@ -37,6 +37,8 @@ export interface DeploymentOptions {
   fixityMaxConcurrentRuns: number;
   /** Minutes between two sweeps of the fixity schedule. */
   fixitySweepMinutes: number;
+  /** Browser origins allowed to call the API (CORS); none by default, so browsers get no access. */
+  corsAllowOrigins: string[];
 }
 
 export const DEFAULT_DEPLOYMENT_OPTIONS: DeploymentOptions = {
@@ -49,6 +51,7 @@ export const DEFAULT_DEPLOYMENT_OPTIONS: DeploymentOptions = {
   fixityIntervalDays: DEFAULTS.fixityIntervalSeconds / 86_400,
   fixityMaxConcurrentRuns: DEFAULTS.fixityMaxConcurrentRuns,
   fixitySweepMinutes: 60,
+  corsAllowOrigins: [],
 };
 
 /** SigV4 presigned URLs cannot live longer than seven days. */
@@ -79,6 +82,21 @@ function storageClass(scope: IConstruct, name: keyof DeploymentOptions, fallback
   return known;
 }
 
+/** `https://a.example,https://b.example`: each an origin (scheme, host, optional port), no wildcard. */
+function origins(scope: IConstruct, name: keyof DeploymentOptions): string[] {
+  const raw: unknown = scope.node.tryGetContext(name);
+  if (raw === undefined || raw === null || raw === '') return [];
+  const list = (Array.isArray(raw) ? raw.map(String) : String(raw).split(',')).map((one) => one.trim());
+  for (const origin of list) {
+    if (!/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(origin)) {
+      throw new Error(
+        `CDK context "${name}" must list origins such as https://archive.example.org, got ${JSON.stringify(origin)}`,
+      );
+    }
+  }
+  return list;
+}
+
 export function readDeploymentOptions(scope: IConstruct): DeploymentOptions {
   const defaults = DEFAULT_DEPLOYMENT_OPTIONS;
   return {
@@ -100,5 +118,6 @@ export function readDeploymentOptions(scope: IConstruct): DeploymentOptions {
       defaults.fixityMaxConcurrentRuns,
     ),
     fixitySweepMinutes: positiveInteger(scope, 'fixitySweepMinutes', defaults.fixitySweepMinutes),
+    corsAllowOrigins: origins(scope, 'corsAllowOrigins'),
   };
 }

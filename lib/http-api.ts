@@ -5,6 +5,7 @@
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import {
+  CorsHttpMethod,
   HttpApi,
   HttpMethod,
   type HttpRoute,
@@ -21,6 +22,8 @@ import { apiHandlerModule, AUTHORIZER_MODULE } from './handler-modules.ts';
 
 export interface BagvaultHttpApiProps {
   functions: HandlerFunctions;
+  /** Browser origins allowed to call the API; empty: no CORS configuration at all. */
+  corsAllowOrigins?: readonly string[];
 }
 
 export class BagvaultHttpApi extends Construct {
@@ -39,6 +42,18 @@ export class BagvaultHttpApi extends Construct {
       description: 'Bagvault preservation storage API',
       // The default stage is added below, with access logging.
       createDefaultStage: false,
+      ...(props.corsAllowOrigins?.length
+        ? {
+            corsPreflight: {
+              allowOrigins: [...props.corsAllowOrigins],
+              allowMethods: [...new Set(routes.map((route) => CorsHttpMethod[route.method]))],
+              allowHeaders: ['authorization', 'content-type'],
+              // Clients read where an ingest is, and the cart status headers.
+              exposeHeaders: ['location', 'x-pacifica-status', 'x-pacifica-message'],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
     });
     this.stage = this.api.addStage('DefaultStage', {
       stageName: '$default',

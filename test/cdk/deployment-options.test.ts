@@ -26,6 +26,7 @@ describe('deployment options (CDK context)', () => {
         fixityIntervalDays: '30',
         fixityMaxConcurrentRuns: 2,
         fixitySweepMinutes: '15',
+        corsAllowOrigins: 'https://archive.example.org, http://localhost:3000',
       }),
     ).toEqual({
       replicaStorageClass: 'GLACIER',
@@ -37,6 +38,7 @@ describe('deployment options (CDK context)', () => {
       fixityIntervalDays: 30,
       fixityMaxConcurrentRuns: 2,
       fixitySweepMinutes: 15,
+      corsAllowOrigins: ['https://archive.example.org', 'http://localhost:3000'],
     });
   });
 
@@ -47,6 +49,8 @@ describe('deployment options (CDK context)', () => {
     [{ uploadExpiryDays: 1.5 }, /uploadExpiryDays/],
     [{ presignExpiresSeconds: 604_801 }, /presignExpiresSeconds.*604800/],
     [{ fixityIntervalDays: '0' }, /fixityIntervalDays/],
+    [{ corsAllowOrigins: '*' }, /corsAllowOrigins.*origins such as/],
+    [{ corsAllowOrigins: 'https://a.example/path' }, /corsAllowOrigins/],
   ])('refuse %j', (context, message) => {
     expect(() => optionsFrom(context)).toThrow(message);
   });
