@@ -8,29 +8,14 @@ import { readFileSync, rmSync } from 'node:fs';
 import { runFixity } from '../test/fixity/fixity-fixture.ts';
 import { startIngest, uploadArchive, waitForIngest } from '../test/support/ingests.ts';
 import { startTestStack } from '../test/support/local-stack.ts';
-import { makeBag, stepTimes } from './ingest.ts';
+import { benchBagShapes, makeBag, stepTimes } from './ingest.ts';
 
 const MB = 1e6;
 
 export async function run(): Promise<void> {
   const largeMb = Number(process.env.BENCH_FIXITY_MB ?? 500);
   const smallCount = Number(process.env.BENCH_FIXITY_FILES ?? 10_000);
-  const shapes = [
-    {
-      name: 'fixity-large-files',
-      files: Array.from({ length: Math.max(1, Math.round(largeMb / 50)) }, (_, i) => ({
-        path: `data/f${i}.bin`,
-        size: 50 * MB,
-      })),
-    },
-    {
-      name: 'fixity-small-files',
-      files: Array.from({ length: smallCount }, (_, i) => ({
-        path: `data/d${i % 100}/s${i}.bin`,
-        size: 2048,
-      })),
-    },
-  ];
+  const shapes = benchBagShapes('fixity-', largeMb, smallCount);
   const stack = await startTestStack();
   try {
     for (const shape of shapes) {

@@ -76,25 +76,30 @@ export function stepTimes(events: { description: string; createdDate: string }[]
   return times;
 }
 
-export async function run(): Promise<void> {
-  const largeMb = Number(process.env.BENCH_INGEST_MB ?? 500);
-  const smallCount = Number(process.env.BENCH_INGEST_FILES ?? 10_000);
-  const shapes = [
+/** The two bag shapes the ingest and fixity benches measure: 50 MB files, and many 2 KB files. */
+export function benchBagShapes(prefix: string, largeMb: number, smallCount: number) {
+  return [
     {
-      name: 'large-files',
+      name: `${prefix}large-files`,
       files: Array.from({ length: Math.max(1, Math.round(largeMb / 50)) }, (_, i) => ({
         path: `data/f${i}.bin`,
         size: 50 * MB,
       })),
     },
     {
-      name: 'small-files',
+      name: `${prefix}small-files`,
       files: Array.from({ length: smallCount }, (_, i) => ({
         path: `data/d${i % 100}/s${i}.bin`,
         size: 2048,
       })),
     },
   ];
+}
+
+export async function run(): Promise<void> {
+  const largeMb = Number(process.env.BENCH_INGEST_MB ?? 500);
+  const smallCount = Number(process.env.BENCH_INGEST_FILES ?? 10_000);
+  const shapes = benchBagShapes('', largeMb, smallCount);
   const stack = await startTestStack();
   try {
     for (const shape of shapes) {
