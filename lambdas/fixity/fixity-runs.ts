@@ -6,6 +6,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
+import { bagPartition } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import { queryPage } from '../table/query-page.ts';
@@ -54,7 +55,6 @@ export interface Finding {
 
 const RUNNING_LIST = 'FIXITY-RUNNING';
 const tableName = () => config().tableName;
-const bagPartition = (space: string, externalIdentifier: string) => `BAG#${space}#${externalIdentifier}`;
 const runPartition = (id: string) => `FIXITY#${id}`;
 const runSortKey = (run: Pick<FixityRun, 'createdDate' | 'id'>) => `FIXITYRUN#${run.createdDate}#${run.id}`;
 

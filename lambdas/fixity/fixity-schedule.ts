@@ -1,5 +1,6 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
+import { bagPartition } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import { runningRuns } from './fixity-runs.ts';
@@ -23,7 +24,7 @@ export async function noteBagChecked(
       new PutCommand({
         TableName: config().tableName,
         Item: {
-          pk: `BAG#${space}#${externalIdentifier}`,
+          pk: bagPartition(space, externalIdentifier),
           sk: 'FIXITY-SCHEDULE',
           gsi1pk: SCHEDULE_LIST,
           gsi1sk: `${date}#${space}#${externalIdentifier}`,

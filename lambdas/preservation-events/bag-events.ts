@@ -1,5 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
+import { bagPartition } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import { queryPage } from '../table/query-page.ts';
@@ -33,7 +34,6 @@ export interface BagEvent {
   fixityId?: string;
 }
 
-const partition = (space: string, externalIdentifier: string) => `BAG#${space}#${externalIdentifier}`;
 export const EVENT_PREFIX = 'EVENT#';
 
 /**
@@ -51,7 +51,7 @@ export async function recordBagEvent(
       new PutCommand({
         TableName: config().tableName,
         Item: {
-          pk: partition(space, externalIdentifier),
+          pk: bagPartition(space, externalIdentifier),
           sk: `${EVENT_PREFIX}${event.date}#${key}`,
           kind: 'BagEvent',
           type: 'BagEvent',
@@ -73,7 +73,7 @@ export async function bagEventsPage(
 ): Promise<{ events: BagEvent[]; next?: string }> {
   const result = await queryPage({
     binding: ['bag-events', page.caller],
-    partition: partition(space, externalIdentifier),
+    partition: bagPartition(space, externalIdentifier),
     sortKeyPrefix: EVENT_PREFIX,
     limit: page.limit,
     cursor: page.cursor,
