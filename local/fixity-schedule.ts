@@ -1,11 +1,11 @@
 /**
  * The local stack's stand-in for EventBridge Scheduler: timers invoking the same sweep handlers the
  * schedules invoke in AWS. `BAGVAULT_FIXITY_SWEEP_SECONDS` sets how often the fixity sweep runs
- * (default hourly), `BAGVAULT_DELETION_REDRIVE_SECONDS` the deletion re-drive (default a minute).
+ * (default hourly; the sweep paces itself by the same setting), `BAGVAULT_DELETION_REDRIVE_SECONDS` the deletion re-drive (default a minute).
  */
+import { config } from '../lambdas/config.ts';
 import { handlerPath, lambdaContext, loadHandler } from './handler-modules.ts';
 
-export const DEFAULT_SWEEP_SECONDS = 3600;
 export const DEFAULT_REDRIVE_SECONDS = 60;
 
 /** Runs `module` (under lambdas/handlers) every `everySeconds`, one run at a time. */
@@ -33,9 +33,7 @@ function startHandlerTimer(
   };
 }
 
-export function startFixitySchedule(
-  everySeconds = Number(process.env.BAGVAULT_FIXITY_SWEEP_SECONDS) || DEFAULT_SWEEP_SECONDS,
-): () => Promise<void> {
+export function startFixitySchedule(everySeconds = config().fixitySweepSeconds): () => Promise<void> {
   return startHandlerTimer('fixity/sweep', 'Fixity sweep', everySeconds);
 }
 

@@ -95,6 +95,8 @@ describe('fixity monitoring', () => {
     const variables = (sweep?.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(variables[ENV.fixityIntervalSeconds]).toBe(String(30 * 86_400));
     expect(variables[ENV.fixityMaxConcurrentRuns]).toBe('2');
+    // The sweep paces itself by its own period.
+    expect(variables[ENV.fixitySweepSeconds]).toBe(String(15 * 60));
     expect(render(variables[ENV.fixityStateMachineArn])).toMatch(/stateMachine:Bagvault-fixity$/);
   });
 });
