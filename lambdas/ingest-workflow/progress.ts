@@ -4,6 +4,7 @@ import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { ConditionFailed, updateIngest } from '../ingests/ingest-repository.ts';
 import { isConditionFailure } from '../table/conditions.ts';
+import { TABLE_KEYS } from '../table/keys.ts';
 
 /**
  * An ingest's progress (SPEC §5.2): the bag counted once, moving first while the archive is unpacked
@@ -42,6 +43,7 @@ export interface UnpackProgress {
 export async function unpackProgress(
   ingestId: string,
   archiveBytes: number | undefined,
+  everyMs = UNPACK_REPORT_MS,
 ): Promise<UnpackProgress> {
   const total = archiveBytes ?? 0;
   await setUnpackProgress(ingestId, { bytesTotal: total, bytesDone: 0, filesTotal: 0, filesDone: 0 });
@@ -63,7 +65,7 @@ export async function unpackProgress(
         new Transform({
           transform(chunk: Buffer, _encoding, done) {
             bytes += chunk.length;
-            if (Date.now() - last >= UNPACK_REPORT_MS) report();
+            if (Date.now() - last >= everyMs) report();
             done(null, chunk);
           },
         }),
@@ -102,6 +104,10 @@ export async function startReplicationProgress(
   }
 }
 
+/** Long past any ingest's end (a workflow runs for at most a year; its retries for far less). */
+const MARKER_DAYS = 400;
+const markerExpiry = () => Math.floor(Date.now() / 1000) + MARKER_DAYS * 86_400;
+
 const markerKey = (ingestId: string, marker: string) => ({ pk: `INGEST#${ingestId}`, sk: `CHUNK#${marker}` });
 
 /**
@@ -121,7 +127,8 @@ export async function countReplicatedChunk(ingestId: string, marker: string, byt
       await dynamo().send(
         new PutCommand({
           TableName: table,
-          Item: { ...key, state: 'pending', bytes, files },
+          // Only needed while the ingest replicates: the table's TTL removes it later.
+          Item: { ...key, state: 'pending', bytes, files, [TABLE_KEYS.ttlAttribute]: markerExpiry() },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
