@@ -41,6 +41,11 @@ export function chunkKey(ingestId: string, chunk: number): string {
   return `${workPrefix(ingestId)}chunks/${String(chunk).padStart(6, '0')}.json`;
 }
 
+/** The index of an ingest's chunks: what the Distributed Maps of the ingest workflow read. */
+export function chunkIndexKey(ingestId: string): string {
+  return `${workPrefix(ingestId)}chunks/index.json`;
+}
+
 const VERSION = /^v([1-9]\d*)$/;
 
 export function versionNumber(version: string): number | undefined {
