@@ -25,8 +25,11 @@ export function unpackPrefix(space: string, ingestId: string): string {
   return `${space}/${ingestId}/`;
 }
 
+/** The workflows' own lists (chunk files and indexes, plans) live under this prefix of the unpack bucket. */
+export const WORK_AREA_PREFIX = '.work/';
+
 export function workPrefix(ingestId: string): string {
-  return `.work/${ingestId}/`;
+  return `${WORK_AREA_PREFIX}${ingestId}/`;
 }
 
 export function unpackedListKey(ingestId: string, part: number): string {
