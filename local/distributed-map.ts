@@ -80,8 +80,16 @@ async function readItems(reader: JsonObject, input: JSONValue): Promise<JSONValu
   return maxItems ? items.slice(0, maxItems) : items;
 }
 
-async function itemsOf(state: JsonObject, input: JSONValue): Promise<JSONValue[]> {
-  if (state.ItemReader) return readItems(state.ItemReader as JsonObject, input);
+/** Where an ItemReader's items come from: the local S3 unless a caller (the budget test) says otherwise. */
+export type ItemSource = (reader: JsonObject, input: JSONValue, stateName: string) => Promise<JSONValue[]>;
+
+async function itemsOf(
+  name: string,
+  state: JsonObject,
+  input: JSONValue,
+  source: ItemSource,
+): Promise<JSONValue[]> {
+  if (state.ItemReader) return source(state.ItemReader as JsonObject, input, name);
   const items = await evaluate({ 'items.$': (state.ItemsPath as string | undefined) ?? '$' }, input);
   const array = (items as { items: unknown }).items;
   if (!Array.isArray(array)) throw new Error('ItemsPath of a Distributed Map must point to an array');
@@ -89,8 +97,13 @@ async function itemsOf(state: JsonObject, input: JSONValue): Promise<JSONValue[]
 }
 
 /** Child inputs: each selected item, or batches `{ Items, BatchInput }` as ItemBatcher makes them. */
-async function childInputs(state: JsonObject, input: JSONValue): Promise<JSONValue[]> {
-  const items = await itemsOf(state, input);
+async function childInputs(
+  name: string,
+  state: JsonObject,
+  input: JSONValue,
+  source: ItemSource,
+): Promise<JSONValue[]> {
+  const items = await itemsOf(name, state, input, source);
   const selected = state.ItemSelector
     ? await Promise.all(
         items.map((value, index) =>
@@ -139,7 +152,13 @@ function toleratedFailures(state: JsonObject, children: number): number {
 export function runDistributedMapsLocally(
   definition: Definition,
   overrides: Overrides,
+  options: {
+    itemSource?: ItemSource;
+    /** Sees every child execution started (the budget test reads their event logs). */
+    onChild?: (mapState: string, execution: ReturnType<StateMachine['run']>) => void;
+  } = {},
 ): Record<string, Handler> {
+  const source = options.itemSource ?? ((reader, input) => readItems(reader, input));
   const handlers: Record<string, Handler> = {};
 
   function rewrite(states: Record<string, JsonObject>) {
@@ -162,7 +181,7 @@ export function runDistributedMapsLocally(
   }
 
   async function runMap(name: string, state: JsonObject, child: StateMachine, input: JSONValue) {
-    const inputs = await childInputs(state, input);
+    const inputs = await childInputs(name, state, input, source);
     const tolerated = toleratedFailures(state, inputs.length);
     const concurrency = (state.MaxConcurrency as number | undefined) || DEFAULT_LOCAL_CONCURRENCY;
     const outputs: JSONValue[] = new Array(inputs.length);
@@ -185,6 +204,7 @@ export function runDistributedMapsLocally(
             },
           },
         });
+        options.onChild?.(name, execution);
         running.add(execution.abort);
         try {
           outputs[index] = await execution.result;
