@@ -155,7 +155,7 @@ export function runDistributedMapsLocally(
   options: {
     itemSource?: ItemSource;
     /** Sees every child execution started (the budget test reads their event logs). */
-    onChild?: (mapState: string, execution: ReturnType<StateMachine['run']>) => void;
+    onChild?: (mapState: string, input: JSONValue, execution: ReturnType<StateMachine['run']>) => void;
   } = {},
 ): Record<string, Handler> {
   const source = options.itemSource ?? ((reader, input) => readItems(reader, input));
@@ -204,7 +204,7 @@ export function runDistributedMapsLocally(
             },
           },
         });
-        options.onChild?.(name, execution);
+        options.onChild?.(name, inputs[index] as JSONValue, execution);
         running.add(execution.abort);
         try {
           outputs[index] = await execution.result;

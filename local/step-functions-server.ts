@@ -58,6 +58,8 @@ export interface TaskHooks {
   beforeTask?: (stateName: string, input: JSONValue) => void | Promise<void>;
   /** After the handler returned: a throw is a Lambda that did its work and died before answering. */
   afterTask?: (stateName: string, input: JSONValue) => void | Promise<void>;
+  /** Sees the input of every child execution a Distributed Map starts (local/distributed-map.ts). */
+  onChildExecution?: (mapState: string, input: JSONValue) => void;
   /** Retry waits to shorten, in milliseconds, by state name. */
   retryIntervalOverrides?: Record<string, number>;
 }
@@ -99,7 +101,12 @@ function loadStateMachine(
     waitTimeOverrides,
     retryIntervalOverrides: hooks.retryIntervalOverrides,
   };
-  Object.assign(taskHandlers, runDistributedMapsLocally(definition, overrides));
+  Object.assign(
+    taskHandlers,
+    runDistributedMapsLocally(definition, overrides, {
+      onChild: (mapState, input) => hooks.onChildExecution?.(mapState, input),
+    }),
+  );
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   return { machine, overrides };
 }

@@ -257,7 +257,7 @@ export async function largestPayload(
       if (count === undefined) throw new Error(`No item count for the ItemReader of ${name}`);
       return Array.from({ length: count }, (_, chunk) => ({ chunk }));
     },
-    onChild: (map, execution) => read(execution.eventLogs, `child of ${map}`),
+    onChild: (map, _input, execution) => read(execution.eventLogs, `child of ${map}`),
   });
   for (const [name, handler] of Object.entries(mapHandlers)) {
     handlers[name] = async (input) => {
