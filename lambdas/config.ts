@@ -40,6 +40,12 @@ export interface Config {
   cartTtlSeconds: number;
   maxUnpackedBytes: number;
   maxUnpackedFiles: number;
+  /**
+   * A chunk of a bag's file list (what one Task replicates, verifies or fixity-checks) holds at most
+   * this many files and, unless a single file is bigger, this many bytes: one invocation's work.
+   */
+  chunkMaxFiles: number;
+  chunkMaxBytes: number;
   /** Only the local stack sets this, so its tests can receive callbacks on 127.0.0.1. */
   allowLoopbackCallbacks: boolean;
   s3ForcePathStyle: boolean;
@@ -71,6 +77,8 @@ export const ENV = {
   cartTtlSeconds: 'BAGVAULT_CART_TTL_SECONDS',
   maxUnpackedBytes: 'BAGVAULT_MAX_UNPACKED_BYTES',
   maxUnpackedFiles: 'BAGVAULT_MAX_UNPACKED_FILES',
+  chunkMaxFiles: 'BAGVAULT_CHUNK_MAX_FILES',
+  chunkMaxBytes: 'BAGVAULT_CHUNK_MAX_BYTES',
   allowLoopbackCallbacks: 'BAGVAULT_ALLOW_LOOPBACK_CALLBACKS',
   s3ForcePathStyle: 'BAGVAULT_S3_FORCE_PATH_STYLE',
   cursorSecret: 'BAGVAULT_CURSOR_SECRET',
@@ -85,6 +93,8 @@ export const DEFAULTS = {
   fixitySweepSeconds: 3600,
   maxUnpackedBytes: 1024 ** 4,
   maxUnpackedFiles: 1_000_000,
+  chunkMaxFiles: 500,
+  chunkMaxBytes: 10 * 1024 ** 3,
   primaryStorageClass: 'STANDARD',
 };
 
@@ -181,6 +191,12 @@ const CONFIG: Config = {
   },
   get maxUnpackedFiles() {
     return integer(ENV.maxUnpackedFiles, DEFAULTS.maxUnpackedFiles);
+  },
+  get chunkMaxFiles() {
+    return integer(ENV.chunkMaxFiles, DEFAULTS.chunkMaxFiles);
+  },
+  get chunkMaxBytes() {
+    return integer(ENV.chunkMaxBytes, DEFAULTS.chunkMaxBytes);
   },
   get allowLoopbackCallbacks() {
     return optional(ENV.allowLoopbackCallbacks) === 'true';

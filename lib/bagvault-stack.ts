@@ -63,7 +63,10 @@ export class BagvaultStack extends Stack {
       }),
       roles: { [DELETING_MODULE]: this.deletionRole.role },
     });
-    this.workflows = new Workflows(this, 'Workflows', { functions: this.functions });
+    this.workflows = new Workflows(this, 'Workflows', {
+      functions: this.functions,
+      workBucket: this.buckets.unpack,
+    });
     this.httpApi = new BagvaultHttpApi(this, 'Api', {
       functions: this.functions,
       corsAllowOrigins: options.corsAllowOrigins,

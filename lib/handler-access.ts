@@ -123,7 +123,8 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
     { bucket: 'primary', access: ['read'] },
   ],
   [task('ingest/assign-version')]: [TABLE_READ_WRITE],
-  [task('ingest/record-step')]: [TABLE_READ_WRITE],
+  // The work area: a location's failure, kept for the ingest's failure event (location-failures.ts).
+  [task('ingest/record-step')]: [TABLE_READ_WRITE, { bucket: 'unpack', access: ['read', 'put'] }],
   [task('ingest/replicate-chunk')]: [
     TABLE_READ,
     { bucket: 'unpack', access: ['read'] },
