@@ -44,7 +44,9 @@ export async function run(): Promise<void> {
     const ingest: SyntheticIngest = { id: randomUUID(), space: 'digitised', externalIdentifier: 'scale-bag' };
     const started = performance.now();
     await writeSyntheticBag(root, ingest, FILES);
-    console.log(`synthetic bag of ${FILES.toLocaleString('en')} payload files written in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `synthetic bag of ${FILES.toLocaleString('en')} payload files written in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
     let over = 0;
     for (const step of ['verify', 'register']) {
       const result = await runStep(step, root, ingest);

@@ -84,7 +84,9 @@ export function installFakeAws(root: string): DynamoCounts {
       for (const part of readdirSync(partsOf(input.UploadId)).sort()) {
         await pipeline(createReadStream(join(partsOf(input.UploadId), part)), out, { end: false });
       }
-      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
       rmSync(partsOf(input.UploadId), { recursive: true, force: true });
       return {};
     },

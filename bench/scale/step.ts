@@ -10,7 +10,9 @@ Object.assign(process.env, {
   BAGVAULT_TABLE: 'scale-table',
   BAGVAULT_UNPACK_BUCKET: SCALE_BUCKETS.unpack,
   BAGVAULT_PRIMARY_BUCKET: SCALE_BUCKETS.primary,
-  BAGVAULT_REPLICAS: JSON.stringify([{ name: 'replica', bucket: SCALE_BUCKETS.replica, storageClass: 'STANDARD' }]),
+  BAGVAULT_REPLICAS: JSON.stringify([
+    { name: 'replica', bucket: SCALE_BUCKETS.replica, storageClass: 'STANDARD' },
+  ]),
   AWS_REGION: 'eu-west-1',
   AWS_ACCESS_KEY_ID: 'scale',
   AWS_SECRET_ACCESS_KEY: 'scale',

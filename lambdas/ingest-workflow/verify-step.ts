@@ -1,5 +1,3 @@
-import type { Digests } from '../archive/hashing/algorithms.ts';
-import type { Bag } from '../bagit/bag.ts';
 import type { StoredFile } from '../bagit/bag-store.ts';
 import type { FetchEntry } from '../bagit/fetch-file.ts';
 import { describeFileFailures } from '../bagit/file-failures.ts';
@@ -13,7 +11,7 @@ import { getJson, putJson } from '../storage/s3-objects.ts';
 import { chunkKey, parseStoredFileId, unpackPrefix, workPrefix } from '../storage/storage-layout.ts';
 import { digestStream } from '../storage/stream-digest.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
-import { type BagFile, type BagSummary, CHUNK_SIZE } from './bag-files.ts';
+import { type BagFile, type BagSummary, ChunkWriter } from './bag-files.ts';
 import { readUnpackedFiles } from './unpacked-files.ts';
 
 export const bagSummaryKey = (ingestId: string) => `${workPrefix(ingestId)}bag.json`;
@@ -23,8 +21,7 @@ export const bagSummaryKey = (ingestId: string) => `${workPrefix(ingestId)}bag.j
  * `s3://{primary bucket}/{space}/{externalIdentifier}/{vN}/{path}`, registered in the bag registry.
  */
 function fetchResolver(ingest: IngestRecord) {
-  const resolved = new Map<string, StoredFileRecord>();
-  const resolve = async (entry: FetchEntry): Promise<FetchResolution> => {
+  return async (entry: FetchEntry): Promise<FetchResolution & { stored?: StoredFileRecord }> => {
     const wrongPlace = `${entry.url} is not a file of an earlier version of ${ingest.space.id}/${ingest.bag.info.externalIdentifier} in the primary location`;
     if (!URL.canParse(entry.url)) return { ok: false, problem: wrongPlace };
     const url = new URL(entry.url);
@@ -35,94 +32,86 @@ function fetchResolver(ingest: IngestRecord) {
     if (!id || id.space !== ingest.space.id || id.externalIdentifier !== ingest.bag.info.externalIdentifier) {
       return { ok: false, problem: wrongPlace };
     }
+    // A version's reference to a file it fetched itself is not where the bytes are.
     const stored = await getStoredFile(key);
-    if (!stored) return { ok: false, problem: `${entry.url} is not a stored file` };
-    resolved.set(entry.path, stored);
-    return { ok: true, size: stored.size, digests: stored.checksums };
+    if (!stored || stored.id !== key) return { ok: false, problem: `${entry.url} is not a stored file` };
+    return { ok: true, size: stored.size, digests: stored.checksums, stored };
   };
-  return { resolve, resolved };
-}
-
-function digestsOf(bag: Bag, name: string, computed: Digests | undefined): Digests {
-  const digests: Digests = { ...computed };
-  for (const manifest of [...bag.manifests, ...bag.tagManifests]) {
-    const digest = manifest.entries.get(name);
-    if (digest) digests[manifest.algorithm] = digest;
-  }
-  return digests;
 }
 
 /**
  * Verifies the unpacked bag (RFC 8493, then the ingest policy, then fetch.txt against earlier
  * versions) using the digests computed while unpacking, and writes the bag's file list in chunks
- * for replication. Fails naming every bad file.
+ * for replication. Fails naming every bad file. Memory stays bounded: verification merges sorted
+ * runs on disk, and the bag's entries are read back from there as they are written out in chunks.
  */
 export async function verifyUnpackedBag(ingest: IngestRecord, bagRoot: string) {
   const settings = config();
-  const knownDigests = new Map<string, Digests>();
   async function* listFiles(): AsyncGenerator<StoredFile> {
     for await (const file of readUnpackedFiles(ingest.id)) {
       if (!file.path.startsWith(bagRoot)) continue;
-      const path = file.path.slice(bagRoot.length);
-      knownDigests.set(path, file.digests);
-      yield { path, size: file.size };
+      yield { path: file.path.slice(bagRoot.length), size: file.size, digests: file.digests };
     }
   }
   const prefix = `${unpackPrefix(ingest.space.id, ingest.id)}${bagRoot}`;
   const store = new S3BagStore(settings.unpackBucket, prefix, listFiles);
-  const verification = await verifyBag(store, { knownDigests: (path) => knownDigests.get(path) });
-  if (!verification.valid || !verification.bag) {
-    throw new RefusalError(
-      verification.failures.join('\n') || describeFileFailures(verification.fileFailures),
+  const verification = await verifyBag(store);
+  try {
+    if (!verification.valid || !verification.bag) {
+      throw new RefusalError(
+        verification.failures.join('\n') || describeFileFailures(verification.fileFailures),
+      );
+    }
+    const bag = verification.bag;
+    const chunks = new ChunkWriter(ingest.id);
+    const failures = await checkIngestPolicy(bag, { externalIdentifier: ingest.bag.info.externalIdentifier });
+    failures.push(
+      ...(await checkFetchedFiles(bag, fetchResolver(ingest), async (entry, { stored }) => {
+        const holder = stored as StoredFileRecord;
+        await chunks.add({
+          name: entry.path,
+          size: holder.size,
+          checksums: { ...holder.checksums, ...entry.listed },
+          heldBy: { version: holder.version, path: holder.path },
+          kind: 'payload',
+        });
+      })),
     );
-  }
-  const bag = verification.bag;
-  const policyFailures = checkIngestPolicy(bag, { externalIdentifier: ingest.bag.info.externalIdentifier });
-  const fetch = fetchResolver(ingest);
-  policyFailures.push(...(await checkFetchedFiles(bag, fetch.resolve)));
-  if (policyFailures.length > 0) throw new RefusalError(policyFailures.join('\n'));
+    if (failures.length > 0) throw new RefusalError(failures.join('\n'));
 
-  const files: BagFile[] = [];
-  for (const [name, size] of bag.files) {
-    const checksums = digestsOf(bag, name, knownDigests.get(name));
-    // Unpacking computes sha256 of every file; this only runs if a tag file somehow escaped that.
-    checksums.sha256 ??= (await digestStream(await store.readFile(name), 'sha256')).digest;
-    files.push({ name, size, checksums, heldBy: 'this', kind: name.startsWith('data/') ? 'payload' : 'tag' });
+    let newFiles = 0;
+    let newBytes = 0;
+    for await (const entry of bag.entries()) {
+      if (!entry.present) continue;
+      const checksums = { ...entry.present.digests };
+      // Unpacking computes sha256 of every file; this only runs if a tag file somehow escaped that.
+      checksums.sha256 ??= (await digestStream(await store.readFile(entry.path), 'sha256')).digest;
+      await chunks.add({
+        name: entry.path,
+        size: entry.present.size,
+        checksums,
+        heldBy: 'this',
+        kind: entry.path.startsWith('data/') ? 'payload' : 'tag',
+      });
+      newFiles += 1;
+      newBytes += entry.present.size;
+    }
+    const written = await chunks.finish();
+    const summary: BagSummary = {
+      bagRoot,
+      info: bag.info,
+      manifestAlgorithms: bag.manifests.map((manifest) => manifest.algorithm),
+      chunkCount: written.chunks,
+      files: written.files,
+      bytes: written.bytes,
+      newFiles,
+      newBytes,
+    };
+    await putJson(settings.unpackBucket, bagSummaryKey(ingest.id), summary);
+    return { summary, warnings: verification.warnings };
+  } finally {
+    await verification.dispose();
   }
-  const newFiles = files.length;
-  const newBytes = files.reduce((total, file) => total + file.size, 0);
-  for (const entry of bag.fetch) {
-    const stored = fetch.resolved.get(entry.path);
-    if (!stored) continue;
-    files.push({
-      name: entry.path,
-      size: stored.size,
-      checksums: digestsOf(bag, entry.path, stored.checksums),
-      heldBy: { version: stored.version, path: stored.path },
-      kind: 'payload',
-    });
-  }
-
-  const chunkCount = Math.ceil(files.length / CHUNK_SIZE);
-  for (let chunk = 0; chunk < chunkCount; chunk++) {
-    await putJson(
-      settings.unpackBucket,
-      chunkKey(ingest.id, chunk),
-      files.slice(chunk * CHUNK_SIZE, (chunk + 1) * CHUNK_SIZE),
-    );
-  }
-  const summary: BagSummary = {
-    bagRoot,
-    info: bag.info,
-    manifestAlgorithms: bag.manifests.map((manifest) => manifest.algorithm),
-    chunkCount,
-    files: files.length,
-    bytes: files.reduce((total, file) => total + file.size, 0),
-    newFiles,
-    newBytes,
-  };
-  await putJson(settings.unpackBucket, bagSummaryKey(ingest.id), summary);
-  return { summary, warnings: verification.warnings };
 }
 
 export function readChunk(ingestId: string, chunk: number): Promise<BagFile[]> {
