@@ -28,7 +28,9 @@ const spec = (extra: Partial<BagSpec> = {}): BagSpec => ({
 
 describe('ingest policy', () => {
   it('accepts a bag with the requested identifier and a sha256 manifest', async () => {
-    expect(await checkIngestPolicy(await bagOf(buildBag(spec())), { externalIdentifier: 'b1234' })).toEqual([]);
+    expect(await checkIngestPolicy(await bagOf(buildBag(spec())), { externalIdentifier: 'b1234' })).toEqual(
+      [],
+    );
   });
 
   it('requires External-Identifier to match the request', async () => {
@@ -66,7 +68,9 @@ describe('stored names', () => {
           "Cannot store data/carriage%0Dreturn.txt: a stored file's name must not contain NUL or other control characters",
         ]),
       );
-      expect(await checkIngestPolicy(verification.bag!, { externalIdentifier: 'b1234' }), path).toHaveLength(2);
+      expect(await checkIngestPolicy(verification.bag!, { externalIdentifier: 'b1234' }), path).toHaveLength(
+        2,
+      );
     });
   });
 
