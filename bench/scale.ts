@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSyntheticBag, type SyntheticIngest } from './scale/synthetic-bag.ts';
+import { writeSyntheticBag, type SyntheticIngest } from '../test/support/synthetic-bag.ts';
 
 const FILES = Number(process.env.BENCH_SCALE_FILES ?? 1_000_000);
 const BOUND_MB = 512;
@@ -24,7 +24,7 @@ function runStep(step: string, root: string, ingest: SyntheticIngest): Promise<S
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [join(import.meta.dirname, 'scale', 'step.ts'), step, root, JSON.stringify(ingest)],
+      [join(import.meta.dirname, '..', 'test', 'support', 'scale-step.ts'), step, root, JSON.stringify(ingest)],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';

@@ -3,10 +3,9 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 
 /** What one sorted run may hold in memory before it goes to disk (string lengths, roughly bytes). */
-export const DEFAULT_RUN_CHARS = 16 << 20;
+export const DEFAULT_RUN_CHARS = 2 << 20;
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -24,6 +23,7 @@ export class ExternalSorter<T> {
   private readonly runFiles: string[] = [];
   private directory: string | undefined;
   private count = 0;
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(keyOf: (item: T) => string, options: { runChars?: number } = {}) {
     this.keyOf = keyOf;
@@ -40,17 +40,22 @@ export class ExternalSorter<T> {
     return this.runFiles.length;
   }
 
-  async add(item: T): Promise<void> {
+  /** Safe to call concurrently: a run going to disk holds back the next adds until it is written. */
+  add(item: T): Promise<void> {
     const key = this.keyOf(item);
     const line = JSON.stringify([key, item]);
-    this.run.push({ key, line });
-    this.runSize += line.length + 64;
     this.count++;
-    if (this.runSize >= this.runChars) await this.spill();
+    this.writing = this.writing.then(async () => {
+      this.run.push({ key, line });
+      this.runSize += line.length + 64;
+      if (this.runSize >= this.runChars) await this.spill();
+    });
+    return this.writing;
   }
 
   /** Every item added, in key order. Call once; the temporary files are removed when it ends. */
   async *sorted(): AsyncGenerator<T> {
+    await this.writing;
     try {
       if (this.runFiles.length === 0) {
         const run = this.sortedRun();
@@ -140,18 +145,33 @@ async function* mergeRuns<T>(files: readonly string[]): AsyncGenerator<T> {
     const [key, item] = JSON.parse(next.value) as [string, unknown];
     push({ key, item, run, lines });
   };
-  const readers = files.map((file) =>
-    createInterface({ input: createReadStream(file, { highWaterMark: 1 << 16 }), crlfDelay: Infinity }),
-  );
+  const readers = files.map((file) => readLines(file));
   try {
-    for (const [run, reader] of readers.entries()) await advance(run, reader[Symbol.asyncIterator]());
+    for (const [run, reader] of readers.entries()) await advance(run, reader);
     while (heap.length > 0) {
       const head = pop();
       yield head.item as T;
       await advance(head.run, head.lines);
     }
   } finally {
-    for (const reader of readers) reader.close();
+    for (const reader of readers) await reader.return(undefined);
+  }
+}
+
+/** The lines of a file of JSON lines (JSON escapes every line break inside a value). */
+async function* readLines(path: string): AsyncGenerator<string> {
+  const stream = createReadStream(path, { highWaterMark: 1 << 16, encoding: 'utf8' });
+  let pending = '';
+  try {
+    for await (const chunk of stream) {
+      pending += chunk as string;
+      const lines = pending.split('\n');
+      pending = lines.pop() as string;
+      yield* lines;
+    }
+    if (pending !== '') yield pending;
+  } finally {
+    stream.destroy();
   }
 }
 
@@ -167,12 +187,19 @@ export class Spool<T> {
   private file: string | undefined;
   private directory: string | undefined;
   private out: ReturnType<typeof createWriteStream> | undefined;
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(options: { runChars?: number } = {}) {
     this.runChars = options.runChars ?? DEFAULT_RUN_CHARS;
   }
 
-  async add(item: T): Promise<void> {
+  /** Safe to call concurrently; items keep the order of the calls. */
+  add(item: T): Promise<void> {
+    this.writing = this.writing.then(() => this.append(item));
+    return this.writing;
+  }
+
+  private async append(item: T): Promise<void> {
     if (!this.out) {
       this.memory.push(item);
       this.memoryChars += JSON.stringify(item).length + 64;
@@ -189,6 +216,7 @@ export class Spool<T> {
 
   /** Call once everything is added. */
   async close(): Promise<void> {
+    await this.writing;
     if (!this.out) return;
     const out = this.out;
     out.end(this.pending);
@@ -201,15 +229,7 @@ export class Spool<T> {
       yield* this.memory;
       return;
     }
-    const reader = createInterface({
-      input: createReadStream(this.file, { highWaterMark: 1 << 16 }),
-      crlfDelay: Infinity,
-    });
-    try {
-      for await (const line of reader) yield JSON.parse(line) as T;
-    } finally {
-      reader.close();
-    }
+    for await (const line of readLines(this.file)) yield JSON.parse(line) as T;
   }
 
   async dispose(): Promise<void> {

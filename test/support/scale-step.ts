@@ -1,8 +1,8 @@
 /**
  * One ingest step of `bench -- scale`, run in a process of its own so its peak RSS is its own:
- * `node bench/scale/step.ts verify|register DIR INGEST_JSON`. Prints one JSON line with the result.
+ * `node test/support/scale-step.ts verify|register DIR INGEST_JSON`. Prints one JSON line with the result.
  */
-import { installFakeAws } from './fake-aws.ts';
+import { installFakeAws } from './scale-fake-aws.ts';
 import { SCALE_BUCKETS, type SyntheticIngest } from './synthetic-bag.ts';
 
 const [step, root, ingestJson] = process.argv.slice(2) as [string, string, string];

@@ -1,6 +1,7 @@
 /**
- * S3 and DynamoDB at the SDK level for `bench -- scale`: S3 objects live as files on disk (so the
- * fake holds nothing in the measured process's heap), DynamoDB writes are counted and dropped.
+ * S3 and DynamoDB at the SDK level for `bench -- scale` and the memory bound test: S3 objects live as
+ * files on disk and DynamoDB writes are counted and dropped, so the fake holds nothing in the measured
+ * process's heap (aws-sdk-client-mock would: it keeps every call's input for inspection).
  */
 import {
   AbortMultipartUploadCommand,
@@ -19,7 +20,6 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -52,8 +52,26 @@ export interface DynamoCounts {
   items: number;
 }
 
+type Handler = (input: never) => Promise<unknown>;
+
+/** Replaces `send` of every client of the class with handlers by command class. */
+function fakeClient(client: { prototype: { send: unknown } }) {
+  const handlers = new Map<unknown, Handler>();
+  client.prototype.send = async function (command: { constructor: unknown; input: never }) {
+    const handler = handlers.get(command.constructor);
+    if (!handler) throw new Error(`The scale fake has no ${(command.constructor as { name: string }).name}`);
+    return handler(command.input);
+  };
+  return {
+    on: (command: unknown) => ({
+      callsFake: (handler: Handler) => void handlers.set(command, handler),
+      resolves: (output: unknown) => void handlers.set(command, async () => output),
+    }),
+  };
+}
+
 export function installFakeAws(root: string): DynamoCounts {
-  const s3 = mockClient(S3Client);
+  const s3 = fakeClient(S3Client);
   s3.on(GetObjectCommand).callsFake(async (input: { Bucket: string; Key: string }) => {
     const path = objectPath(root, input.Bucket, input.Key);
     if (!existsSync(path)) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' });
@@ -97,7 +115,7 @@ export function installFakeAws(root: string): DynamoCounts {
   });
 
   const counts: DynamoCounts = { batchWrites: 0, items: 0 };
-  const dynamo = mockClient(DynamoDBDocumentClient);
+  const dynamo = fakeClient(DynamoDBDocumentClient);
   dynamo.on(GetCommand).resolves({});
   dynamo.on(QueryCommand).resolves({ Items: [] });
   dynamo.on(PutCommand).resolves({});

@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { once } from 'node:events';
 import type { UnpackedFile } from '../../lambdas/archive/unpack-sink.ts';
 import { unpackedListKey, unpackedPartsKey, unpackPrefix } from '../../lambdas/storage/storage-layout.ts';
-import { objectPath } from './fake-aws.ts';
+import { objectPath } from './scale-fake-aws.ts';
 
 export const SCALE_BUCKETS = {
   unpack: 'scale-unpack',
