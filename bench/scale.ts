@@ -24,7 +24,12 @@ function runStep(step: string, root: string, ingest: SyntheticIngest): Promise<S
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [join(import.meta.dirname, '..', 'test', 'support', 'scale-step.ts'), step, root, JSON.stringify(ingest)],
+      [
+        join(import.meta.dirname, '..', 'test', 'support', 'scale-step.ts'),
+        step,
+        root,
+        JSON.stringify(ingest),
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
