@@ -98,13 +98,13 @@ export function installFakeAws(root: string): DynamoCounts {
     async (input: { Bucket: string; Key: string; UploadId: string }) => {
       const target = objectPath(root, input.Bucket, input.Key);
       mkdirSync(dirname(target), { recursive: true });
-      const out = createWriteStream(target);
+      rmSync(target, { force: true });
       for (const part of readdirSync(partsOf(input.UploadId)).sort()) {
-        await pipeline(createReadStream(join(partsOf(input.UploadId), part)), out, { end: false });
+        await pipeline(
+          createReadStream(join(partsOf(input.UploadId), part)),
+          createWriteStream(target, { flags: 'a' }),
+        );
       }
-      await new Promise<void>((resolve, reject) =>
-        out.end((error?: Error | null) => (error ? reject(error) : resolve())),
-      );
       rmSync(partsOf(input.UploadId), { recursive: true, force: true });
       return {};
     },
