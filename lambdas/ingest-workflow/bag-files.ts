@@ -1,7 +1,4 @@
 import type { Digests } from '../archive/hashing/algorithms.ts';
-import { config } from '../config.ts';
-import { putJson } from '../storage/s3-objects.ts';
-import { chunkKey } from '../storage/storage-layout.ts';
 
 /**
  * One file of the bag as the later steps need it, written to S3 in chunks (the workflow's Map runs
@@ -31,38 +28,4 @@ export interface BagSummary {
   /** Files and bytes held by this version (what replication copies). */
   newFiles: number;
   newBytes: number;
-}
-
-export const CHUNK_SIZE = 500;
-
-/** Writes the bag's files to S3 in chunks as they come, so no step holds the whole list. */
-export class ChunkWriter {
-  private readonly ingestId: string;
-  private pending: BagFile[] = [];
-  private chunks = 0;
-  private files = 0;
-  private bytes = 0;
-
-  constructor(ingestId: string) {
-    this.ingestId = ingestId;
-  }
-
-  async add(file: BagFile): Promise<void> {
-    this.pending.push(file);
-    this.files += 1;
-    this.bytes += file.size;
-    if (this.pending.length >= CHUNK_SIZE) await this.flush();
-  }
-
-  async finish(): Promise<{ chunks: number; files: number; bytes: number }> {
-    await this.flush();
-    return { chunks: this.chunks, files: this.files, bytes: this.bytes };
-  }
-
-  private async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const chunk = this.pending;
-    this.pending = [];
-    await putJson(config().unpackBucket, chunkKey(this.ingestId, this.chunks++), chunk);
-  }
 }

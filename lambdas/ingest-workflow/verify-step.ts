@@ -8,10 +8,17 @@ import { config } from '../config.ts';
 import type { IngestRecord } from '../ingests/ingest-repository.ts';
 import { S3BagStore } from '../storage/s3-bag-store.ts';
 import { getJson, putJson } from '../storage/s3-objects.ts';
-import { chunkKey, parseStoredFileId, unpackPrefix, workPrefix } from '../storage/storage-layout.ts';
+import {
+  chunkIndexKey,
+  chunkKey,
+  parseStoredFileId,
+  unpackPrefix,
+  workPrefix,
+} from '../storage/storage-layout.ts';
 import { digestStream } from '../storage/stream-digest.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
-import { type BagFile, type BagSummary, ChunkWriter } from './bag-files.ts';
+import { ChunkListWriter } from '../workflows/chunk-list.ts';
+import type { BagFile, BagSummary } from './bag-files.ts';
 import { readUnpackedFiles } from './unpacked-files.ts';
 
 export const bagSummaryKey = (ingestId: string) => `${workPrefix(ingestId)}bag.json`;
@@ -63,12 +70,27 @@ export async function verifyUnpackedBag(ingest: IngestRecord, bagRoot: string) {
       );
     }
     const bag = verification.bag;
-    const chunks = new ChunkWriter(ingest.id);
+    const chunks = new ChunkListWriter<BagFile>({
+      bucket: settings.unpackBucket,
+      chunkKey: (chunk) => chunkKey(ingest.id, chunk),
+      indexKey: chunkIndexKey(ingest.id),
+      sizeOf: (file) => (file.heldBy === 'this' ? file.size : 0),
+    });
+    // Fetched files are accepted by concurrent lookups; chunks are written one at a time.
+    let adding = Promise.resolve();
+    let files = 0;
+    let bytes = 0;
+    const addFile = (file: BagFile) => {
+      files += 1;
+      bytes += file.size;
+      adding = adding.then(() => chunks.add(file));
+      return adding;
+    };
     const failures = await checkIngestPolicy(bag, { externalIdentifier: ingest.bag.info.externalIdentifier });
     failures.push(
       ...(await checkFetchedFiles(bag, fetchResolver(ingest), async (entry, { stored }) => {
         const holder = stored as StoredFileRecord;
-        await chunks.add({
+        await addFile({
           name: entry.path,
           size: holder.size,
           checksums: { ...holder.checksums, ...entry.listed },
@@ -86,7 +108,7 @@ export async function verifyUnpackedBag(ingest: IngestRecord, bagRoot: string) {
       const checksums = { ...entry.present.digests };
       // Unpacking computes sha256 of every file; this only runs if a tag file somehow escaped that.
       checksums.sha256 ??= (await digestStream(await store.readFile(entry.path), 'sha256')).digest;
-      await chunks.add({
+      await addFile({
         name: entry.path,
         size: entry.present.size,
         checksums,
@@ -96,19 +118,20 @@ export async function verifyUnpackedBag(ingest: IngestRecord, bagRoot: string) {
       newFiles += 1;
       newBytes += entry.present.size;
     }
-    const written = await chunks.finish();
+    await adding;
+    const chunkList = await chunks.finish();
     const summary: BagSummary = {
       bagRoot,
       info: bag.info,
       manifestAlgorithms: bag.manifests.map((manifest) => manifest.algorithm),
-      chunkCount: written.chunks,
-      files: written.files,
-      bytes: written.bytes,
+      chunkCount: chunkList.chunkCount,
+      files,
+      bytes,
       newFiles,
       newBytes,
     };
     await putJson(settings.unpackBucket, bagSummaryKey(ingest.id), summary);
-    return { summary, warnings: verification.warnings };
+    return { summary, chunkList, warnings: verification.warnings };
   } finally {
     await verification.dispose();
   }
