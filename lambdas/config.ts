@@ -33,6 +33,8 @@ export interface Config {
   fixityIntervalSeconds: number;
   /** Scheduled fixity runs in flight at once, at most. */
   fixityMaxConcurrentRuns: number;
+  /** Seconds between two sweeps of the fixity schedule (the sweep paces itself by it). */
+  fixitySweepSeconds: number;
   deletionStateMachineArn: string;
   presignExpiresSeconds: number;
   cartTtlSeconds: number;
@@ -69,6 +71,7 @@ export const ENV = {
   fixityStateMachineArn: 'BAGVAULT_FIXITY_STATE_MACHINE_ARN',
   fixityIntervalSeconds: 'BAGVAULT_FIXITY_INTERVAL_SECONDS',
   fixityMaxConcurrentRuns: 'BAGVAULT_FIXITY_MAX_CONCURRENT_RUNS',
+  fixitySweepSeconds: 'BAGVAULT_FIXITY_SWEEP_SECONDS',
   deletionStateMachineArn: 'BAGVAULT_DELETION_STATE_MACHINE_ARN',
   presignExpiresSeconds: 'BAGVAULT_PRESIGN_EXPIRES_SECONDS',
   cartTtlSeconds: 'BAGVAULT_CART_TTL_SECONDS',
@@ -87,6 +90,7 @@ export const DEFAULTS = {
   cartTtlSeconds: 7 * 24 * 3600,
   fixityIntervalSeconds: 90 * 24 * 3600,
   fixityMaxConcurrentRuns: 4,
+  fixitySweepSeconds: 3600,
   maxUnpackedBytes: 1024 ** 4,
   maxUnpackedFiles: 1_000_000,
   chunkMaxFiles: 500,
@@ -161,6 +165,17 @@ const CONFIG: Config = {
   },
   get fixityMaxConcurrentRuns() {
     return integer(ENV.fixityMaxConcurrentRuns, DEFAULTS.fixityMaxConcurrentRuns);
+  },
+  get fixitySweepSeconds() {
+    // Fractions allowed: tests sweep several times a second.
+    const raw = optional(ENV.fixitySweepSeconds);
+    if (raw === undefined) return DEFAULTS.fixitySweepSeconds;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0)
+      throw new Error(
+        `Invalid configuration: ${ENV.fixitySweepSeconds} must be a positive number, got "${raw}"`,
+      );
+    return value;
   },
   get deletionStateMachineArn() {
     return required(ENV.deletionStateMachineArn);
