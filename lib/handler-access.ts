@@ -24,6 +24,7 @@ export type BucketName = 'uploads' | 'unpack' | 'primary' | 'replicas' | 'bundle
  * - `read`: GetObject (incl. GetObjectAttributes, for checksums of cold objects), List, bucket info.
  * - `put`: PutObject and the multipart upload calls (create, upload part, complete, abort); unlike
  *   CDK's grants.put, no PutObjectRetention, PutObjectLegalHold or tagging.
+ * - `list-parts`: ListParts of a multipart upload (ListMultipartUploadParts), nothing else.
  * - `delete`: DeleteObject (refused anyway on primary and replicas by their bucket policy).
  * - `restore`: RestoreObject, to bring cold objects back for a cart.
  * - `legal-hold`: PutObjectLegalHold, only to turn a hold ON (Register).
@@ -35,7 +36,7 @@ export type BucketName = 'uploads' | 'unpack' | 'primary' | 'replicas' | 'bundle
  *   delete a held (registered) version. See StorageBuckets.allowUnregisteredCleanupBy.
  */
 export type BucketAccess =
-  'read' | 'put' | 'delete' | 'restore' | 'legal-hold' | 'delete-unregistered' | 'releaseHold';
+  'read' | 'put' | 'list-parts' | 'delete' | 'restore' | 'legal-hold' | 'delete-unregistered' | 'releaseHold';
 
 export type AccessNeed =
   | { table: 'read' | 'readWrite' }
@@ -64,7 +65,10 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   [api('list-keys')]: [TABLE_READ],
   [api('revoke-key')]: [TABLE_READ_WRITE],
   [api('create-upload')]: [TABLE_READ, { bucket: 'uploads', access: ['put'] }],
-  [api('complete-upload')]: [TABLE_READ, { bucket: 'uploads', access: ['put'] }],
+  // list-parts: whether the upload is there (an unknown upload id is the caller's mistake, a 4xx).
+  [api('complete-upload')]: [TABLE_READ, { bucket: 'uploads', access: ['put', 'list-parts'] }],
+  // put: the presigned part URLs are signed with this role.
+  [api('upload-parts')]: [TABLE_READ, { bucket: 'uploads', access: ['put', 'list-parts'] }],
   [api('create-ingest')]: [TABLE_READ_WRITE, { stateMachine: 'ingest', actions: ['states:StartExecution'] }],
   [api('list-ingests')]: [TABLE_READ, CURSOR_SECRET],
   [api('get-ingest')]: [TABLE_READ],
@@ -124,7 +128,8 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   [task('ingest/record-step')]: [TABLE_READ_WRITE],
   [task('ingest/replicate-chunk')]: [
     TABLE_READ,
-    { bucket: 'unpack', access: ['read'] },
+    // Put: a multipart copy records its upload id in the work area, so a retry continues it.
+    { bucket: 'unpack', access: ['read', 'put'] },
     // Read too: an existing object is compared, never overwritten with different content.
     { bucket: 'primary', access: ['read', 'put'] },
     { bucket: 'replicas', access: ['read', 'put'] },
@@ -175,7 +180,8 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   // Put: a bad copy is rewritten (server-side copy) from a verified copy in another location.
   [task('fixity/check-chunk')]: [
     TABLE_READ_WRITE,
-    { bucket: 'unpack', access: ['read'] },
+    // Put: a multipart repair copy records its upload id in the run's work area (resumable).
+    { bucket: 'unpack', access: ['read', 'put'] },
     // A repaired copy is a registered object again: it gets its legal hold, as Register gives one.
     { bucket: 'primary', access: ['read', 'put', 'legal-hold'] },
     { bucket: 'replicas', access: ['read', 'put', 'legal-hold'] },
@@ -266,6 +272,9 @@ function grantBucketAccess(
     case 'put':
       // CreateMultipartUpload, UploadPart(Copy) and CompleteMultipartUpload are all s3:PutObject.
       bucket.grants.actionsOnObjectKeys(grantee, '*', 's3:PutObject', 's3:AbortMultipartUpload');
+      break;
+    case 'list-parts':
+      bucket.grants.actionsOnObjectKeys(grantee, '*', 's3:ListMultipartUploadParts');
       break;
     case 'legal-hold':
       Grant.addToPrincipal({

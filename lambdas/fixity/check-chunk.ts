@@ -47,7 +47,7 @@ async function repair(
 ): Promise<NonNullable<Finding['repaired']> | string> {
   let rewritten: FixityFile;
   try {
-    const { versionId } = await rewriteCopy(target, source, file, await sha256());
+    const { versionId } = await rewriteCopy(plan.runId, target, source, file, await sha256());
     if (versionId) await repinStoredFile(file.key, target.name, versionId);
     rewritten = versionId ? { ...file, versionIds: { ...file.versionIds, [target.name]: versionId } } : file;
   } catch (error) {

@@ -37,6 +37,7 @@ const stateMachineIds = Object.fromEntries(
 const ACCESS_ACTIONS: Record<BucketAccess, string[]> = {
   read: ['s3:GetObject*'],
   put: ['s3:PutObject'],
+  'list-parts': ['s3:ListMultipartUploadParts'],
   delete: ['s3:DeleteObject*'],
   restore: ['s3:RestoreObject'],
   'legal-hold': ['s3:PutObjectLegalHold'],
