@@ -6,10 +6,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { s3 } from '../aws-clients.ts';
 import { config } from '../config.ts';
-import { Invalid } from '../errors.ts';
+import { Invalid, NotFound } from '../errors.ts';
 import { invalidAt, quoted } from '../json-validation.ts';
 import type { CompleteUploadRequest } from './complete-request.ts';
-import { noUploadInProgress, type PartsRequest } from './parts-request.ts';
+import type { PartsRequest } from './parts-request.ts';
 import { presign } from '../storage/presign.ts';
 import type { UploadRequest } from './upload-request.ts';
 import { newUploadKey } from './upload-key.ts';
@@ -67,6 +67,12 @@ export async function planMultipartUpload(request: UploadRequest): Promise<Multi
     expires,
   };
 }
+
+/** Another space's upload is answered like one that does not exist: nothing about it shows. */
+export const noUploadInProgress = (uploadId: string) =>
+  new NotFound(
+    `No multipart upload ${JSON.stringify(uploadId)} is in progress at this path for this API key.`,
+  );
 
 export interface PresignedParts {
   bucket: string;

@@ -1,5 +1,4 @@
 import type { Principal } from '../auth/principal.ts';
-import { NotFound } from '../errors.ts';
 import { isSpaceAvailable } from '../identifiers.ts';
 import {
   array,
@@ -12,7 +11,7 @@ import {
 } from '../json-validation.ts';
 import { MAX_S3_KEY_BYTES, relativePathProblem } from '../safe-path.ts';
 import { S3_MAX_PARTS, uploadIdProblem } from './complete-request.ts';
-import { MAX_PLANNED_PARTS } from './multipart-upload.ts';
+import { MAX_PLANNED_PARTS, noUploadInProgress } from './multipart-upload.ts';
 import { spaceOfUploadKey } from './upload-key.ts';
 
 /**
@@ -32,12 +31,6 @@ export interface PartsRequest {
   /** Ascending, each once. */
   partNumbers: number[];
 }
-
-/** Another space's upload is answered like one that does not exist: nothing about it shows. */
-export const noUploadInProgress = (uploadId: string) =>
-  new NotFound(
-    `No multipart upload ${JSON.stringify(uploadId)} is in progress at this path for this API key.`,
-  );
 
 export async function parsePartsRequest(body: unknown, caller: Principal): Promise<PartsRequest> {
   const request = parseRequest(body, schema);
