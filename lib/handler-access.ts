@@ -3,11 +3,13 @@
  * not listed here is denied. Keys are handler modules (relative to lambdas/, see handler-modules.ts).
  */
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Stack } from 'aws-cdk-lib';
 import { Grant, type IGrantable, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { StateMachineName } from '../lambdas/workflows/tasks.ts';
+import { BATCH_OPERATIONS_SERVICE } from './checksum-batch-role.ts';
 import type { HandlerFunctions } from './handler-functions.ts';
 import {
   apiHandlerModule as api,
@@ -46,7 +48,9 @@ export type AccessNeed =
       actions: readonly ('states:StartExecution' | 'states:StopExecution' | 'states:DescribeExecution')[];
     }
   /** Reads the secret that seals list cursors (lists only). */
-  | { secret: 'cursor' };
+  | { secret: 'cursor' }
+  /** S3 Batch Operations "Compute checksum" jobs run with the checksum role (fixity, issue 9). */
+  | { checksumJobs: 'create' | 'describe' };
 
 const TABLE_READ = { table: 'read' } as const;
 const TABLE_READ_WRITE = { table: 'readWrite' } as const;
@@ -186,6 +190,20 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
     { bucket: 'primary', access: ['read', 'put', 'legal-hold'] },
     { bucket: 'replicas', access: ['read', 'put', 'legal-hold'] },
   ],
+  // Writes the job's manifest and creates the job, passing only the checksum role to S3.
+  [task('fixity/compute-checksums')]: [
+    TABLE_READ,
+    { bucket: 'unpack', access: ['read', 'put'] },
+    { checksumJobs: 'create' },
+  ],
+  // Reads the job's report; a copy it finds changed is repaired like in check-chunk.
+  [task('fixity/collect-checksums')]: [
+    TABLE_READ_WRITE,
+    { bucket: 'unpack', access: ['read', 'put'] },
+    { bucket: 'primary', access: ['read', 'put', 'legal-hold'] },
+    { bucket: 'replicas', access: ['read', 'put', 'legal-hold'] },
+    { checksumJobs: 'describe' },
+  ],
   [task('fixity/find-untracked')]: [
     TABLE_READ_WRITE,
     { bucket: 'unpack', access: ['read'] },
@@ -216,6 +234,8 @@ export interface AccessTargets {
   buckets: StorageBuckets;
   stateMachines: Record<StateMachineName, StateMachine>;
   cursorSecret: ISecret;
+  /** The role S3 Batch Operations assumes for fixity's Compute checksum jobs. */
+  checksumBatchRole: Role;
 }
 
 /** Grants every built function exactly its needs; a function without an entry fails the synth. */
@@ -233,6 +253,8 @@ function grantNeed(grantee: IGrantable, need: AccessNeed, targets: AccessTargets
     else targets.table.grants.readWriteData(grantee);
   } else if ('secret' in need) {
     targets.cursorSecret.grantRead(grantee);
+  } else if ('checksumJobs' in need) {
+    grantChecksumJobs(grantee, need.checksumJobs, targets.checksumBatchRole);
   } else if ('bucket' in need) {
     for (const bucket of bucketsNamed(need.bucket, targets.buckets)) {
       for (const access of need.access) grantBucketAccess(grantee, bucket, access, targets.buckets);
@@ -315,4 +337,29 @@ function grantBucketAccess(
       );
       break;
   }
+}
+
+function grantChecksumJobs(grantee: IGrantable, need: 'create' | 'describe', role: Role): void {
+  const stack = Stack.of(role);
+  if (need === 'describe') {
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:DescribeJob'],
+      resourceArns: [stack.formatArn({ service: 's3', resource: 'job', resourceName: '*' })],
+    });
+    return;
+  }
+  // CreateJob has no resource-level permissions; the condition allows only checksum jobs.
+  Grant.addToPrincipal({
+    grantee,
+    actions: ['s3:CreateJob'],
+    resourceArns: ['*'],
+    conditions: { StringEquals: { 's3:RequestJobOperation': 'S3ComputeObjectChecksum' } },
+  });
+  Grant.addToPrincipal({
+    grantee,
+    actions: ['iam:PassRole'],
+    resourceArns: [role.roleArn],
+    conditions: { StringEquals: { 'iam:PassedToService': BATCH_OPERATIONS_SERVICE } },
+  });
 }
