@@ -68,6 +68,7 @@ const plan: FixityPlan = {
   algorithm: 'sha256',
   locations: [primary, replica],
   chunkCount: 1,
+  chunkList: { bucket: 'unpack', key: '.work/fixity-run-1/chunks/index.json', chunkCount: 1 },
   files: files.length,
   bytes: 30,
 };
