@@ -38,6 +38,10 @@ export interface Config {
   cartTtlSeconds: number;
   maxUnpackedBytes: number;
   maxUnpackedFiles: number;
+  /** Unpack writes a checkpoint after at most this many files (default 1,000). */
+  unpackCheckpointFiles: number;
+  /** Archives larger than this unpack on ECS Fargate instead of Lambda (default 20 GB). */
+  fargateUnpackAboveBytes: number;
   /** Only the local stack sets this, so its tests can receive callbacks on 127.0.0.1. */
   allowLoopbackCallbacks: boolean;
   s3ForcePathStyle: boolean;
@@ -68,6 +72,8 @@ export const ENV = {
   cartTtlSeconds: 'BAGVAULT_CART_TTL_SECONDS',
   maxUnpackedBytes: 'BAGVAULT_MAX_UNPACKED_BYTES',
   maxUnpackedFiles: 'BAGVAULT_MAX_UNPACKED_FILES',
+  unpackCheckpointFiles: 'BAGVAULT_UNPACK_CHECKPOINT_FILES',
+  fargateUnpackAboveBytes: 'BAGVAULT_FARGATE_UNPACK_ABOVE_BYTES',
   allowLoopbackCallbacks: 'BAGVAULT_ALLOW_LOOPBACK_CALLBACKS',
   s3ForcePathStyle: 'BAGVAULT_S3_FORCE_PATH_STYLE',
   cursorSecret: 'BAGVAULT_CURSOR_SECRET',
@@ -81,6 +87,8 @@ export const DEFAULTS = {
   fixityMaxConcurrentRuns: 4,
   maxUnpackedBytes: 1024 ** 4,
   maxUnpackedFiles: 1_000_000,
+  unpackCheckpointFiles: 1000,
+  fargateUnpackAboveBytes: 20 * 1000 ** 3,
   primaryStorageClass: 'STANDARD',
 };
 
@@ -166,6 +174,12 @@ const CONFIG: Config = {
   },
   get maxUnpackedFiles() {
     return integer(ENV.maxUnpackedFiles, DEFAULTS.maxUnpackedFiles);
+  },
+  get unpackCheckpointFiles() {
+    return integer(ENV.unpackCheckpointFiles, DEFAULTS.unpackCheckpointFiles);
+  },
+  get fargateUnpackAboveBytes() {
+    return integer(ENV.fargateUnpackAboveBytes, DEFAULTS.fargateUnpackAboveBytes);
   },
   get allowLoopbackCallbacks() {
     return optional(ENV.allowLoopbackCallbacks) === 'true';
