@@ -1,4 +1,4 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { ArchiveRefusedError } from '../archive/archive-refused-error.ts';
 import { unpackArchive } from '../archive/unpack.ts';
@@ -13,6 +13,17 @@ import { RefusalError } from '../workflows/task-errors.ts';
 import { type ArchiveIdentity, readCheckpoint, writeCheckpoint } from './unpack-checkpoint.ts';
 import { readUnpackedParts, UnpackedFileWriter } from './unpacked-files.ts';
 
+/** The archive is not there or cannot be read: the user's problem, named as such. */
+function sourceProblem(ingest: IngestRecord, error: unknown): unknown {
+  const { bucket, path } = ingest.sourceLocation;
+  if (isMissingObject(error)) return new RefusalError(`There is no archive at s3://${bucket}/${path}`);
+  const name = (error as Error).name;
+  if (name === 'AccessDenied' || name === 'NoSuchBucket' || name === 'Forbidden') {
+    return new RefusalError(`The archive at s3://${bucket}/${path} cannot be read (${name})`);
+  }
+  return error;
+}
+
 async function openSource(ingest: IngestRecord): Promise<{ body: Readable; archive: ArchiveIdentity }> {
   const { bucket, path } = ingest.sourceLocation;
   try {
@@ -21,12 +32,23 @@ async function openSource(ingest: IngestRecord): Promise<{ body: Readable; archi
     );
     return { body: Body as Readable, archive: { etag: ETag ?? '', bytes: ContentLength ?? -1 } };
   } catch (error) {
-    if (isMissingObject(error)) throw new RefusalError(`There is no archive at s3://${bucket}/${path}`);
-    const name = (error as Error).name;
-    if (name === 'AccessDenied' || name === 'NoSuchBucket') {
-      throw new RefusalError(`The archive at s3://${bucket}/${path} cannot be read (${name})`);
-    }
-    throw error;
+    throw sourceProblem(ingest, error);
+  }
+}
+
+/**
+ * The archive's size, and the size above which it unpacks on ECS Fargate rather than in a Lambda
+ * invocation: the workflow's Choice compares the two (statemachines/ingest.asl.json).
+ */
+export async function measureArchive(
+  ingest: IngestRecord,
+): Promise<{ bytes: number; fargateAboveBytes: number }> {
+  const { bucket, path } = ingest.sourceLocation;
+  try {
+    const { ContentLength } = await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: path }));
+    return { bytes: ContentLength ?? 0, fargateAboveBytes: config().fargateUnpackAboveBytes };
+  } catch (error) {
+    throw sourceProblem(ingest, error);
   }
 }
 
