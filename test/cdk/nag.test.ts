@@ -29,7 +29,10 @@ describe('cdk-nag AwsSolutions checks', () => {
       .findAll()
       .flatMap((construct) => construct.node.metadata)
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>))
+      // CDK itself acknowledges cfn-lint's W3010 when a construct (the Unpack task's VPC) reads the
+      // stack's availability zones; every other acknowledgement is ours.
+      .filter(([id]) => id !== 'CloudFormation-Validate::W3010');
     expect(acknowledgements.length).toBeGreaterThan(0);
     for (const [id, reason] of acknowledgements) {
       expect(id).toMatch(/AwsSolutions-/);
