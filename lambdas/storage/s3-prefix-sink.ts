@@ -33,11 +33,14 @@ export class S3PrefixSink implements UnpackSink {
   private readonly inFlight = new Set<Promise<void>>();
   private bufferedBytes = 0;
   private failure: unknown;
+  private readonly smallFilesInFlight: number;
 
-  constructor(bucket: string, prefix: string) {
+  /** `smallFilesInFlight`: the benchmark compares the old bound (16) with the default. */
+  constructor(bucket: string, prefix: string, options: { smallFilesInFlight?: number } = {}) {
     if (!prefix.endsWith('/')) throw new Error(`An unpack prefix must end with "/": ${prefix}`);
     this.bucket = bucket;
     this.prefix = prefix;
+    this.smallFilesInFlight = options.smallFilesInFlight ?? SMALL_FILES_IN_FLIGHT;
   }
 
   async writeFile(path: string, size: number, content: Readable): Promise<void> {
@@ -48,7 +51,7 @@ export class S3PrefixSink implements UnpackSink {
       for await (const chunk of content) chunks.push(chunk as Buffer);
       const body = Buffer.concat(chunks);
       this.inBackground(s3().send(new PutObjectCommand({ ...target, Body: body })), body.length);
-      while (this.inFlight.size >= SMALL_FILES_IN_FLIGHT || this.bufferedBytes >= SMALL_FILE_BUFFER_BYTES) {
+      while (this.inFlight.size >= this.smallFilesInFlight || this.bufferedBytes >= SMALL_FILE_BUFFER_BYTES) {
         await Promise.race(this.inFlight);
       }
       return;
