@@ -33,6 +33,8 @@ export interface Config {
   fixityIntervalSeconds: number;
   /** Scheduled fixity runs in flight at once, at most. */
   fixityMaxConcurrentRuns: number;
+  /** Seconds between two sweeps of the fixity schedule (the sweep paces itself by it). */
+  fixitySweepSeconds: number;
   deletionStateMachineArn: string;
   presignExpiresSeconds: number;
   cartTtlSeconds: number;
@@ -42,6 +44,12 @@ export interface Config {
   unpackCheckpointFiles: number;
   /** Archives larger than this unpack on ECS Fargate instead of Lambda (default 20 GB). */
   fargateUnpackAboveBytes: number;
+  /**
+   * A chunk of a bag's file list (what one Task replicates, verifies or fixity-checks) holds at most
+   * this many files and, unless a single file is bigger, this many bytes: one invocation's work.
+   */
+  chunkMaxFiles: number;
+  chunkMaxBytes: number;
   /** Only the local stack sets this, so its tests can receive callbacks on 127.0.0.1. */
   allowLoopbackCallbacks: boolean;
   s3ForcePathStyle: boolean;
@@ -67,6 +75,7 @@ export const ENV = {
   fixityStateMachineArn: 'BAGVAULT_FIXITY_STATE_MACHINE_ARN',
   fixityIntervalSeconds: 'BAGVAULT_FIXITY_INTERVAL_SECONDS',
   fixityMaxConcurrentRuns: 'BAGVAULT_FIXITY_MAX_CONCURRENT_RUNS',
+  fixitySweepSeconds: 'BAGVAULT_FIXITY_SWEEP_SECONDS',
   deletionStateMachineArn: 'BAGVAULT_DELETION_STATE_MACHINE_ARN',
   presignExpiresSeconds: 'BAGVAULT_PRESIGN_EXPIRES_SECONDS',
   cartTtlSeconds: 'BAGVAULT_CART_TTL_SECONDS',
@@ -74,6 +83,8 @@ export const ENV = {
   maxUnpackedFiles: 'BAGVAULT_MAX_UNPACKED_FILES',
   unpackCheckpointFiles: 'BAGVAULT_UNPACK_CHECKPOINT_FILES',
   fargateUnpackAboveBytes: 'BAGVAULT_FARGATE_UNPACK_ABOVE_BYTES',
+  chunkMaxFiles: 'BAGVAULT_CHUNK_MAX_FILES',
+  chunkMaxBytes: 'BAGVAULT_CHUNK_MAX_BYTES',
   allowLoopbackCallbacks: 'BAGVAULT_ALLOW_LOOPBACK_CALLBACKS',
   s3ForcePathStyle: 'BAGVAULT_S3_FORCE_PATH_STYLE',
   cursorSecret: 'BAGVAULT_CURSOR_SECRET',
@@ -85,10 +96,13 @@ export const DEFAULTS = {
   cartTtlSeconds: 7 * 24 * 3600,
   fixityIntervalSeconds: 90 * 24 * 3600,
   fixityMaxConcurrentRuns: 4,
+  fixitySweepSeconds: 3600,
   maxUnpackedBytes: 1024 ** 4,
   maxUnpackedFiles: 1_000_000,
   unpackCheckpointFiles: 1000,
   fargateUnpackAboveBytes: 20 * 1000 ** 3,
+  chunkMaxFiles: 500,
+  chunkMaxBytes: 10 * 1024 ** 3,
   primaryStorageClass: 'STANDARD',
 };
 
@@ -160,6 +174,17 @@ const CONFIG: Config = {
   get fixityMaxConcurrentRuns() {
     return integer(ENV.fixityMaxConcurrentRuns, DEFAULTS.fixityMaxConcurrentRuns);
   },
+  get fixitySweepSeconds() {
+    // Fractions allowed: tests sweep several times a second.
+    const raw = optional(ENV.fixitySweepSeconds);
+    if (raw === undefined) return DEFAULTS.fixitySweepSeconds;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0)
+      throw new Error(
+        `Invalid configuration: ${ENV.fixitySweepSeconds} must be a positive number, got "${raw}"`,
+      );
+    return value;
+  },
   get deletionStateMachineArn() {
     return required(ENV.deletionStateMachineArn);
   },
@@ -180,6 +205,12 @@ const CONFIG: Config = {
   },
   get fargateUnpackAboveBytes() {
     return integer(ENV.fargateUnpackAboveBytes, DEFAULTS.fargateUnpackAboveBytes);
+  },
+  get chunkMaxFiles() {
+    return integer(ENV.chunkMaxFiles, DEFAULTS.chunkMaxFiles);
+  },
+  get chunkMaxBytes() {
+    return integer(ENV.chunkMaxBytes, DEFAULTS.chunkMaxBytes);
   },
   get allowLoopbackCallbacks() {
     return optional(ENV.allowLoopbackCallbacks) === 'true';

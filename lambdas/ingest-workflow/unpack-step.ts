@@ -10,6 +10,7 @@ import { deletePrefix, isMissingObject } from '../storage/s3-objects.ts';
 import { S3PrefixSink } from '../storage/s3-prefix-sink.ts';
 import { unpackPrefix } from '../storage/storage-layout.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
+import { unpackProgress } from './progress.ts';
 import { type ArchiveIdentity, readCheckpoint, writeCheckpoint } from './unpack-checkpoint.ts';
 import { readUnpackedParts, UnpackedFileWriter } from './unpacked-files.ts';
 
@@ -30,7 +31,7 @@ async function openSource(ingest: IngestRecord): Promise<{ body: Readable; archi
     const { Body, ETag, ContentLength } = await s3().send(
       new GetObjectCommand({ Bucket: bucket, Key: path }),
     );
-    return { body: Body as Readable, archive: { etag: ETag ?? '', bytes: ContentLength ?? -1 } };
+    return { body: Body as Readable, archive: { etag: ETag ?? '', bytes: ContentLength ?? 0 } };
   } catch (error) {
     throw sourceProblem(ingest, error);
   }
@@ -69,6 +70,7 @@ export interface UnpackOutcome {
 export async function unpackIngest(ingest: IngestRecord): Promise<UnpackOutcome> {
   const settings = config();
   const { body, archive } = await openSource(ingest);
+  const progress = await unpackProgress(ingest.id, archive.bytes);
   const prefix = unpackPrefix(ingest.space.id, ingest.id);
   const { checkpoint, stale } = await readCheckpoint(ingest.id, archive);
   if (stale) await deletePrefix(settings.unpackBucket, prefix);
@@ -80,17 +82,21 @@ export async function unpackIngest(ingest: IngestRecord): Promise<UnpackOutcome>
     afterPart: (written) => writeCheckpoint(ingest.id, { archive, ...written }),
   });
   try {
-    const result = await unpackArchive(body, sink, {
+    const result = await unpackArchive(progress.counting(body), sink, {
       archiveName: ingest.sourceLocation.path,
       limits: { maxBytes: settings.maxUnpackedBytes, maxFiles: settings.maxUnpackedFiles },
       entryNames: 'storable',
       digests: manifestAwareDigests(['sha256']),
       finished: checkpoint ? readUnpackedParts(ingest.id, checkpoint.parts) : undefined,
       keepOnFailure: true,
-      onFile: (file) => list.add(file),
+      onFile: (file) => {
+        progress.file();
+        return list.add(file);
+      },
     });
     await sink.settle();
     await list.finish();
+    await progress.finish(result.files);
     return { bytes: result.bytes, files: result.files, resumed: result.resumed };
   } catch (error) {
     if (error instanceof ArchiveRefusedError) throw new RefusalError(error.message);
