@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES }
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { errorBody, UNAUTHORIZED } from '../lambdas/http/errors.ts';
-import { excerpt } from '../lambdas/json-validation.ts';
+import { excerpt } from '../lambdas/client-text.ts';
 import { type Route, routeKey, routes } from '../lambdas/http/routes.ts';
 import { handlerPath, lambdaContext, loadHandler } from './handler-modules.ts';
 import { close, listen } from './listen.ts';

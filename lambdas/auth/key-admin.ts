@@ -1,6 +1,7 @@
 import { Invalid } from '../errors.ts';
 import { spaceIdProblem } from '../identifiers.ts';
-import { array, object, oneOf, parseRequest, text } from '../json-validation.ts';
+import { parseRequest } from '../schemas/problems.ts';
+import { array, object, oneOf, text } from '../schemas/request-fields.ts';
 import { getSpace } from '../spaces/space-repository.ts';
 import { createApiKey } from './api-key-repository.ts';
 import { USER_PATTERN } from './api-keys.ts';

@@ -5,12 +5,12 @@ import { canUseSpace, type Principal } from '../auth/principal.ts';
 import { dynamo, stepFunctions } from '../aws-clients.ts';
 import { allRegisteredVersions, claimsOf, getVersion } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
-import { Conflict, Forbidden, Gone, Invalid, NotFound } from '../errors.ts';
-import { object, parseRequest, text } from '../json-validation.ts';
+import { Conflict, Forbidden, Gone, NotFound } from '../errors.ts';
+import { parseRequest } from '../schemas/problems.ts';
+import { object, text } from '../schemas/request-fields.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import { recordDeletionEvent } from './bag-events.ts';
 import {
-  DELETION_STATUSES,
   type DeletionRequest,
   type DeletionStatus,
   getMarker,
@@ -171,16 +171,6 @@ export async function visibleRequest(caller: Principal, id: string): Promise<Del
   if (!request || !canUseSpace(caller, request.space))
     throw new NotFound(`Deletion request not found: ${id}`);
   return request;
-}
-
-export function parseStatus(raw: string | undefined): DeletionStatus {
-  const status = raw ?? 'open';
-  if (!(DELETION_STATUSES as readonly string[]).includes(status)) {
-    throw new Invalid(
-      `Invalid value at status: got ${JSON.stringify(status)}, valid values are: ${DELETION_STATUSES.join(', ')}.`,
-    );
-  }
-  return status as DeletionStatus;
 }
 
 export async function visibleRequests(

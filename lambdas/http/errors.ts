@@ -53,7 +53,7 @@ export function clientErrorOf(error: unknown): { status: number; description: st
 
 /**
  * No line of a description is longer than this. Validation messages already cut the values they
- * repeat (json-validation.ts `excerpt`); this holds for every other message that names what a
+ * repeat (client-text.ts `excerpt`); this holds for every other message that names what a
  * client sent (an 8 KB path segment in a 404), so no request is ever echoed back in bulk.
  */
 const MAX_LINE_CHARACTERS = 500;

@@ -4,6 +4,8 @@ import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import { queryPage } from '../table/query-page.ts';
 import type { Ingest, IngestStatus } from './ingest.ts';
+import { type IngestRecord, ingestRecordSchema, ingestSchema } from './ingest-schema.ts';
+import { parseStored } from '../schemas/problems.ts';
 
 /**
  * Ingest records. The item holds the API shape plus workflow bookkeeping: `currentStep` (for failure
@@ -12,34 +14,17 @@ import type { Ingest, IngestStatus } from './ingest.ts';
  */
 const keyOf = (id: string) => ({ pk: `INGEST#${id}`, sk: 'INGEST' });
 const listPartition = (space: string) => `INGESTS#${space}`;
-const BOOKKEEPING = [
-  'pk',
-  'sk',
-  'gsi1pk',
-  'gsi1sk',
-  'currentStep',
-  'eventKeys',
-  'chunksDone',
-  'executionArn',
-  'kind',
-];
-
-export interface IngestRecord extends Ingest {
-  currentStep?: string;
-  executionArn?: string;
-}
+export type { IngestRecord } from './ingest-schema.ts';
 
 export class ConditionFailed extends Error {}
 
 function toRecord(item: Record<string, unknown>): IngestRecord {
-  return item as unknown as IngestRecord;
+  return parseStored('ingest record', item, ingestRecordSchema);
 }
 
-/** The API's view: no bookkeeping attributes. */
+/** The API's view: the schema keeps the API's fields and drops the bookkeeping ones. */
 export function toApiIngest(record: IngestRecord): Ingest {
-  const copy: Record<string, unknown> = { ...record };
-  for (const name of BOOKKEEPING) delete copy[name];
-  return copy as unknown as Ingest;
+  return ingestSchema.parse(record);
 }
 
 export async function putNewIngest(ingest: Ingest): Promise<void> {

@@ -6,17 +6,9 @@ import {
   spaceIdProblem,
   spaceUnavailable,
 } from '../identifiers.ts';
-import {
-  invalidAt,
-  object,
-  oneOf,
-  optional,
-  parseRequest,
-  quoted,
-  rejectIfAny,
-  text,
-  typeName,
-} from '../json-validation.ts';
+import { invalidAt, parseRequest, rejectIfAny } from '../schemas/problems.ts';
+import { quoted } from '../client-text.ts';
+import { object, oneOf, optional, text, typeName } from '../schemas/request-fields.ts';
 import { MAX_S3_KEY_BYTES, relativePathProblem } from '../safe-path.ts';
 import { isUploadKeyOf } from '../uploads/upload-key.ts';
 import { callbackUrlProblem } from './callback-url.ts';

@@ -3,29 +3,17 @@ import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { Conflict, NotFound } from '../errors.ts';
 import { spaceIdProblem } from '../identifiers.ts';
-import {
-  invalidAt,
-  object,
-  optional,
-  parseRequest,
-  type Reader,
-  rejectIfAny,
-  text,
-} from '../json-validation.ts';
+import { invalidAt, parseRequest, rejectIfAny } from '../schemas/problems.ts';
+import { z } from 'zod';
+import { quoted } from '../client-text.ts';
+import { object, optional, text } from '../schemas/request-fields.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import { type Space, spaceItem, spaceKey, toSpace } from './space-repository.ts';
 
-/** Bytes, or `null` for no quota (the validator treats `null` as absent, so the caller tells them apart). */
-const quota: Reader<number> = {
-  optional: false,
-  read(value, at, problems) {
-    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
-    problems.push(
-      invalidAt(at, `expected a non-negative integer (bytes) or null, got ${JSON.stringify(value)}.`),
-    );
-    return undefined;
-  },
-};
+/** Bytes, or `null` for no quota. */
+const quotaProblem = (issue: { input?: unknown }) =>
+  `expected a non-negative integer (bytes) or null, got ${quoted(issue.input)}.`;
+const quota = z.int({ error: quotaProblem }).min(0, { error: quotaProblem });
 
 const MAX_DESCRIPTION = 1000;
 const description = text((value) =>
@@ -69,8 +57,7 @@ export async function createSpace(body: unknown): Promise<Space> {
  */
 export async function updateSpace(id: string, body: unknown): Promise<Space> {
   const input = parseRequest(body, updateSchema);
-  const removesQuota =
-    typeof body === 'object' && body !== null && (body as { quota?: unknown }).quota === null;
+  const removesQuota = input.quota === null;
   const sets: string[] = [];
   const values: Record<string, unknown> = {};
   if (input.description !== undefined) {

@@ -1,14 +1,7 @@
 import type { Principal } from '../auth/principal.ts';
 import { isSpaceAvailable, spaceUnavailable } from '../identifiers.ts';
-import {
-  array,
-  invalidAt,
-  object,
-  parseRequest,
-  positiveInteger,
-  rejectIfAny,
-  text,
-} from '../json-validation.ts';
+import { invalidAt, parseRequest, rejectIfAny } from '../schemas/problems.ts';
+import { array, object, positiveInteger, text } from '../schemas/request-fields.ts';
 import { MAX_S3_KEY_BYTES, relativePathProblem } from '../safe-path.ts';
 import { spaceOfUploadKey } from './upload-key.ts';
 

@@ -7,7 +7,8 @@ import {
 import { s3 } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { Invalid } from '../errors.ts';
-import { invalidAt, quoted } from '../json-validation.ts';
+import { invalidAt } from '../schemas/problems.ts';
+import { quoted } from '../client-text.ts';
 import type { CompleteUploadRequest } from './complete-request.ts';
 import { presign } from '../storage/presign.ts';
 import type { UploadRequest } from './upload-request.ts';

@@ -1,16 +1,8 @@
 import type { Principal } from '../auth/principal.ts';
 import { isSpaceAvailable, spaceIdProblem, spaceUnavailable } from '../identifiers.ts';
 import { relativePathProblem } from '../safe-path.ts';
-import {
-  boolean,
-  invalidAt,
-  object,
-  optional,
-  parseRequest,
-  positiveInteger,
-  rejectIfAny,
-  text,
-} from '../json-validation.ts';
+import { invalidAt, parseRequest, rejectIfAny } from '../schemas/problems.ts';
+import { boolean, object, optional, positiveInteger, text } from '../schemas/request-fields.ts';
 import { MAX_OBJECT_BYTES, MAX_UPLOAD_FILENAME_BYTES } from './upload-key.ts';
 
 /** The body of `POST /uploads` (SPEC §5.1). */

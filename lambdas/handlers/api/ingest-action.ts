@@ -4,7 +4,8 @@ import { NotFound } from '../../errors.ts';
 import { isIngestId } from '../../identifiers.ts';
 import { cancelIngest } from '../../ingests/cancel-ingest.ts';
 import { getIngest, requireIngest, toApiIngest } from '../../ingests/ingest-repository.ts';
-import { object, oneOf, parseRequest } from '../../json-validation.ts';
+import { parseRequest } from '../../schemas/problems.ts';
+import { object, oneOf } from '../../schemas/request-fields.ts';
 
 const schema = object({ action: oneOf(['cancel']) });
 
