@@ -7,7 +7,8 @@ import { storedFileKey } from '../storage/storage-layout.ts';
 import { presign } from '../storage/presign.ts';
 import { readableLocationOf } from '../fixity/copy-health.ts';
 import { getStoredFile, type RegisteredVersion } from './bag-registry.ts';
-import type { StorageManifest } from './storage-manifest.ts';
+import { type StorageManifest, storageManifestSchema } from './storage-manifest.ts';
+import { parseStored } from '../schemas/problems.ts';
 
 /** Beyond this a manifest is served by redirect: a Lambda response body is capped at 6 MB. */
 export const MAX_INLINE_MANIFEST_BYTES = 5_000_000;
@@ -42,7 +43,8 @@ async function readManifest(version: RegisteredVersion): Promise<StorageManifest
       VersionId: version.manifestVersionId,
     }),
   );
-  return JSON.parse(await object.Body!.transformToString('utf8')) as StorageManifest;
+  const text = await object.Body!.transformToString('utf8');
+  return parseStored(`storage manifest ${version.manifestKey}`, JSON.parse(text), storageManifestSchema);
 }
 
 /**

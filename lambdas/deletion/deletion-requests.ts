@@ -25,7 +25,8 @@ export const REQUEST_CREATED = 'Delete request created successfully.';
 export const REQUEST_EXISTS = 'A deletion request already exists for this bag.';
 
 const MAX_REASON = 2000;
-const schema = object({
+/** The body of `POST /bags/{space}/{id}/deletion-requests`. */
+export const deletionRequestBodySchema = object({
   reason: text((reason) =>
     reason.length > MAX_REASON ? `must be at most ${MAX_REASON} characters.` : undefined,
   ),
@@ -45,7 +46,7 @@ export async function requestDeletion(
   externalIdentifier: string,
   body: unknown,
 ): Promise<RequestOutcome> {
-  const { reason } = parseRequest(body, schema);
+  const { reason } = parseRequest(body, deletionRequestBodySchema);
   const bag = canUseSpace(caller, space) ? await getVersion(space, externalIdentifier) : undefined;
   const marker = bag ? undefined : await getMarkerIfVisible(caller, space, externalIdentifier);
   if (marker?.state === 'deleted') throw new Gone(`Bag ${space}/${externalIdentifier} was deleted`);

@@ -15,7 +15,7 @@ import { callbackUrlProblem } from './callback-url.ts';
 import type { Ingest } from './ingest.ts';
 
 /** The body of `POST /ingests` (SPEC §5.2), in Wellcome's shape. */
-const schema = object({
+export const ingestRequestSchema = object({
   type: typeName('Ingest'),
   space: object({ id: text(spaceIdProblem), type: typeName('Space') }),
   bag: object({
@@ -37,6 +37,9 @@ const schema = object({
   ),
 });
 
+/** `POST /ingests/{id}/action`: the one action there is. */
+export const ingestActionSchema = object({ action: oneOf(['cancel']) });
+
 /** The workflow's role may read only the upload bucket, so any other bucket would fail later. */
 function uploadBucketProblem(bucket: string): string | undefined {
   const uploads = config().uploadBucket;
@@ -49,7 +52,7 @@ const sourceOutsideSpace = (space: string) =>
 
 /** Validates `POST /ingests` and returns the new ingest, accepted and not yet started. */
 export async function parseIngestRequest(body: unknown, caller: Principal): Promise<Ingest> {
-  const request = parseRequest(body, schema);
+  const request = parseRequest(body, ingestRequestSchema);
   const space = request.space.id;
   if (!(await isSpaceAvailable(caller, space)))
     rejectIfAny([invalidAt('.space.id', spaceUnavailable(space))]);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { quoted } from '../client-text.ts';
-import { DELETION_STATUSES } from '../deletion/deletion-records.ts';
+import { DELETION_STATUSES } from '../deletion/deletion-schema.ts';
 import { spaceIdProblem } from '../identifiers.ts';
 import { INGEST_STATUSES } from '../ingests/ingest-schema.ts';
 import { versionNumber } from '../storage/storage-layout.ts';

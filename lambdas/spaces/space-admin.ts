@@ -20,21 +20,21 @@ const description = text((value) =>
   value.length > MAX_DESCRIPTION ? `must be at most ${MAX_DESCRIPTION} characters.` : undefined,
 );
 
-const createSchema = object({
+export const createSpaceRequestSchema = object({
   type: optional(text((value) => (value === 'Space' ? undefined : 'must be "Space".'))),
   id: text(spaceIdProblem),
   description: optional(description),
   quota: optional(quota),
 });
 
-const updateSchema = object({
+export const updateSpaceRequestSchema = object({
   description: optional(description),
   quota: optional(quota),
 });
 
 /** POST /spaces: a new space; an id already taken is a Conflict. */
 export async function createSpace(body: unknown): Promise<Space> {
-  const input = parseRequest(body, createSchema);
+  const input = parseRequest(body, createSpaceRequestSchema);
   const item = spaceItem(input.id, input.description ?? '', input.quota ?? null);
   try {
     await dynamo().send(
@@ -56,7 +56,7 @@ export async function createSpace(body: unknown): Promise<Space> {
  * and `bagCount` belong to the ingest and deletion workflows and are never set here.
  */
 export async function updateSpace(id: string, body: unknown): Promise<Space> {
-  const input = parseRequest(body, updateSchema);
+  const input = parseRequest(body, updateSpaceRequestSchema);
   const removesQuota = input.quota === null;
   const sets: string[] = [];
   const values: Record<string, unknown> = {};

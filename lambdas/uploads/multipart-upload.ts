@@ -13,6 +13,7 @@ import type { CompleteUploadRequest } from './complete-request.ts';
 import { presign } from '../storage/presign.ts';
 import type { UploadRequest } from './upload-request.ts';
 import { newUploadKey } from './upload-key.ts';
+import type { MultipartUploadPlan } from './upload-schema.ts';
 
 const MiB = 1024 ** 2;
 export const MIN_PART_BYTES = 64 * MiB;
@@ -28,15 +29,7 @@ export function partSizeFor(size: number): number {
   return Math.max(MIN_PART_BYTES, Math.ceil(size / MAX_PLANNED_PARTS / MiB) * MiB);
 }
 
-export interface MultipartUploadPlan {
-  bucket: string;
-  path: string;
-  uploadId: string;
-  partSize: number;
-  parts: { partNumber: number; url: string }[];
-  complete: { method: 'POST'; url: string };
-  expires: string;
-}
+export type { MultipartUploadPlan } from './upload-schema.ts';
 
 /** Starts a multipart upload and presigns a PUT for each part; `POST /uploads/complete` finishes it. */
 export async function planMultipartUpload(request: UploadRequest): Promise<MultipartUploadPlan> {
