@@ -57,7 +57,7 @@ function decodedSegment(raw: string): string {
 }
 
 /** The route for a request, or a 404 (no such path) or 405 with `Allow` (the path has other methods). */
-function matchRoute(method: string, path: string) {
+export function matchRoute(method: string, path: string) {
   const allowed: string[] = [];
   for (const candidate of compiled) {
     const match = candidate.pattern.exec(path);
