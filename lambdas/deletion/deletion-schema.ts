@@ -17,6 +17,8 @@ export const deletionRequestSchema = z
     decidedDate: z.string().optional(),
     /** When the approved deletion finished (the bag is then a tombstone). */
     completedDate: z.string().optional(),
+    /** Which start of the deletion workflow is current (absent: the first); see deletion-execution.ts. */
+    workflowAttempt: z.number().optional(),
   })
   .meta({ id: 'DeletionRequest' });
 

@@ -2,18 +2,18 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
-import { queryPage } from '../table/query-page.ts';
+import { listingOf, listShardedIngests } from './ingest-list.ts';
 import type { Ingest, IngestStatus } from './ingest.ts';
 import { type IngestRecord, ingestRecordSchema, ingestSchema } from './ingest-schema.ts';
 import { parseStored } from '../schemas/problems.ts';
 
 /**
  * Ingest records. The item holds the API shape plus workflow bookkeeping: `currentStep` (for failure
- * events and the cancel rule), `eventKeys` (so a retried step never records an event twice) and
- * `chunksDone` (so retried chunks never count progress twice).
+ * events and the cancel rule), `eventKeys` (so a retried step never records an event twice) and the
+ * replication counters of ingest-workflow/progress.ts (whose per-chunk markers are items of their own).
+ * Items are listed per space in one of LIST_SHARDS partitions (ingest-list.ts).
  */
 const keyOf = (id: string) => ({ pk: `INGEST#${id}`, sk: 'INGEST' });
-const listPartition = (space: string) => `INGESTS#${space}`;
 export type { IngestRecord } from './ingest-schema.ts';
 
 export class ConditionFailed extends Error {}
@@ -22,8 +22,26 @@ function toRecord(item: Record<string, unknown>): IngestRecord {
   return parseStored('ingest record', item, ingestRecordSchema);
 }
 
-/** The API's view: the schema keeps the API's fields and drops the bookkeeping ones. */
+/**
+ * The API's view: the schema keeps the API's fields and drops the bookkeeping ones. While
+ * replicating, progress counts the bag once: what every location has received together, divided by
+ * the number of locations.
+ */
 export function toApiIngest(record: IngestRecord): Ingest {
+  const { replicated, progressLocations, progressPhase } = record;
+  const locations = Number(progressLocations) || 1;
+  if (progressPhase === 'replicating' && replicated) {
+    const { bytesTotal, filesTotal } = record.progress;
+    return ingestSchema.parse({
+      ...record,
+      progress: {
+        bytesTotal,
+        bytesDone: Math.min(bytesTotal, Math.floor((replicated.bytes ?? 0) / locations)),
+        filesTotal,
+        filesDone: Math.min(filesTotal, Math.floor((replicated.files ?? 0) / locations)),
+      },
+    });
+  }
   return ingestSchema.parse(record);
 }
 
@@ -33,8 +51,7 @@ export async function putNewIngest(ingest: Ingest): Promise<void> {
       TableName: config().tableName,
       Item: {
         ...keyOf(ingest.id),
-        gsi1pk: listPartition(ingest.space.id),
-        gsi1sk: `${ingest.createdDate}#${ingest.id}`,
+        ...listingOf(ingest),
         kind: 'Ingest',
         ...ingest,
       },
@@ -64,23 +81,7 @@ export async function listIngests(
   cursor: string | undefined,
   caller: string,
 ) {
-  const page = await queryPage({
-    binding: ['ingests', status ?? '', caller],
-    index: 'list',
-    partition: listPartition(space),
-    ...(status
-      ? {
-          filter: {
-            expression: '#status.#id = :status',
-            names: { '#status': 'status', '#id': 'id' },
-            values: { ':status': status },
-          },
-        }
-      : {}),
-    newestFirst: true,
-    limit,
-    cursor,
-  });
+  const page = await listShardedIngests(space, status, limit, cursor, caller);
   return { ingests: page.items.map(toRecord), next: page.next };
 }
 
@@ -163,6 +164,8 @@ export async function updateIngest(
   update: {
     set: Record<string, unknown>;
     add?: Record<string, unknown>;
+    /** Elements to take out of sets. */
+    remove?: Record<string, unknown>;
     condition?: string;
     values?: Record<string, unknown>;
   },
@@ -188,6 +191,10 @@ export async function updateIngest(
     values[`:v${index}`] = value;
     return `${pathOf(path)} :v${index++}`;
   });
+  const removals = Object.entries(update.remove ?? {}).map(([path, value]) => {
+    values[`:v${index}`] = value;
+    return `${pathOf(path)} :v${index++}`;
+  });
   let condition = update.condition ?? 'attribute_exists(pk)';
   condition = condition.replace(/#([A-Za-z]+)/g, (_match, name: string) => {
     const placeholder = `#c_${name}`;
@@ -199,7 +206,7 @@ export async function updateIngest(
       new UpdateCommand({
         TableName: config().tableName,
         Key: keyOf(id),
-        UpdateExpression: `SET ${assignments.join(', ')}${additions.length ? ` ADD ${additions.join(', ')}` : ''}`,
+        UpdateExpression: `SET ${assignments.join(', ')}${additions.length ? ` ADD ${additions.join(', ')}` : ''}${removals.length ? ` DELETE ${removals.join(', ')}` : ''}`,
         ConditionExpression: condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,

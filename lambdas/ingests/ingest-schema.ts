@@ -60,6 +60,10 @@ export const ingestRecordSchema = z.looseObject({
   ...ingestSchema.shape,
   currentStep: z.string().optional(),
   executionArn: z.string().optional(),
+  /** Replication progress (ingest-workflow/progress.ts): bytes and files every location received. */
+  progressPhase: z.string().optional(),
+  progressLocations: z.number().optional(),
+  replicated: z.object({ bytes: z.number().optional(), files: z.number().optional() }).optional(),
 });
 
 export type IngestStatus = z.infer<typeof ingestStatusSchema>;
