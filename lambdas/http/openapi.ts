@@ -41,7 +41,7 @@ function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Json {
 }
 
 const oneOrMany = (body: z.ZodType | z.ZodType[], io: 'input' | 'output') =>
-  Array.isArray(body) ? { oneOf: body.map((schema) => schemaOf(schema, io)) } : schemaOf(body, io);
+  Array.isArray(body) ? { anyOf: body.map((schema) => schemaOf(schema, io)) } : schemaOf(body, io);
 
 const jsonContent = (schema: Json) => ({ content: { 'application/json': { schema } } });
 
