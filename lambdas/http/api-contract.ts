@@ -14,6 +14,7 @@ import {
 } from '../schemas/query-parameters.ts';
 import { createSpaceRequestSchema, updateSpaceRequestSchema } from '../spaces/space-admin.ts';
 import { completeUploadRequestSchema } from '../uploads/complete-request.ts';
+import { partsRequestSchema } from '../uploads/parts-request.ts';
 import { uploadRequestSchema } from '../uploads/upload-request.ts';
 import { responses as r } from './response-schemas.ts';
 
@@ -90,6 +91,11 @@ export const operations: Record<string, Operation> = {
     summary: 'A presigned PUT (or a multipart plan) into the upload bucket',
     body: uploadRequestSchema,
     responses: { 201: { description: 'The upload plan', body: [r.singleUpload, r.multipartUpload] } },
+  },
+  'POST /uploads/parts': {
+    summary: 'Fresh presigned URLs for parts of a multipart upload in progress',
+    body: partsRequestSchema,
+    responses: { 200: { description: 'The parts’ URLs', body: r.presignedParts } },
   },
   'POST /uploads/complete': {
     summary: 'Finish a multipart upload',

@@ -10,6 +10,7 @@ import { bagEventSchema } from '../preservation-events/bag-event-schema.ts';
 import { spaceSchema } from '../spaces/space-schema.ts';
 import {
   completedUploadSchema,
+  presignedPartsSchema,
   multipartUploadPlanSchema,
   singleUploadPlanSchema,
 } from '../uploads/upload-schema.ts';
@@ -50,6 +51,7 @@ export const responses = {
   singleUpload: singleUploadPlanSchema,
   multipartUpload: multipartUploadPlanSchema,
   completedUpload: completedUploadSchema,
+  presignedParts: presignedPartsSchema,
   ingest: ingestSchema,
   ingests: resultList(ingestSchema, 'IngestList'),
   bags: resultList(bagListItemSchema, 'BagList'),
