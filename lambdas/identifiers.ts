@@ -1,5 +1,4 @@
 import { canUseSpace, type Principal } from './auth/principal.ts';
-import { invalidAt } from './json-validation.ts';
 import { segmentProblem } from './safe-path.ts';
 import { getSpace, SPACE_ID } from './spaces/space-repository.ts';
 
@@ -66,13 +65,6 @@ export async function isSpaceAvailable(principal: Principal, id: string): Promis
 
 export const spaceUnavailable = (id: string) =>
   `no space ${JSON.stringify(id)} is available to this API key.`;
-
-/** The `?space=` of a list: required and well-formed. Returns the problem, in the validator's words. */
-export function spaceParameterProblem(raw: string | undefined): string | undefined {
-  if (raw === undefined) return invalidAt('space', 'required query parameter not supplied.');
-  const problem = spaceIdProblem(raw);
-  return problem ? invalidAt('space', problem) : undefined;
-}
 
 /** Ingest ids are UUIDs; anything else cannot name an ingest (and is not worth a table read). */
 export const isIngestId = (id: string) =>

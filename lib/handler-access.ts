@@ -62,6 +62,7 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
 
   // API handlers
   [api('healthcheck')]: [],
+  [api('openapi')]: [],
   [api('list-spaces')]: [TABLE_READ, CURSOR_SECRET],
   [api('get-space')]: [TABLE_READ],
   [api('create-space')]: [TABLE_READ_WRITE],

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES }
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { errorBody, UNAUTHORIZED } from '../lambdas/http/errors.ts';
-import { excerpt } from '../lambdas/json-validation.ts';
+import { excerpt } from '../lambdas/client-text.ts';
 import { type Route, routeKey, routes } from '../lambdas/http/routes.ts';
 import { handlerPath, lambdaContext, loadHandler } from './handler-modules.ts';
 import { close, listen } from './listen.ts';
@@ -57,7 +57,7 @@ function decodedSegment(raw: string): string {
 }
 
 /** The route for a request, or a 404 (no such path) or 405 with `Allow` (the path has other methods). */
-function matchRoute(method: string, path: string) {
+export function matchRoute(method: string, path: string) {
   const allowed: string[] = [];
   for (const candidate of compiled) {
     const match = candidate.pattern.exec(path);
@@ -153,7 +153,11 @@ function refuseUnread(
  * As in API Gateway, the route and the caller are settled from the request line and headers
  * before a byte of the body is read, so an unauthenticated caller cannot make it read 300 MB.
  */
-export async function startHttpGateway(options: { port: number }) {
+export async function startHttpGateway(options: {
+  port: number;
+  /** One JSON line per request: method, path, status, milliseconds and user (never the key). */
+  log?: (line: string) => void;
+}) {
   function respond(response: ServerResponse, method: string, result: APIGatewayProxyStructuredResultV2) {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
@@ -217,7 +221,12 @@ export async function startHttpGateway(options: { port: number }) {
     return decision.context ?? {};
   }
 
-  async function handle(request: IncomingMessage, response: ServerResponse, expectsContinue: boolean) {
+  async function handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    expectsContinue: boolean,
+    seen: { user?: string },
+  ) {
     const method = request.method ?? 'GET';
     // An origin-form target is a path, even one that starts `//host` (never an authority).
     const raw = request.url ?? '/';
@@ -250,6 +259,7 @@ export async function startHttpGateway(options: { port: number }) {
     const pathParameters =
       Object.keys(matched.pathParameters).length > 0 ? matched.pathParameters : undefined;
     const authorizer = await authorize(matched.route, method, url, headers, pathParameters, requestContext);
+    if (typeof authorizer?.user === 'string') seen.user = authorizer.user;
 
     if (expectsContinue) response.writeContinue();
     const rawBody = await readBody(request);
@@ -274,8 +284,36 @@ export async function startHttpGateway(options: { port: number }) {
     respond(response, method, result);
   }
 
+  /** Logged once the answer is out; the path only (a query may carry a cursor), never a header. */
+  function logRequest(request: IncomingMessage, status: number, started: number, user: string | undefined) {
+    if (!options.log) return;
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    options.log(
+      JSON.stringify({
+        level: 'INFO',
+        message: 'request',
+        timestamp: new Date().toISOString(),
+        method: request.method,
+        path: excerpt(path, 500),
+        status,
+        ms: Math.round(performance.now() - started),
+        ...(user ? { user } : {}),
+      }),
+    );
+  }
+
   function serve(request: IncomingMessage, response: ServerResponse, expectsContinue: boolean) {
-    handle(request, response, expectsContinue).catch((error: unknown) => {
+    const started = performance.now();
+    const seen: { user?: string } = {};
+    let logged = false;
+    const logOnce = (status: number) => {
+      if (logged) return;
+      logged = true;
+      logRequest(request, status, started, seen.user);
+    };
+    response.once('finish', () => logOnce(response.statusCode));
+    response.once('close', () => logOnce(response.headersSent ? response.statusCode : 0));
+    handle(request, response, expectsContinue, seen).catch((error: unknown) => {
       // The caller hung up (mid-body, say): there is no one left to answer.
       if (request.socket.destroyed) return;
       if (response.headersSent) {
@@ -285,13 +323,15 @@ export async function startHttpGateway(options: { port: number }) {
       if (error instanceof GatewayRefusal) {
         const refusal = fail(error.status, error.message, error.headers);
         // A body still on its way is never read: the caller gets the answer and the connection closes.
-        if (!request.complete)
+        if (!request.complete) {
+          logOnce(error.status);
           return refuseUnread(
             request,
             error.status,
             refusal.body as string,
             refusal.headers as Record<string, string>,
           );
+        }
         return respond(response, request.method ?? 'GET', refusal);
       }
       console.error('Local gateway error', error);

@@ -29,6 +29,8 @@ export interface LocalStackOptions {
   settings?: Partial<Record<keyof typeof ENV, string>>;
   /** Fault injection for tests (local/step-functions-server.ts). */
   taskHooks?: TaskHooks;
+  /** Where the stack logs each API request and each failed workflow step, one JSON line each. */
+  log?: (line: string) => void;
 }
 
 export const LOCAL_BUCKETS = {
@@ -178,6 +180,7 @@ export async function startLocalStack(options: LocalStackOptions) {
       waitTimeOverrides: { WaitForRestores: 1000 },
       hooks: options.taskHooks,
       onExecutionEnded: endIngestOfExecution,
+      log: options.log,
     });
     stoppers.push(stepFunctions.close);
     configureHandlers(options, { s3: s3.endpoint, dynamodb: dynamodb.endpoint, sfn: stepFunctions.endpoint });
@@ -198,7 +201,7 @@ export async function startLocalStack(options: LocalStackOptions) {
     const { recoverInterrupted } = await import('./recover-interrupted.ts');
     const recovered = await recoverInterrupted();
 
-    const gateway = await startHttpGateway({ port: options.apiPort });
+    const gateway = await startHttpGateway({ port: options.apiPort, log: options.log });
     stoppers.push(gateway.close);
     const schedules = await import('./fixity-schedule.ts');
     stoppers.push(schedules.startFixitySchedule());

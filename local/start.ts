@@ -2,7 +2,9 @@ import { optionsFromEnvironment, startLocalStack } from './stack.ts';
 
 /** `npm start`: the single-machine edition of Bagvault. */
 try {
-  const stack = await startLocalStack(optionsFromEnvironment());
+  // One JSON line per request and per failed workflow step, on stdout with the handlers' own logs.
+  const log = (line: string) => void process.stdout.write(`${line}\n`);
+  const stack = await startLocalStack({ ...optionsFromEnvironment(), log });
   console.log(`Bagvault local stack is running.
 
   API:              ${stack.apiUrl}

@@ -13,6 +13,7 @@ import { containerModuleOf, containerTaskInput, containerTaskModules } from './c
 import { runDistributedMapsLocally } from './distributed-map.ts';
 import { handlerPath, lambdaContext, loadHandler } from './handler-modules.ts';
 import { close, listen } from './listen.ts';
+import { executionInspection } from './step-functions-inspection.ts';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
@@ -141,7 +142,8 @@ export interface LocalStepFunctions {
 
 /**
  * A Step Functions endpoint speaking the AWS JSON protocol for what the handlers call
- * (StartExecution, StopExecution, DescribeExecution). Executions run in this process in the
+ * (StartExecution, StopExecution, DescribeExecution) and, for inspecting runs, what
+ * step-functions-inspection.ts answers. Executions run in this process in the
  * background, after the API handler that started them has returned, and record their results in
  * DynamoDB through the same task handlers as in AWS.
  */
@@ -155,6 +157,8 @@ export async function startStepFunctionsServer(options: {
    * status changes does (lib/ingest-failure-rule.ts).
    */
   onExecutionEnded?: (execution: EndedExecution) => Promise<void>;
+  /** Where failed steps are logged, one JSON line each (the local stack's log). */
+  log?: (line: string) => void;
 }): Promise<LocalStepFunctions> {
   const runningTasks = new Set<Promise<unknown>>();
   const machines = new Map(
@@ -164,6 +168,12 @@ export async function startStepFunctionsServer(options: {
     ]),
   );
   const executions = new Map<string, Execution>();
+  const inspection = executionInspection({
+    stateMachineArns: () => [...machines.keys()],
+    executions: () => executions.values(),
+    missingExecution: (arn) => new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`),
+    log: options.log,
+  });
 
   function startExecution(request: JsonObject) {
     const stateMachineArn = String(request.stateMachineArn);
@@ -229,6 +239,7 @@ export async function startStepFunctionsServer(options: {
           .catch((failure: unknown) => console.error('After the end of', executionArn, failure));
       });
     executions.set(executionArn, execution);
+    inspection.follow(execution, run.eventLogs);
     return { executionArn, startDate: execution.startDate / 1000 };
   }
 
@@ -240,6 +251,7 @@ export async function startStepFunctionsServer(options: {
   }
 
   const operations: Record<string, (request: JsonObject) => unknown> = {
+    ...inspection.operations,
     StartExecution: startExecution,
     StopExecution: (request) => {
       const execution = findExecution(request);

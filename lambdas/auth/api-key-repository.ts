@@ -4,7 +4,8 @@ import { config } from '../config.ts';
 import { NotFound } from '../errors.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import { queryPage } from '../table/query-page.ts';
-import type { Role } from './roles.ts';
+import { type KeyGrant, keyGrantSchema, keyRecordSchema } from './key-schema.ts';
+import { parseStored } from '../schemas/problems.ts';
 import { generateSecret, hashSecret, type PresentedKey, secretMatches, USER_PATTERN } from './api-keys.ts';
 import type { Principal } from './principal.ts';
 
@@ -17,17 +18,17 @@ const keyOf = (user: string) => ({ pk: `APIKEY#${user}`, sk: 'KEY' });
 const LIST_PARTITION = 'APIKEYS';
 
 /** What `GET /keys` shows of a key: never its secret or its hash. */
-export interface ApiKeyGrant extends Principal {
-  createdDate: string;
-}
+export type ApiKeyGrant = KeyGrant;
 
 /** Looks a presented key up; `undefined` for unknown users, wrong secrets and revoked keys. */
 export async function findPrincipal(key: PresentedKey): Promise<Principal | undefined> {
   const { Item } = await dynamo().send(
     new GetCommand({ TableName: config().tableName, Key: keyOf(key.user), ConsistentRead: true }),
   );
-  if (!Item || !secretMatches(key.secret, Item.secretHash as string)) return undefined;
-  return { user: key.user, spaces: Item.spaces as string[], roles: Item.roles as Role[] };
+  if (!Item) return undefined;
+  const record = parseStored('API key', Item, keyRecordSchema);
+  if (!secretMatches(key.secret, record.secretHash)) return undefined;
+  return { user: key.user, spaces: record.spaces, roles: record.roles };
 }
 
 /**
@@ -67,12 +68,7 @@ export async function listApiKeys(limit: number, cursor: string | undefined, cal
     limit,
     cursor,
   });
-  const keys: ApiKeyGrant[] = page.items.map((item) => ({
-    user: item.user as string,
-    spaces: item.spaces as string[],
-    roles: item.roles as Role[],
-    createdDate: item.createdDate as string,
-  }));
+  const keys: ApiKeyGrant[] = page.items.map((item) => parseStored('API key', item, keyGrantSchema));
   return { keys, next: page.next };
 }
 

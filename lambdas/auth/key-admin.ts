@@ -1,12 +1,15 @@
 import { Invalid } from '../errors.ts';
 import { spaceIdProblem } from '../identifiers.ts';
-import { array, object, oneOf, parseRequest, text } from '../json-validation.ts';
+import { parseRequest } from '../schemas/problems.ts';
+import { array, object, oneOf, text } from '../schemas/request-fields.ts';
 import { getSpace } from '../spaces/space-repository.ts';
 import { createApiKey } from './api-key-repository.ts';
 import { USER_PATTERN } from './api-keys.ts';
+import type { IssuedKey } from './key-schema.ts';
 import { ROLES } from './roles.ts';
 
-const schema = object({
+/** The body of `POST /keys`. */
+export const keyRequestSchema = object({
   user: text((user) =>
     USER_PATTERN.test(user) ? undefined : 'must be 1 to 128 letters, digits or . _ @ - characters.',
   ),
@@ -17,18 +20,11 @@ const schema = object({
   roles: array(oneOf(ROLES), { min: 1, max: ROLES.length }),
 });
 
-export interface IssuedKey {
-  user: string;
-  /** `user:secret`: the only time the secret is shown. */
-  key: string;
-  spaces: string[];
-  roles: string[];
-  createdDate: string;
-}
+export type { IssuedKey } from './key-schema.ts';
 
 /** POST /keys: issues a key (replacing the user's old one) for spaces that exist. */
 export async function issueKey(body: unknown): Promise<IssuedKey> {
-  const input = parseRequest(body, schema);
+  const input = parseRequest(body, keyRequestSchema);
   const spaces = [...new Set(input.spaces)];
   const roles = [...new Set(input.roles)];
   if (spaces.includes('*') && spaces.length > 1) {

@@ -1,4 +1,13 @@
 import {
+  type BagSummary,
+  bagSummarySchema,
+  type RegisteredVersion,
+  registeredVersionSchema,
+  type StoredFileRecord,
+  storedFileRecordSchema,
+} from './bag-records.ts';
+import { parseStored } from '../schemas/problems.ts';
+import {
   BatchWriteCommand,
   DeleteCommand,
   GetCommand,
@@ -35,46 +44,7 @@ export interface VersionClaim {
   retained?: boolean;
 }
 
-export interface RegisteredVersion {
-  space: string;
-  externalIdentifier: string;
-  version: string;
-  createdDate: string;
-  ingestId: string;
-  /** Key of the storage manifest JSON in the primary bucket. */
-  manifestKey: string;
-  /** Its S3 version (held), when the primary location has Object Lock. */
-  manifestVersionId?: string;
-  manifestBytes: number;
-  /** Bytes and files of the whole version (including files that came from earlier versions). */
-  size: number;
-  fileCount: number;
-}
-
-export interface BagSummary {
-  space: string;
-  externalIdentifier: string;
-  latestVersion: string;
-  size: number;
-  fileCount: number;
-  createdDate: string;
-}
-
-/** A file stored in the primary location; `id` is its key there (SPEC §3). */
-export interface StoredFileRecord {
-  id: string;
-  space: string;
-  externalIdentifier: string;
-  /** The version that holds the bytes. */
-  version: string;
-  /** Path inside the bag. */
-  path: string;
-  size: number;
-  /** Lower-case hex digests from the bag's manifests (at least sha256 or sha512). */
-  checksums: Partial<Record<'md5' | 'sha1' | 'sha256' | 'sha512', string>>;
-  /** The S3 version holding the bytes, per location name, in locations with Object Lock. */
-  versionIds?: Record<string, string>;
-}
+export type { BagSummary, RegisteredVersion, StoredFileRecord } from './bag-records.ts';
 
 const tableName = () => config().tableName;
 
@@ -267,8 +237,7 @@ export async function registerVersion(registered: RegisteredVersion): Promise<bo
 }
 
 function toRegistered(item: Record<string, unknown>): RegisteredVersion {
-  const { pk: _pk, sk: _sk, kind: _kind, ...rest } = item;
-  return rest as unknown as RegisteredVersion;
+  return parseStored('registered version', item, registeredVersionSchema);
 }
 
 /** A registered version, or the latest one when `version` is undefined. */
@@ -321,10 +290,7 @@ export async function listBags(space: string, limit: number, cursor: string | un
     limit,
     cursor,
   });
-  const bags = page.items.map((item) => {
-    const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, kind: _kind, latestNumber: _n, ...summary } = item;
-    return summary as unknown as BagSummary;
-  });
+  const bags = page.items.map((item) => parseStored('bag summary', item, bagSummarySchema));
   return { bags, next: page.next };
 }
 
@@ -375,8 +341,7 @@ export async function getStoredFile(id: string): Promise<StoredFileRecord | unde
     new GetCommand({ TableName: tableName(), Key: { pk: `FILE#${id}`, sk: 'FILE' } }),
   );
   if (!Item) return undefined;
-  const { pk: _pk, sk: _sk, kind: _kind, ...file } = Item;
-  const record = file as unknown as StoredFileRecord;
+  const record = parseStored('stored file', Item, storedFileRecordSchema);
   const registered = await getVersion(record.space, record.externalIdentifier, record.version);
   return registered ? record : undefined;
 }

@@ -1,4 +1,12 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DeletionMarker,
+  deletionMarkerSchema,
+  type DeletionRequest,
+  deletionRequestSchema,
+  type DeletionStatus,
+} from './deletion-schema.ts';
+import { parseStored } from '../schemas/problems.ts';
 import { dynamo } from '../aws-clients.ts';
 import { bagPartition } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
@@ -13,68 +21,16 @@ import { queryPage } from '../table/query-page.ts';
  *   request), `deleting` (approved: reads answer 409, nothing may be added) or `deleted` (the marker
  *   then holds the tombstone, and reads answer 410 with it). A rejected request removes the marker.
  */
-export const DELETION_STATUSES = ['open', 'approved', 'rejected'] as const;
-export type DeletionStatus = (typeof DELETION_STATUSES)[number];
-
-export interface DeletionRequest {
-  type: 'DeletionRequest';
-  id: string;
-  space: string;
-  externalIdentifier: string;
-  reason: string;
-  status: DeletionStatus;
-  requestedBy: string;
-  requestedDate: string;
-  decidedBy?: string;
-  decidedDate?: string;
-  /** When the approved deletion finished (the bag is then a tombstone). */
-  completedDate?: string;
-  /** Which start of the deletion workflow is current (absent: the first); see deletion-execution.ts. */
-  workflowAttempt?: number;
-}
-
-export interface ManifestDigest {
-  version: string;
-  sha256: string;
-}
-
-/** What is about to be deleted, taken once before the first delete (so retries report the same). */
-export interface DeletionInventory {
-  versions: string[];
-  files: number;
-  bytes: number;
-  manifests: ManifestDigest[];
-}
-
-export interface Tombstone {
-  type: 'Tombstone';
-  id: string;
-  space: string;
-  externalIdentifier: string;
-  deletionRequestId: string;
-  reason: string;
-  requestedBy: string;
-  requestedDate: string;
-  approvedBy: string;
-  approvedDate: string;
-  deletedDate: string;
-  versions: string[];
-  files: number;
-  bytes: number;
-  /** SHA-256 of each deleted storage manifest, as it was stored. */
-  manifests: ManifestDigest[];
-}
-
-export type MarkerState = 'requested' | 'deleting' | 'deleted';
-
-export interface DeletionMarker {
-  state: MarkerState;
-  requestId: string;
-  /** The request as created (so a request item lost between the two writes can be written again). */
-  request?: DeletionRequest;
-  inventory?: DeletionInventory;
-  tombstone?: Tombstone;
-}
+export { DELETION_STATUSES } from './deletion-schema.ts';
+export type {
+  DeletionInventory,
+  DeletionMarker,
+  DeletionRequest,
+  DeletionStatus,
+  ManifestDigest,
+  MarkerState,
+  Tombstone,
+} from './deletion-schema.ts';
 
 const tableName = () => config().tableName;
 export const requestKey = (id: string) => ({ pk: `DELETION#${id}`, sk: 'REQUEST' });
@@ -85,8 +41,7 @@ export const markerKey = (space: string, externalIdentifier: string) => ({
 export const statusPartition = (status: DeletionStatus) => `DELETIONS#${status}`;
 
 export function toRequest(item: Record<string, unknown>): DeletionRequest {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, ...request } = item;
-  return request as unknown as DeletionRequest;
+  return parseStored('deletion request', item, deletionRequestSchema);
 }
 
 export async function getRequest(id: string): Promise<DeletionRequest | undefined> {
@@ -110,8 +65,7 @@ export async function getMarker(
     }),
   );
   if (!Item) return undefined;
-  const { pk: _pk, sk: _sk, ...marker } = Item;
-  return marker as unknown as DeletionMarker;
+  return parseStored('deletion marker', Item, deletionMarkerSchema);
 }
 
 /** A page of requests in one status; `keep` drops those the caller may not see before the page is cut. */

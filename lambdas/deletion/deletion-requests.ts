@@ -4,13 +4,13 @@ import { canUseSpace, hasRole, type Principal } from '../auth/principal.ts';
 import { dynamo } from '../aws-clients.ts';
 import { allRegisteredVersions, claimsOf, getVersion } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
-import { Conflict, Forbidden, Gone, Invalid, NotFound } from '../errors.ts';
-import { object, parseRequest, text } from '../json-validation.ts';
+import { Conflict, Forbidden, Gone, NotFound } from '../errors.ts';
+import { parseRequest } from '../schemas/problems.ts';
+import { object, text } from '../schemas/request-fields.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import { recordDeletionEvent } from './bag-events.ts';
 import { redriveDeletion, startDeletionWorkflow } from './deletion-execution.ts';
 import {
-  DELETION_STATUSES,
   type DeletionRequest,
   type DeletionStatus,
   getMarker,
@@ -25,7 +25,8 @@ export const REQUEST_CREATED = 'Delete request created successfully.';
 export const REQUEST_EXISTS = 'A deletion request already exists for this bag.';
 
 const MAX_REASON = 2000;
-const schema = object({
+/** The body of `POST /bags/{space}/{id}/deletion-requests`. */
+export const deletionRequestBodySchema = object({
   reason: text((reason) =>
     reason.length > MAX_REASON ? `must be at most ${MAX_REASON} characters.` : undefined,
   ),
@@ -45,7 +46,7 @@ export async function requestDeletion(
   externalIdentifier: string,
   body: unknown,
 ): Promise<RequestOutcome> {
-  const { reason } = parseRequest(body, schema);
+  const { reason } = parseRequest(body, deletionRequestBodySchema);
   const bag = canUseSpace(caller, space) ? await getVersion(space, externalIdentifier) : undefined;
   const marker = bag ? undefined : await getMarkerIfVisible(caller, space, externalIdentifier);
   if (marker?.state === 'deleted') throw new Gone(`Bag ${space}/${externalIdentifier} was deleted`);
@@ -171,16 +172,6 @@ export async function visibleRequest(caller: Principal, id: string): Promise<Del
   if (!request || !canUseSpace(caller, request.space))
     throw new NotFound(`Deletion request not found: ${id}`);
   return request;
-}
-
-export function parseStatus(raw: string | undefined): DeletionStatus {
-  const status = raw ?? 'open';
-  if (!(DELETION_STATUSES as readonly string[]).includes(status)) {
-    throw new Invalid(
-      `Invalid value at status: got ${JSON.stringify(status)}, valid values are: ${DELETION_STATUSES.join(', ')}.`,
-    );
-  }
-  return status as DeletionStatus;
 }
 
 export async function visibleRequests(

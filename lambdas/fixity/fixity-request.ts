@@ -1,8 +1,8 @@
 import { canUseSpace } from '../auth/principal.ts';
-import { Invalid, NotFound } from '../errors.ts';
+import { NotFound } from '../errors.ts';
 import { type ApiRequest, callerOf, json } from '../http/api-handler.ts';
-import { invalidAt } from '../json-validation.ts';
-import { versionNumber } from '../storage/storage-layout.ts';
+import { parseQuery } from '../schemas/problems.ts';
+import { versionQuery } from '../schemas/query-parameters.ts';
 import { startFixity } from './start-fixity.ts';
 
 /**
@@ -11,10 +11,7 @@ import { startFixity } from './start-fixity.ts';
  * bad ones, so it needs the ingest role (a curator's action), not just read.
  */
 export async function startFixityRequest(request: ApiRequest, space: string, externalIdentifier: string) {
-  const version = request.query.version;
-  if (version !== undefined && versionNumber(version) === undefined) {
-    throw new Invalid(invalidAt('version', `got ${JSON.stringify(version)}, expected a version such as v1.`));
-  }
+  const version = parseQuery(request.query, versionQuery).version ?? undefined;
   const caller = callerOf(request);
   if (!canUseSpace(caller, space)) {
     throw new NotFound(

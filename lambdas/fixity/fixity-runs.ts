@@ -9,6 +9,8 @@ import { dynamo } from '../aws-clients.ts';
 import { bagPartition } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
+import { type Finding, findingSchema, type FixityRun, fixityRunSchema } from './fixity-schema.ts';
+import { parseStored } from '../schemas/problems.ts';
 import { queryPage } from '../table/query-page.ts';
 
 /**
@@ -19,39 +21,7 @@ import { queryPage } from '../table/query-page.ts';
  * retried chunk is counted once. While running, the run is listed in gsi1 under `FIXITY-RUNNING`
  * (the schedule's cap on concurrent runs counts them).
  */
-export type FixityStatus = 'running' | 'finished' | 'failed';
-
-export interface FixityRun {
-  id: string;
-  space: string;
-  externalIdentifier: string;
-  version: string;
-  status: FixityStatus;
-  /** null while running; true only when every copy of every file verifies (after repair). */
-  success: boolean | null;
-  message: string;
-  createdDate: string;
-  finishedDate?: string;
-  /** A user, or the schedule. */
-  requestedBy: { type: 'user' | 'service'; id: string };
-  filesTotal: number;
-  filesChecked: number;
-  locations: string[];
-}
-
-export type FindingKind = 'missing' | 'changed' | 'untracked' | 'notCheckable';
-
-export interface Finding {
-  kind: FindingKind;
-  path: string;
-  location: string;
-  message: string;
-  expected?: string;
-  actual?: string;
-  hash_type?: string;
-  /** Set when the copy was rewritten from a verified copy and then verified itself. */
-  repaired?: { from: string; message: string };
-}
+export type { Finding, FindingKind, FixityRun, FixityStatus } from './fixity-schema.ts';
 
 const RUNNING_LIST = 'FIXITY-RUNNING';
 const tableName = () => config().tableName;
@@ -99,8 +69,7 @@ async function runKey(id: string): Promise<{ pk: string; sk: string } | undefine
 }
 
 function toRun(item: Record<string, unknown>): FixityRun {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, kind: _kind, ...run } = item;
-  return run as unknown as FixityRun;
+  return parseStored('fixity run', item, fixityRunSchema);
 }
 
 export async function getRun(id: string): Promise<FixityRun | undefined> {
@@ -220,8 +189,7 @@ export async function* findingsOf(id: string): AsyncGenerator<Finding> {
       }),
     );
     for (const item of page.Items ?? []) {
-      const { pk: _pk, sk: _sk, ...finding } = item;
-      yield finding as Finding;
+      yield parseStored('fixity finding', item, findingSchema);
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);

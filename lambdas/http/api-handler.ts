@@ -6,7 +6,7 @@ import type {
 } from 'aws-lambda';
 import { type Principal, principalFromContext } from '../auth/principal.ts';
 import { logger } from '../observability.ts';
-import { excerpt } from '../json-validation.ts';
+import { excerpt } from '../client-text.ts';
 import { clientErrorOf, errorBody, HttpError } from './errors.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Record<string, unknown>>;

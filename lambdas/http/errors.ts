@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { Conflict, type DomainError, Forbidden, Gone, Invalid, NotFound } from '../errors.ts';
 
 /** The one error shape of the API: `{"type":"Error","httpStatus":400,"label":"Bad Request","description":"…"}`. */
@@ -17,12 +18,16 @@ const LABELS: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-export interface ErrorBody {
-  type: 'Error';
-  httpStatus: number;
-  label: string;
-  description: string;
-}
+export const errorSchema = z
+  .object({
+    type: z.literal('Error'),
+    httpStatus: z.number(),
+    label: z.string(),
+    description: z.string().meta({ description: 'Several problems are joined with newlines.' }),
+  })
+  .meta({ id: 'Error' });
+
+export type ErrorBody = z.infer<typeof errorSchema>;
 
 /** A protocol-level refusal (401, 413, 415…) raised by the HTTP layer itself. */
 export class HttpError extends Error {
@@ -53,7 +58,7 @@ export function clientErrorOf(error: unknown): { status: number; description: st
 
 /**
  * No line of a description is longer than this. Validation messages already cut the values they
- * repeat (json-validation.ts `excerpt`); this holds for every other message that names what a
+ * repeat (client-text.ts `excerpt`); this holds for every other message that names what a
  * client sent (an 8 KB path segment in a 404), so no request is ever echoed back in bulk.
  */
 const MAX_LINE_CHARACTERS = 500;

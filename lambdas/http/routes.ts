@@ -19,6 +19,8 @@ export interface Route {
 
 export const routes: readonly Route[] = [
   { method: 'GET', path: '/healthcheck', handler: 'healthcheck' },
+  // The API describes itself, publicly (SPEC §5).
+  { method: 'GET', path: '/openapi.json', handler: 'openapi' },
   { method: 'GET', path: '/spaces', handler: 'list-spaces', role: 'read' },
   { method: 'GET', path: '/spaces/{id}', handler: 'get-space', role: 'read' },
   { method: 'POST', path: '/spaces', handler: 'create-space', role: 'admin' },

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import { quoted } from '../json-validation.ts';
+import { quoted } from '../client-text.ts';
 
 /**
  * Callback URLs are fetched from inside the service, so they must not reach the service's own

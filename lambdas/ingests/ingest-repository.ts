@@ -4,6 +4,8 @@ import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import { listingOf, listShardedIngests } from './ingest-list.ts';
 import type { Ingest, IngestStatus } from './ingest.ts';
+import { type IngestRecord, ingestRecordSchema, ingestSchema } from './ingest-schema.ts';
+import { parseStored } from '../schemas/problems.ts';
 
 /**
  * Ingest records. The item holds the API shape plus workflow bookkeeping: `currentStep` (for failure
@@ -12,53 +14,35 @@ import type { Ingest, IngestStatus } from './ingest.ts';
  * Items are listed per space in one of LIST_SHARDS partitions (ingest-list.ts).
  */
 const keyOf = (id: string) => ({ pk: `INGEST#${id}`, sk: 'INGEST' });
-const BOOKKEEPING = [
-  'pk',
-  'sk',
-  'gsi1pk',
-  'gsi1sk',
-  'currentStep',
-  'eventKeys',
-  'chunksDone',
-  'countingChunks',
-  'progressPhase',
-  'progressLocations',
-  'replicated',
-  'executionArn',
-  'kind',
-];
-
-export interface IngestRecord extends Ingest {
-  currentStep?: string;
-  executionArn?: string;
-}
+export type { IngestRecord } from './ingest-schema.ts';
 
 export class ConditionFailed extends Error {}
 
 function toRecord(item: Record<string, unknown>): IngestRecord {
-  return item as unknown as IngestRecord;
+  return parseStored('ingest record', item, ingestRecordSchema);
 }
 
 /**
- * The API's view: no bookkeeping attributes. While replicating, progress counts the bag once: what
- * every location has received together, divided by the number of locations.
+ * The API's view: the schema keeps the API's fields and drops the bookkeeping ones. While
+ * replicating, progress counts the bag once: what every location has received together, divided by
+ * the number of locations.
  */
 export function toApiIngest(record: IngestRecord): Ingest {
-  const copy: Record<string, unknown> = { ...record };
-  for (const name of BOOKKEEPING) delete copy[name];
-  const item = record as unknown as Record<string, unknown>;
-  const replicated = item.replicated as { bytes?: number; files?: number } | undefined;
-  const locations = Number(item.progressLocations) || 1;
-  if (item.progressPhase === 'replicating' && replicated) {
+  const { replicated, progressLocations, progressPhase } = record;
+  const locations = Number(progressLocations) || 1;
+  if (progressPhase === 'replicating' && replicated) {
     const { bytesTotal, filesTotal } = record.progress;
-    copy.progress = {
-      bytesTotal,
-      bytesDone: Math.min(bytesTotal, Math.floor((replicated.bytes ?? 0) / locations)),
-      filesTotal,
-      filesDone: Math.min(filesTotal, Math.floor((replicated.files ?? 0) / locations)),
-    };
+    return ingestSchema.parse({
+      ...record,
+      progress: {
+        bytesTotal,
+        bytesDone: Math.min(bytesTotal, Math.floor((replicated.bytes ?? 0) / locations)),
+        filesTotal,
+        filesDone: Math.min(filesTotal, Math.floor((replicated.files ?? 0) / locations)),
+      },
+    });
   }
-  return copy as unknown as Ingest;
+  return ingestSchema.parse(record);
 }
 
 export async function putNewIngest(ingest: Ingest): Promise<void> {

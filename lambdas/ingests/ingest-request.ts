@@ -7,24 +7,16 @@ import {
   spaceIdProblem,
   spaceUnavailable,
 } from '../identifiers.ts';
-import {
-  invalidAt,
-  object,
-  oneOf,
-  optional,
-  parseRequest,
-  quoted,
-  rejectIfAny,
-  text,
-  typeName,
-} from '../json-validation.ts';
+import { invalidAt, parseRequest, rejectIfAny } from '../schemas/problems.ts';
+import { quoted } from '../client-text.ts';
+import { object, oneOf, optional, text, typeName } from '../schemas/request-fields.ts';
 import { MAX_S3_KEY_BYTES, relativePathProblem } from '../safe-path.ts';
 import { isUploadKeyOf } from '../uploads/upload-key.ts';
 import { callbackUrlProblem } from './callback-url.ts';
 import type { Ingest } from './ingest.ts';
 
 /** The body of `POST /ingests` (SPEC §5.2), in Wellcome's shape. */
-const schema = object({
+export const ingestRequestSchema = object({
   type: typeName('Ingest'),
   space: object({ id: text(spaceIdProblem), type: typeName('Space') }),
   bag: object({
@@ -46,6 +38,9 @@ const schema = object({
   ),
 });
 
+/** `POST /ingests/{id}/action`: the one action there is. */
+export const ingestActionSchema = object({ action: oneOf(['cancel']) });
+
 /** The workflow's role may read only the upload bucket, so any other bucket would fail later. */
 function uploadBucketProblem(bucket: string): string | undefined {
   const uploads = config().uploadBucket;
@@ -58,7 +53,7 @@ const sourceOutsideSpace = (space: string) =>
 
 /** Validates `POST /ingests` and returns the new ingest, accepted and not yet started. */
 export async function parseIngestRequest(body: unknown, caller: Principal): Promise<Ingest> {
-  const request = parseRequest(body, schema);
+  const request = parseRequest(body, ingestRequestSchema);
   const space = request.space.id;
   if (!(await isSpaceAvailable(caller, space)))
     rejectIfAny([invalidAt('.space.id', spaceUnavailable(space))]);

@@ -1,35 +1,9 @@
-/** An ingest as the API shows it (SPEC §5.2). */
-export type IngestStatus = 'accepted' | 'processing' | 'succeeded' | 'failed' | 'cancelled';
-export type IngestType = 'create' | 'update';
-export type CallbackStatus = 'pending' | 'succeeded' | 'failed';
+import type { IngestStatus } from './ingest-schema.ts';
+
+/** An ingest as the API shows it (SPEC §5.2): its schema is ingest-schema.ts. */
+export type { CallbackStatus, Ingest, IngestEvent, IngestStatus, IngestType } from './ingest-schema.ts';
 
 export const FINAL_STATUSES: readonly IngestStatus[] = ['succeeded', 'failed', 'cancelled'];
-
-export interface IngestEvent {
-  type: 'IngestEvent';
-  description: string;
-  createdDate: string;
-}
-
-export interface Ingest {
-  id: string;
-  type: 'Ingest';
-  space: { id: string; type: 'Space' };
-  bag: { type: 'Bag'; info: { type: 'BagInfo'; externalIdentifier: string; version?: string } };
-  ingestType: { id: IngestType; type: 'IngestType' };
-  sourceLocation: {
-    type: 'Location';
-    provider: { type: 'Provider'; id: 'amazon-s3' };
-    bucket: string;
-    path: string;
-  };
-  callback?: { type: 'Callback'; url: string; status: { id: CallbackStatus; type: 'CallbackStatus' } };
-  status: { id: IngestStatus; type: 'Status' };
-  progress: { bytesTotal: number; bytesDone: number; filesTotal: number; filesDone: number };
-  events: IngestEvent[];
-  createdDate: string;
-  lastModifiedDate: string;
-}
 
 /** The workflow steps, in order, as event texts name them (SPEC §5.3). */
 export const STEPS = {

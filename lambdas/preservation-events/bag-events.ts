@@ -1,4 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type BagEvent, bagEventSchema } from './bag-event-schema.ts';
+import { parseStored } from '../schemas/problems.ts';
 import { dynamo } from '../aws-clients.ts';
 import { bagPartition } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
@@ -10,29 +12,7 @@ import { queryPage } from '../table/query-page.ts';
  * with what outcome. Events live in the bag's registry partition under `EVENT#{date}#{key}`, so one
  * query reads them oldest first; they are written once (conditional put) and never updated.
  */
-export type BagEventType =
-  | 'ingestion'
-  | 'fixity check'
-  | 'repair'
-  | 'deletion request'
-  | 'deletion approval'
-  | 'deletion rejection'
-  | 'deletion';
-
-export interface BagEvent {
-  type: 'BagEvent';
-  eventType: BagEventType;
-  /** The version the event is about (absent for what concerns the whole bag: deletion). */
-  version?: string;
-  date: string;
-  /** Who acted: a user (who asked for it) or a service step. */
-  agent: { type: 'user' | 'service'; id: string };
-  outcome: 'success' | 'failure';
-  detail: string;
-  /** The ingest or fixity run the event came from. */
-  ingestId?: string;
-  fixityId?: string;
-}
+export type { BagEvent, BagEventType } from './bag-event-schema.ts';
 
 export const EVENT_PREFIX = 'EVENT#';
 
@@ -79,8 +59,7 @@ export async function bagEventsPage(
     cursor: page.cursor,
   });
   const events = result.items.map((item) => {
-    const { pk: _pk, sk: _sk, kind: _kind, ...event } = item;
-    return event as unknown as BagEvent;
+    return parseStored('bag event', item, bagEventSchema);
   });
   return { events, next: result.next };
 }

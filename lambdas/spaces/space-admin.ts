@@ -3,50 +3,38 @@ import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { Conflict, NotFound } from '../errors.ts';
 import { spaceIdProblem } from '../identifiers.ts';
-import {
-  invalidAt,
-  object,
-  optional,
-  parseRequest,
-  type Reader,
-  rejectIfAny,
-  text,
-} from '../json-validation.ts';
+import { invalidAt, parseRequest, rejectIfAny } from '../schemas/problems.ts';
+import { z } from 'zod';
+import { quoted } from '../client-text.ts';
+import { object, optional, text } from '../schemas/request-fields.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import { type Space, spaceItem, spaceKey, toSpace } from './space-repository.ts';
 
-/** Bytes, or `null` for no quota (the validator treats `null` as absent, so the caller tells them apart). */
-const quota: Reader<number> = {
-  optional: false,
-  read(value, at, problems) {
-    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
-    problems.push(
-      invalidAt(at, `expected a non-negative integer (bytes) or null, got ${JSON.stringify(value)}.`),
-    );
-    return undefined;
-  },
-};
+/** Bytes, or `null` for no quota. */
+const quotaProblem = (issue: { input?: unknown }) =>
+  `expected a non-negative integer (bytes) or null, got ${quoted(issue.input)}.`;
+const quota = z.int({ error: quotaProblem }).min(0, { error: quotaProblem });
 
 const MAX_DESCRIPTION = 1000;
 const description = text((value) =>
   value.length > MAX_DESCRIPTION ? `must be at most ${MAX_DESCRIPTION} characters.` : undefined,
 );
 
-const createSchema = object({
+export const createSpaceRequestSchema = object({
   type: optional(text((value) => (value === 'Space' ? undefined : 'must be "Space".'))),
   id: text(spaceIdProblem),
   description: optional(description),
   quota: optional(quota),
 });
 
-const updateSchema = object({
+export const updateSpaceRequestSchema = object({
   description: optional(description),
   quota: optional(quota),
 });
 
 /** POST /spaces: a new space; an id already taken is a Conflict. */
 export async function createSpace(body: unknown): Promise<Space> {
-  const input = parseRequest(body, createSchema);
+  const input = parseRequest(body, createSpaceRequestSchema);
   const item = spaceItem(input.id, input.description ?? '', input.quota ?? null);
   try {
     await dynamo().send(
@@ -68,9 +56,8 @@ export async function createSpace(body: unknown): Promise<Space> {
  * and `bagCount` belong to the ingest and deletion workflows and are never set here.
  */
 export async function updateSpace(id: string, body: unknown): Promise<Space> {
-  const input = parseRequest(body, updateSchema);
-  const removesQuota =
-    typeof body === 'object' && body !== null && (body as { quota?: unknown }).quota === null;
+  const input = parseRequest(body, updateSpaceRequestSchema);
+  const removesQuota = input.quota === null;
   const sets: string[] = [];
   const values: Record<string, unknown> = {};
   if (input.description !== undefined) {

@@ -1,3 +1,5 @@
+import { parseStored } from '../schemas/problems.ts';
+import { type Space, spaceSchema } from './space-schema.ts';
 import { canUseSpace, type Principal } from '../auth/principal.ts';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
@@ -5,14 +7,7 @@ import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import { queryPage } from '../table/query-page.ts';
 
-export interface Space {
-  id: string;
-  description: string;
-  /** Bytes, or null for no quota. */
-  quota: number | null;
-  used: number;
-  bagCount: number;
-}
+export type { Space } from './space-schema.ts';
 
 export const SPACE_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -35,14 +30,9 @@ export function spaceItem(id: string, description: string, quota: number | null)
   };
 }
 
+/** A space item; counters a new space has not written yet read as 0. */
 export function toSpace(item: Record<string, unknown>): Space {
-  return {
-    id: item.id as string,
-    description: (item.description as string) ?? '',
-    quota: (item.quota as number | null) ?? null,
-    used: (item.used as number) ?? 0,
-    bagCount: (item.bagCount as number) ?? 0,
-  };
+  return parseStored('space', { description: '', quota: null, used: 0, bagCount: 0, ...item }, spaceSchema);
 }
 
 export async function getSpace(id: string): Promise<Space | undefined> {

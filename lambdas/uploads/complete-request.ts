@@ -1,14 +1,7 @@
 import type { Principal } from '../auth/principal.ts';
 import { isSpaceAvailable, spaceUnavailable } from '../identifiers.ts';
-import {
-  array,
-  invalidAt,
-  object,
-  parseRequest,
-  positiveInteger,
-  rejectIfAny,
-  text,
-} from '../json-validation.ts';
+import { invalidAt, parseRequest, rejectIfAny } from '../schemas/problems.ts';
+import { array, object, positiveInteger, text } from '../schemas/request-fields.ts';
 import { MAX_S3_KEY_BYTES, relativePathProblem } from '../safe-path.ts';
 import { spaceOfUploadKey } from './upload-key.ts';
 
@@ -28,7 +21,7 @@ const etagProblem = (etag: string) =>
   ETAG.test(etag) ? undefined : 'is not an ETag S3 returned for a part, such as "0123…abcd".';
 
 /** The body of `POST /uploads/complete`: the plan's path and upload id, and each part's ETag. */
-const schema = object({
+export const completeUploadRequestSchema = object({
   path: text((path) => relativePathProblem(path, MAX_S3_KEY_BYTES)),
   uploadId: text(uploadIdProblem),
   parts: array(object({ partNumber: positiveInteger(S3_MAX_PARTS), etag: text(etagProblem) }), {
@@ -50,7 +43,7 @@ export async function parseCompleteUploadRequest(
   body: unknown,
   caller: Principal,
 ): Promise<CompleteUploadRequest> {
-  const request = parseRequest(body, schema);
+  const request = parseRequest(body, completeUploadRequestSchema);
   const problems: string[] = [];
   const numbers = request.parts.map((part) => part.partNumber);
   const repeated = numbers.filter((n, index) => numbers.indexOf(n) !== index);

@@ -7,12 +7,14 @@ import {
 import { s3 } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { Invalid, NotFound } from '../errors.ts';
-import { invalidAt, quoted } from '../json-validation.ts';
+import { invalidAt } from '../schemas/problems.ts';
+import { quoted } from '../client-text.ts';
 import type { CompleteUploadRequest } from './complete-request.ts';
 import type { PartsRequest } from './parts-request.ts';
 import { presign } from '../storage/presign.ts';
 import type { UploadRequest } from './upload-request.ts';
 import { newUploadKey } from './upload-key.ts';
+import type { MultipartUploadPlan, PresignedParts } from './upload-schema.ts';
 
 const MiB = 1024 ** 2;
 export const MIN_PART_BYTES = 64 * MiB;
@@ -28,15 +30,7 @@ export function partSizeFor(size: number): number {
   return Math.max(MIN_PART_BYTES, Math.ceil(size / MAX_PLANNED_PARTS / MiB) * MiB);
 }
 
-export interface MultipartUploadPlan {
-  bucket: string;
-  path: string;
-  uploadId: string;
-  partSize: number;
-  parts: { partNumber: number; url: string }[];
-  complete: { method: 'POST'; url: string };
-  expires: string;
-}
+export type { MultipartUploadPlan } from './upload-schema.ts';
 
 /** Starts a multipart upload and presigns a PUT for each part; `POST /uploads/complete` finishes it. */
 export async function planMultipartUpload(request: UploadRequest): Promise<MultipartUploadPlan> {
@@ -74,13 +68,7 @@ export const noUploadInProgress = (uploadId: string) =>
     `No multipart upload ${JSON.stringify(uploadId)} is in progress at this path for this API key.`,
   );
 
-export interface PresignedParts {
-  bucket: string;
-  path: string;
-  uploadId: string;
-  parts: { partNumber: number; url: string }[];
-  expires: string;
-}
+export type { PresignedParts } from './upload-schema.ts';
 
 /** Whether S3 has this upload in progress; `undefined` from a store that cannot list parts (s3rver). */
 async function uploadInProgress(

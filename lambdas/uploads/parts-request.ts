@@ -1,14 +1,7 @@
 import type { Principal } from '../auth/principal.ts';
 import { isSpaceAvailable } from '../identifiers.ts';
-import {
-  array,
-  invalidAt,
-  object,
-  parseRequest,
-  positiveInteger,
-  rejectIfAny,
-  text,
-} from '../json-validation.ts';
+import { invalidAt, parseRequest, rejectIfAny } from '../schemas/problems.ts';
+import { array, object, positiveInteger, text } from '../schemas/request-fields.ts';
 import { MAX_S3_KEY_BYTES, relativePathProblem } from '../safe-path.ts';
 import { S3_MAX_PARTS, uploadIdProblem } from './complete-request.ts';
 import { MAX_PLANNED_PARTS, noUploadInProgress } from './multipart-upload.ts';
@@ -19,7 +12,7 @@ import { spaceOfUploadKey } from './upload-key.ts';
  * progress (a 150 GB upload outlives the first URLs). At most as many parts as a plan holds, so the
  * answer stays far below a Lambda response's 6 MB.
  */
-const schema = object({
+export const partsRequestSchema = object({
   path: text((path) => relativePathProblem(path, MAX_S3_KEY_BYTES)),
   uploadId: text(uploadIdProblem),
   partNumbers: array(positiveInteger(S3_MAX_PARTS), { min: 1, max: MAX_PLANNED_PARTS }),
@@ -33,7 +26,7 @@ export interface PartsRequest {
 }
 
 export async function parsePartsRequest(body: unknown, caller: Principal): Promise<PartsRequest> {
-  const request = parseRequest(body, schema);
+  const request = parseRequest(body, partsRequestSchema);
   const repeated = request.partNumbers.filter((n, index) => request.partNumbers.indexOf(n) !== index);
   rejectIfAny(
     repeated.length > 0 ? [invalidAt('.partNumbers', `part ${repeated[0]} is listed more than once.`)] : [],

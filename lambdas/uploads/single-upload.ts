@@ -1,15 +1,11 @@
+import type { SingleUploadPlan } from './upload-schema.ts';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { config } from '../config.ts';
 import { presign } from '../storage/presign.ts';
 import type { UploadRequest } from './upload-request.ts';
 import { newUploadKey } from './upload-key.ts';
 
-export interface SingleUploadPlan {
-  bucket: string;
-  path: string;
-  uploadUrl: string;
-  expires: string;
-}
+export type { SingleUploadPlan } from './upload-schema.ts';
 
 /**
  * One presigned PUT. Only the host is signed (no content length or type), so `curl -T` and a

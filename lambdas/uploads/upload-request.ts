@@ -1,20 +1,12 @@
 import type { Principal } from '../auth/principal.ts';
 import { isSpaceAvailable, spaceIdProblem, spaceUnavailable } from '../identifiers.ts';
 import { relativePathProblem } from '../safe-path.ts';
-import {
-  boolean,
-  invalidAt,
-  object,
-  optional,
-  parseRequest,
-  positiveInteger,
-  rejectIfAny,
-  text,
-} from '../json-validation.ts';
+import { invalidAt, parseRequest, rejectIfAny } from '../schemas/problems.ts';
+import { boolean, object, optional, positiveInteger, text } from '../schemas/request-fields.ts';
 import { MAX_OBJECT_BYTES, MAX_UPLOAD_FILENAME_BYTES } from './upload-key.ts';
 
 /** The body of `POST /uploads` (SPEC §5.1). */
-const schema = object({
+export const uploadRequestSchema = object({
   space: text(spaceIdProblem),
   filename: text(filenameProblem),
   size: positiveInteger(MAX_OBJECT_BYTES),
@@ -39,7 +31,7 @@ function filenameProblem(name: string): string | undefined {
 }
 
 export async function parseUploadRequest(body: unknown, caller: Principal): Promise<UploadRequest> {
-  const request = parseRequest(body, schema);
+  const request = parseRequest(body, uploadRequestSchema);
   if (!(await isSpaceAvailable(caller, request.space))) {
     rejectIfAny([invalidAt('.space', spaceUnavailable(request.space))]);
   }

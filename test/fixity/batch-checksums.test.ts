@@ -152,12 +152,24 @@ beforeEach(() => {
         space: 'digitised',
         externalIdentifier: 'b1',
         version: 'v1',
+        path: file.name,
+        size: file.size,
         checksums: { sha256: file.checksum },
       },
     });
   }
   dynamo.on(GetCommand, { Key: { pk: 'BAG#digitised#b1', sk: 'VERSION#000001' } }).resolves({
-    Item: { version: 'v1' },
+    Item: {
+      space: 'digitised',
+      externalIdentifier: 'b1',
+      version: 'v1',
+      createdDate: '2026-01-01T00:00:00.000Z',
+      ingestId: 'ingest-1',
+      manifestKey: 'digitised/b1/v1/storage-manifest.json',
+      manifestBytes: 1,
+      size: 1,
+      fileCount: 1,
+    },
   });
 });
 afterEach(() => {

@@ -375,6 +375,7 @@ function hostileRequests(): Hostile[] {
  */
 const DOCUMENTED_SUCCESS: Record<string, number[]> = {
   'GET /healthcheck': [200],
+  'GET /openapi.json': [200],
   'GET /spaces': [200],
   'GET /spaces/{id}': [200],
   'POST /uploads': [201],

@@ -217,6 +217,9 @@ describe('downloads', () => {
         space: 'digitised',
         externalIdentifier: 'b1',
         version: 'v1',
+        path: 'data/a.txt',
+        size: 1,
+        checksums: { sha256: 'a'.repeat(64) },
         versionIds: { primary: 'p-a', replica: 'r-a' },
       },
     });

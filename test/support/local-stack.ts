@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkContract } from './api-contract.ts';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.ts';
 
 export async function freePort(): Promise<number> {
@@ -74,11 +75,18 @@ export async function startTestStack(overrides: Partial<LocalStackOptions> = {})
       await stack.stop();
       await rm(home, { recursive: true, force: true });
     },
-    api: (path, init = {}) => {
+    api: async (path, init = {}) => {
       const { key = stack.adminKey, headers, ...rest } = init;
       const allHeaders = new Headers(headers);
       if (key !== null) allHeaders.set('authorization', `ApiKey ${key}`);
-      return fetch(`${stack.apiUrl}${path}`, { ...rest, headers: allHeaders, redirect: 'manual' });
+      const response = await fetch(`${stack.apiUrl}${path}`, {
+        ...rest,
+        headers: allHeaders,
+        redirect: 'manual',
+      });
+      // Every response an integration test receives must be one the OpenAPI document allows.
+      await checkContract(rest.method ?? 'GET', new URL(path, stack.apiUrl).pathname, response);
+      return response;
     },
   };
   return wrapped;

@@ -7,21 +7,12 @@ import { deletedBag, goneDescription } from '../../deletion/bag-availability.ts'
 import type { Tombstone } from '../../deletion/deletion-records.ts';
 import { apiHandler, callerOf, json, redirect } from '../../http/api-handler.ts';
 import { errorBody } from '../../http/errors.ts';
-import { Invalid, NotFound } from '../../errors.ts';
+import { NotFound } from '../../errors.ts';
 import { spaceIdProblem } from '../../identifiers.ts';
-import { invalidAt } from '../../json-validation.ts';
-import { versionNumber } from '../../storage/storage-layout.ts';
+import { parseQuery } from '../../schemas/problems.ts';
+import { bagReadQuery } from '../../schemas/query-parameters.ts';
 import { bagListPage } from '../../preservation-events/bag-lists.ts';
 import { parseLimit } from '../../table/pagination.ts';
-
-/** `?version=v2` / `?before=v3`: undefined when absent, 400 when not a version. */
-function versionParameter(name: string, raw: string | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  if (versionNumber(raw) === undefined) {
-    throw new Invalid(invalidAt(name, `got ${JSON.stringify(raw)}, expected a version such as v1.`));
-  }
-  return raw;
-}
 
 /** A deleted bag: 410 in the error shape, with its tombstone. */
 const goneResult = (tombstone: Tombstone) =>
@@ -40,7 +31,7 @@ export const handler = apiHandler(async (request) => {
   if (readings[0]?.kind === 'versions') {
     const tombstone = visible ? await deletedBag(space, readings[0].externalIdentifier) : undefined;
     if (tombstone) return goneResult(tombstone);
-    const before = versionParameter('before', request.query.before);
+    const before = parseQuery(request.query, bagReadQuery).before ?? undefined;
     const bagId = `${space}/${readings[0].externalIdentifier}`;
     const limit = parseLimit(request.query.limit);
     const page = visible
@@ -55,7 +46,7 @@ export const handler = apiHandler(async (request) => {
     return json(200, page);
   }
 
-  const version = versionParameter('version', request.query.version);
+  const version = parseQuery(request.query, bagReadQuery).version ?? undefined;
   for (const reading of readings) {
     const tombstone = visible ? await deletedBag(space, reading.externalIdentifier) : undefined;
     if (tombstone) return goneResult(tombstone);

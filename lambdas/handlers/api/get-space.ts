@@ -2,7 +2,7 @@ import { canUseSpace } from '../../auth/principal.ts';
 import { apiHandler, callerOf, json } from '../../http/api-handler.ts';
 import { NotFound } from '../../errors.ts';
 import { spaceIdProblem } from '../../identifiers.ts';
-import { excerpt } from '../../json-validation.ts';
+import { excerpt } from '../../client-text.ts';
 import { getSpace } from '../../spaces/space-repository.ts';
 
 export const handler = apiHandler(async (request) => {

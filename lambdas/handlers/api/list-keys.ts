@@ -1,8 +1,11 @@
 import { listApiKeys } from '../../auth/api-key-repository.ts';
 import { apiHandler, callerOf, json } from '../../http/api-handler.ts';
 import { parseLimit } from '../../table/pagination.ts';
+import { parseQuery } from '../../schemas/problems.ts';
+import { pageQuery } from '../../schemas/query-parameters.ts';
 
 export const handler = apiHandler(async (request) => {
+  parseQuery(request.query, pageQuery);
   const { keys, next } = await listApiKeys(
     parseLimit(request.query.limit),
     request.query.next,

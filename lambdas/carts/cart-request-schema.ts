@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { HASH_TYPES } from './cart-file.ts';
+import { MAX_CART_FILES } from './cart-request.ts';
+
+/**
+ * The shape of `POST /carts/{cartId}` (SPEC §5.5) for the API description. cart-request.ts checks
+ * bodies itself, in Pacifica's words, with the rules that need the whole list (unique paths, no file
+ * where another needs a directory).
+ */
+export const cartRequestSchema = z
+  .strictObject({
+    fileids: z
+      .array(
+        z.strictObject({
+          id: z
+            .string()
+            .min(1)
+            .meta({ description: 'A stored file id: {space}/{externalIdentifier}/{version}/{path}.' }),
+          path: z
+            .string()
+            .meta({ description: 'Where the file goes in the tar: relative, no `..`, unique.' }),
+          hashtype: z.enum(HASH_TYPES),
+          hashsum: z
+            .string()
+            .optional()
+            .meta({ description: "The expected hex digest, or empty to use the stored manifest's." }),
+        }),
+      )
+      .min(1)
+      .max(MAX_CART_FILES),
+  })
+  .meta({ id: 'CartRequest' });
