@@ -152,6 +152,8 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   ],
 
   // Cart workflow tasks
+  // Reads the request, writes the resolved file list beside it.
+  [task('cart/resolve')]: [TABLE_READ_WRITE, { bucket: 'bundles', access: ['read', 'put'] }],
   [task('cart/stage')]: [
     TABLE_READ_WRITE,
     { bucket: 'primary', access: ['read', 'restore'] },

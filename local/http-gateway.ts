@@ -253,7 +253,9 @@ export async function startHttpGateway(options: { port: number }) {
 
     if (expectsContinue) response.writeContinue();
     const rawBody = await readBody(request);
-    const isText = !headers['content-type'] || TEXT_TYPES.test(headers['content-type']);
+    // A compressed body is bytes whatever its type: handed over base64-encoded, still compressed.
+    const isText =
+      !headers['content-encoding'] && (!headers['content-type'] || TEXT_TYPES.test(headers['content-type']));
     const event = {
       version: '2.0',
       routeKey: key,

@@ -8,7 +8,7 @@ import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from './bundle-check
 import { writeBundle } from './bundle-writer.ts';
 import type { CartTaskInput } from './cart-execution.ts';
 import type { CartFile } from './cart-file.ts';
-import { bundleKeyOf, requestKeyOf } from './cart-objects.ts';
+import { bundleKeyOf, filesKeyOf } from './cart-objects.ts';
 import { findCartOfExecution, moveCart } from './cart-repository.ts';
 
 /** How often a running bundle looks whether its cart still exists (one consistent read each time). */
@@ -49,7 +49,7 @@ export async function bundleCart(
   if (!(await moveCart(cart, 'bundling'))) return { done: true, cancelled: true };
   const bucket = config().bundleBucket;
   const key = bundleKeyOf(cart);
-  const files = await getJson<CartFile[]>(bucket, requestKeyOf(cart));
+  const files = await getJson<CartFile[]>(bucket, filesKeyOf(cart));
   let result;
   try {
     result = await writeBundle({

@@ -5,7 +5,7 @@ import { getJson } from '../storage/s3-objects.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
 import type { CartTaskInput } from './cart-execution.ts';
 import type { CartFile } from './cart-file.ts';
-import { requestKeyOf } from './cart-objects.ts';
+import { filesKeyOf } from './cart-objects.ts';
 import { moveCart } from './cart-repository.ts';
 import { sizeMismatchMessage } from './file-verifier.ts';
 import { listIds } from './id-list.ts';
@@ -23,7 +23,7 @@ export interface StageOutput {
 export async function stageCart(cart: CartTaskInput): Promise<StageOutput> {
   const { cartId } = cart;
   if (!(await moveCart(cart, 'staging'))) return { pendingRestores: 0, cancelled: true };
-  const files = await getJson<CartFile[]>(config().bundleBucket, requestKeyOf(cart));
+  const files = await getJson<CartFile[]>(config().bundleBucket, filesKeyOf(cart));
   const result = await stageFiles(files, storageLocations());
   if (result.missing.length > 0) throw new RefusalError(unavailableMessage(listIds(result.missing)));
   if (result.wrongSize.length > 0) throw new RefusalError(sizeMismatchMessage(listIds(result.wrongSize)));

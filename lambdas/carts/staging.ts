@@ -81,7 +81,12 @@ export async function stageFiles(
   files: readonly CartFile[],
   locations: readonly StorageLocation[],
 ): Promise<StagingResult> {
-  const stages = await mapConcurrently(files, HEADS_IN_FLIGHT, (file) => stageFile(file, locations));
+  // A cart may hold one stored file at many paths: each object is looked at once.
+  const objectOf = (file: CartFile) => JSON.stringify([file.key, file.versionIds ?? {}]);
+  const distinct = [...new Map(files.map((file) => [objectOf(file), file])).values()];
+  const staged = await mapConcurrently(distinct, HEADS_IN_FLIGHT, (file) => stageFile(file, locations));
+  const stageOf = new Map(distinct.map((file, index) => [objectOf(file), staged[index] as FileStage]));
+  const stages = files.map((file) => stageOf.get(objectOf(file)) as FileStage);
   const idsIn = (stage: FileStage) =>
     files.filter((_, index) => stages[index] === stage).map((file) => file.id);
   const count = (stage: FileStage) => stages.filter((candidate) => candidate === stage).length;

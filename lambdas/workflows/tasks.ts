@@ -31,6 +31,7 @@ export const stateMachines = {
   cart: {
     file: 'cart.asl.json',
     tasks: {
+      ResolveCartFunctionArn: 'cart/resolve',
       StageCartFunctionArn: 'cart/stage',
       BundleCartFunctionArn: 'cart/bundle',
       RecordCartErrorFunctionArn: 'cart/record-error',

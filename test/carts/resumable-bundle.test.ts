@@ -10,7 +10,7 @@ import { s3 } from '../../lambdas/aws-clients.ts';
 import { bundleCart } from '../../lambdas/carts/bundle-cart.ts';
 import { writeBundle, type WriteBundleResult } from '../../lambdas/carts/bundle-writer.ts';
 import type { CartFile } from '../../lambdas/carts/cart-file.ts';
-import { bundleKeyOf, requestKeyOf } from '../../lambdas/carts/cart-objects.ts';
+import { bundleKeyOf, filesKeyOf, requestKeyOf } from '../../lambdas/carts/cart-objects.ts';
 import { insertCart, findLiveCart } from '../../lambdas/carts/cart-repository.ts';
 import { config } from '../../lambdas/config.ts';
 import { storageLocations } from '../../lambdas/storage/locations.ts';
@@ -106,7 +106,7 @@ describe('a bundle written over several invocations', () => {
       lastModifiedDate: now,
       expiresAt: Math.floor(Date.now() / 1000) + 3600,
     });
-    await putJson(config().bundleBucket, requestKeyOf(cart), files);
+    await putJson(config().bundleBucket, filesKeyOf(cart), files);
 
     const outputs = [];
     for (let round = 0; round < 10; round++) {
