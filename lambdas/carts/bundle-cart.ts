@@ -5,7 +5,7 @@ import { logger } from '../observability.ts';
 import { storageLocations } from '../storage/locations.ts';
 import { getJson } from '../storage/s3-objects.ts';
 import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from './bundle-checkpoint.ts';
-import { writeBundle } from './bundle-writer.ts';
+import { RESUMABLE_FILE_BYTES, writeBundle } from './bundle-writer.ts';
 import type { CartTaskInput } from './cart-execution.ts';
 import type { CartFile } from './cart-file.ts';
 import { bundleKeyOf, filesKeyOf } from './cart-objects.ts';
@@ -43,6 +43,7 @@ export interface BundleOutput {
 export async function bundleCart(
   cart: CartTaskInput,
   timeBudgetMs = BUNDLE_TIME_BUDGET_MS,
+  resumableFileBytes = RESUMABLE_FILE_BYTES,
 ): Promise<BundleOutput> {
   const { cartId } = cart;
   const deadline = Date.now() + timeBudgetMs;
@@ -58,6 +59,7 @@ export async function bundleCart(
       target: { bucket, key },
       stillWanted: cancellationCheck(cart),
       deadline,
+      resumableFileBytes,
       resume: await loadCheckpoint(cart),
     });
   } catch (error) {
@@ -73,6 +75,7 @@ export async function bundleCart(
     logger.info('Cart bundle suspended; the next invocation goes on', {
       cartId,
       nextFile: result.checkpoint.nextFile,
+      insideFileAt: result.checkpoint.inFile?.verifier.bytes,
       files: files.length,
     });
     return { done: false, cancelled: false };
