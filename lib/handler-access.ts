@@ -13,6 +13,7 @@ import {
   apiHandlerModule as api,
   AUTHORIZER_MODULE,
   FIXITY_SWEEP_MODULE,
+  RESTORE_COMPLETED_MODULE,
   taskHandlerModule as task,
 } from './handler-modules.ts';
 import type { StorageBuckets } from './storage-buckets.ts';
@@ -166,6 +167,10 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
     { bucket: 'replicas', access: ['read'] },
     { bucket: 'bundles', access: ['read', 'put', 'delete'] },
   ],
+  // One read of the cart item between two waits for restores.
+  [task('cart/check-restores')]: [TABLE_READ],
+  // Started by EventBridge on S3's restore-completed events: removes waiters, counts carts down.
+  [RESTORE_COMPLETED_MODULE]: [TABLE_READ_WRITE],
   [task('cart/record-error')]: [TABLE_READ_WRITE, { bucket: 'bundles', access: ['delete'] }],
 
   // Fixity workflow tasks (the work area is in the unpack bucket)

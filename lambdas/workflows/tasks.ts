@@ -33,6 +33,7 @@ export const stateMachines = {
     tasks: {
       ResolveCartFunctionArn: 'cart/resolve',
       StageCartFunctionArn: 'cart/stage',
+      CheckRestoresFunctionArn: 'cart/check-restores',
       BundleCartFunctionArn: 'cart/bundle',
       RecordCartErrorFunctionArn: 'cart/record-error',
     },
