@@ -95,11 +95,14 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
     TABLE_READ_WRITE,
     { stateMachine: 'deletion', actions: ['states:StartExecution'] },
   ],
+  // Read: the size of an uploaded file list.
   [api('create-cart')]: [
     TABLE_READ_WRITE,
-    { bucket: 'bundles', access: ['put'] },
+    { bucket: 'bundles', access: ['read', 'put'] },
     { stateMachine: 'cart', actions: ['states:StartExecution'] },
   ],
+  // Presigns the PUT of a cart's file list (the URL carries this role's right to put).
+  [api('create-cart-file-list')]: [{ bucket: 'bundles', access: ['put'] }],
   [api('cart-status')]: [TABLE_READ],
   [api('download-cart')]: [TABLE_READ, { bucket: 'bundles', access: ['read'] }],
   [api('delete-cart')]: [

@@ -11,6 +11,18 @@ import { executionNameFor, startCartExecution } from './cart-execution.ts';
 import type { CartRequestObject } from './resolve-cart.ts';
 import { parseCartRequest } from './cart-request.ts';
 import { resolveCartFiles } from './resolve-cart-files.ts';
+import { uploadedFileList } from './cart-file-list.ts';
+
+/** `{"fileList": key}`: the entries were uploaded to S3 (cart-file-list.ts). */
+function isFileListRequest(body: unknown): body is { fileList: unknown } {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    !Array.isArray(body) &&
+    'fileList' in body &&
+    Object.keys(body).length === 1
+  );
+}
 
 const taken = (cartId: string) => new Conflict(`A cart with id ${cartId} already exists.`);
 
@@ -23,15 +35,19 @@ const taken = (cartId: string) => new Conflict(`A cart with id ${cartId} already
 export const IDS_CHECKED_ON_POST = 1000;
 
 /**
- * POST /carts/{cartId}: validates every entry, then records the cart (status `waiting`), writes the
- * request to the bundle bucket and starts the cart state machine, which resolves the ids.
+ * POST /carts/{cartId}: validates every entry (or the uploaded list's key: its entries are validated
+ * by the workflow), then records the cart (status `waiting`), writes the request to the bundle bucket
+ * and starts the cart state machine, which resolves the ids.
  */
 export async function createCart(cartId: string, body: unknown, caller: Principal): Promise<CartRecord> {
   validCartId(cartId);
-  const entries = parseCartRequest(body);
+  const listed = isFileListRequest(body);
+  const entries = listed ? [] : parseCartRequest(body);
   // Answer a taken id before the (long) id lookups; the conditional insert below settles races.
   if (await findLiveCart({ user: caller.user, cartId })) throw taken(cartId);
-  const checked = entries.length <= IDS_CHECKED_ON_POST ? await resolveCartFiles(entries, caller) : undefined;
+  const fileList = listed ? await uploadedFileList(body.fileList, cartId, caller) : undefined;
+  const checked =
+    !listed && entries.length <= IDS_CHECKED_ON_POST ? await resolveCartFiles(entries, caller) : undefined;
 
   const incarnation = { user: caller.user, cartId, executionName: executionNameFor(cartId) };
   const { executionName } = incarnation;
@@ -55,7 +71,7 @@ export async function createCart(cartId: string, body: unknown, caller: Principa
   if (!(await insertCart(record))) throw taken(cartId);
 
   try {
-    const request: CartRequestObject = { caller, entries };
+    const request: CartRequestObject = fileList ? { caller, fileList } : { caller, entries };
     await putJson(config().bundleBucket, record.requestKey, request);
     record.executionArn = await startCartExecution(incarnation);
   } catch (error) {

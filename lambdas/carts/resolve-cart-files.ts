@@ -38,7 +38,8 @@ function toCartFile(entry: CartEntry, stored: StoredFileRecord): CartFile {
 
 /**
  * Looks every entry's id up in the registry. An id that is unknown and one in a space the caller may
- * not use are refused alike (no existence leak), and the whole cart is refused naming all of them.
+ * not use are refused alike (no existence leak), and the whole cart is refused naming them (as many as
+ * its message holds).
  */
 export async function resolveCartFiles(
   entries: readonly CartEntry[],

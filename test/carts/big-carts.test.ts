@@ -138,3 +138,67 @@ describe('bad ids found by the workflow', () => {
     expect((await cartStatus(stack, cartId)).httpStatus).toBe(204);
   });
 });
+
+describe('a file list uploaded to S3', () => {
+  async function uploadList(cartId: string, body: unknown, key?: string) {
+    const response = await stack.api(`/carts/${cartId}/file-list`, {
+      method: 'POST',
+      ...(key ? { key } : {}),
+    });
+    expect(response.status, await response.clone().text()).toBe(201);
+    const { fileList, url } = (await response.json()) as { fileList: string; url: string };
+    const put = await fetch(url, { method: 'PUT', body: Buffer.from(JSON.stringify(body)) });
+    expect(put.status).toBe(200);
+    return fileList;
+  }
+
+  const postList = (cartId: string, fileList: unknown, key?: string) =>
+    stack.api(`/carts/${cartId}`, {
+      method: 'POST',
+      body: Buffer.from(JSON.stringify({ fileList })),
+      ...(key ? { key } : {}),
+    });
+
+  it('bundles the cart its list names, validated and resolved by the workflow', async () => {
+    const cartId = randomUUID();
+    const fileids = entries(30, 'sha256').map((entry, index) => ({
+      ...entry,
+      hashsum: files[index % files.length]!.checksums.sha256 as string,
+    }));
+    const fileList = await uploadList(cartId, { fileids });
+    expect((await postList(cartId, fileList)).status).toBe(201);
+    expect(await waitForCart(stack, cartId)).toMatchObject({ status: 'ready' });
+    const bundle = await untar((await downloadCart(stack, cartId)).bytes);
+    expect([...bundle.keys()].sort()).toEqual(fileids.map((entry) => entry.path).sort());
+  });
+
+  it('ends the cart in error naming a bad entry of the list', async () => {
+    const cartId = randomUUID();
+    const fileids = entries(5);
+    fileids[3] = { ...(fileids[3] as FileId), path: '../escape' };
+    const fileList = await uploadList(cartId, { fileids });
+    expect((await postList(cartId, fileList)).status).toBe(201);
+    const { status, message } = await waitForCart(stack, cartId);
+    expect(status).toBe('error');
+    expect(message).toMatch(/\.fileids\[3\]\.path/);
+  });
+
+  it("refuses a list key that is not the caller's own for this cart id, before reading it", async () => {
+    const cartId = randomUUID();
+    const fileList = await uploadList(cartId, { fileids: entries(2) });
+    for (const [target, key] of [
+      [randomUUID(), fileList],
+      [cartId, fileList.replace('/admin/', '/someone/')],
+      [cartId, 'requests/admin/x.json'],
+      [cartId, 42],
+    ] as const) {
+      const response = await postList(target, key);
+      expect(await errorOf(response), String(key)).toMatchObject({ status: 400 });
+    }
+    const notUploaded = fileList.replace(/[0-9a-f-]{36}\.json$/, `${randomUUID()}.json`);
+    expect(await errorOf(await postList(cartId, notUploaded))).toMatchObject({
+      status: 400,
+      description: `Invalid value at .fileList: nothing was uploaded to ${notUploaded}.`,
+    });
+  });
+});
