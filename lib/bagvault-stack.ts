@@ -13,6 +13,7 @@ import { CartRestoreRule } from './cart-restore-rule.ts';
 import { handlerEnvironment } from './handler-environment.ts';
 import { HandlerFunctions } from './handler-functions.ts';
 import { BagvaultHttpApi } from './http-api.ts';
+import { DeletionRedrive } from './deletion-redrive.ts';
 import { FixityMonitoring } from './fixity-monitoring.ts';
 import { acknowledgeNagFindings } from './nag-suppressions.ts';
 import { StateTable } from './state-table.ts';
@@ -63,7 +64,10 @@ export class BagvaultStack extends Stack {
       }),
       roles: { [DELETING_MODULE]: this.deletionRole.role },
     });
-    this.workflows = new Workflows(this, 'Workflows', { functions: this.functions });
+    this.workflows = new Workflows(this, 'Workflows', {
+      functions: this.functions,
+      workBucket: this.buckets.unpack,
+    });
     this.httpApi = new BagvaultHttpApi(this, 'Api', {
       functions: this.functions,
       corsAllowOrigins: options.corsAllowOrigins,
@@ -72,6 +76,7 @@ export class BagvaultStack extends Stack {
       buckets: this.buckets.storageBuckets(),
       handler: this.functions.add(RESTORE_COMPLETED_MODULE, 'workflow'),
     });
+    new DeletionRedrive(this, 'DeletionRedrive', { functions: this.functions });
     const fixity = new FixityMonitoring(this, 'Fixity', {
       functions: this.functions,
       sweepMinutes: options.fixitySweepMinutes,

@@ -20,6 +20,8 @@ export const AUTHORIZER_MODULE = 'auth/authorizer';
 export const FIXITY_SWEEP_MODULE = 'handlers/fixity/sweep';
 /** Counts carts' pending restores down, started by S3's restore-completed events through EventBridge. */
 export const RESTORE_COMPLETED_MODULE = 'handlers/cart/restore-completed';
+/** The deletion re-drive sweep, started by EventBridge Scheduler. */
+export const DELETION_REDRIVE_MODULE = 'handlers/deletion/redrive';
 
 /** The module of an API route handler named in lambdas/http/routes.ts. */
 export function apiHandlerModule(handler: string): string {
@@ -56,5 +58,6 @@ export function allHandlerModules(): string[] {
     ...names.flatMap(taskHandlerModules),
     FIXITY_SWEEP_MODULE,
     RESTORE_COMPLETED_MODULE,
+    DELETION_REDRIVE_MODULE,
   ];
 }

@@ -200,7 +200,9 @@ export async function startLocalStack(options: LocalStackOptions) {
 
     const gateway = await startHttpGateway({ port: options.apiPort });
     stoppers.push(gateway.close);
-    stoppers.push((await import('./fixity-schedule.ts')).startFixitySchedule());
+    const schedules = await import('./fixity-schedule.ts');
+    stoppers.push(schedules.startFixitySchedule());
+    stoppers.push(schedules.startDeletionRedrive());
     return {
       apiUrl: gateway.url,
       s3Endpoint: s3.endpoint,
