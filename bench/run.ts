@@ -9,6 +9,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   'big-cart': () => import('./big-cart.ts'),
   fixity: () => import('./fixity.ts'),
   cli: () => import('./cli.ts'),
+  scale: () => import('./scale.ts'),
 };
 
 const requested = process.argv.slice(2);

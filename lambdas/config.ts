@@ -55,6 +55,12 @@ export interface Config {
    */
   cursorSecret: string | undefined;
   cursorSecretArn: string | undefined;
+  /**
+   * The role S3 Batch Operations assumes to compute checksums of cold copies that have no recorded
+   * full-object SHA-256 (fixity). Unset (the local S3 has no Batch Operations): such copies are
+   * reported as not checkable without a restore.
+   */
+  batchOperationsRoleArn: string | undefined;
 }
 
 export const ENV = {
@@ -83,6 +89,7 @@ export const ENV = {
   s3ForcePathStyle: 'BAGVAULT_S3_FORCE_PATH_STYLE',
   cursorSecret: 'BAGVAULT_CURSOR_SECRET',
   cursorSecretArn: 'BAGVAULT_CURSOR_SECRET_ARN',
+  batchOperationsRoleArn: 'BAGVAULT_BATCH_OPERATIONS_ROLE_ARN',
 } as const satisfies Record<keyof Config, string>;
 
 export const DEFAULTS = {
@@ -209,5 +216,8 @@ const CONFIG: Config = {
   },
   get cursorSecretArn() {
     return optional(ENV.cursorSecretArn);
+  },
+  get batchOperationsRoleArn() {
+    return optional(ENV.batchOperationsRoleArn);
   },
 };
