@@ -23,7 +23,7 @@ const MB = 1e6;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LARGE = Number(process.env.BENCH_CART_LARGE ?? 20);
 const SMALL = Number(process.env.BENCH_CART_SMALL ?? 1000);
-const ADMIN_KEY = 'admin:bench-secret-0123456789abcdef';
+export const ADMIN_KEY = 'admin:bench-secret-0123456789abcdef';
 const exec = promisify(execFile);
 
 interface BenchFile {
@@ -58,7 +58,7 @@ async function best(runs: number, once: () => Promise<void>): Promise<number> {
 }
 
 /** `node local/start.ts` on free ports in a temporary home; resolves once the API answers. */
-async function startStackProcess() {
+export async function startStackProcess() {
   const { freePorts } = await import('../test/support/local-stack.ts');
   const { spawnLocalStack } = await import('../test/support/local-stack-process.ts');
   const ports = await freePorts();
@@ -84,6 +84,7 @@ async function startStackProcess() {
   return {
     apiUrl,
     ports,
+    pid: child.pid as number,
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -94,7 +95,7 @@ async function startStackProcess() {
 }
 
 /** Points this process's handlers' clients at the stack process, as local/stack.ts does for its own. */
-async function useStack(ports: { s3Port: number; dynamoDBPort: number; stepFunctionsPort: number }) {
+export async function useStack(ports: { s3Port: number; dynamoDBPort: number; stepFunctionsPort: number }) {
   const { ENV } = await import('../lambdas/config.ts');
   const { LOCAL_BUCKETS, LOCAL_TABLE } = await import('../local/stack.ts');
   Object.assign(process.env, {

@@ -6,6 +6,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   bagit: () => import('./bagit.ts'),
   ingest: () => import('./ingest.ts'),
   cart: () => import('./cart.ts'),
+  'big-cart': () => import('./big-cart.ts'),
   fixity: () => import('./fixity.ts'),
   cli: () => import('./cli.ts'),
   scale: () => import('./scale.ts'),

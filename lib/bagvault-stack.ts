@@ -9,7 +9,13 @@ import { CursorSecret } from './cursor-secret.ts';
 import type { DeploymentOptions } from './deployment-options.ts';
 import { DELETING_MODULE, DeletionRole } from './deletion-role.ts';
 import { applyHandlerAccess, grantHandlerAccess } from './handler-access.ts';
-import { allHandlerModules, moduleExists, taskHandlerModule } from './handler-modules.ts';
+import {
+  allHandlerModules,
+  moduleExists,
+  RESTORE_COMPLETED_MODULE,
+  taskHandlerModule,
+} from './handler-modules.ts';
+import { CartRestoreRule } from './cart-restore-rule.ts';
 import { handlerEnvironment } from './handler-environment.ts';
 import { HandlerFunctions } from './handler-functions.ts';
 import { BagvaultHttpApi } from './http-api.ts';
@@ -79,6 +85,10 @@ export class BagvaultStack extends Stack {
     this.httpApi = new BagvaultHttpApi(this, 'Api', {
       functions: this.functions,
       corsAllowOrigins: options.corsAllowOrigins,
+    });
+    new CartRestoreRule(this, 'CartRestores', {
+      buckets: this.buckets.storageBuckets(),
+      handler: this.functions.add(RESTORE_COMPLETED_MODULE, 'workflow'),
     });
     new DeletionRedrive(this, 'DeletionRedrive', { functions: this.functions });
     const fixity = new FixityMonitoring(this, 'Fixity', {

@@ -16,6 +16,7 @@ import {
   AUTHORIZER_MODULE,
   DELETION_REDRIVE_MODULE,
   FIXITY_SWEEP_MODULE,
+  RESTORE_COMPLETED_MODULE,
   taskHandlerModule as task,
 } from './handler-modules.ts';
 import type { StorageBuckets } from './storage-buckets.ts';
@@ -105,11 +106,14 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
     TABLE_READ_WRITE,
     { stateMachine: 'deletion', actions: ['states:StartExecution', 'states:DescribeExecution'] },
   ],
+  // Read: the size of an uploaded file list.
   [api('create-cart')]: [
     TABLE_READ_WRITE,
-    { bucket: 'bundles', access: ['put'] },
+    { bucket: 'bundles', access: ['read', 'put'] },
     { stateMachine: 'cart', actions: ['states:StartExecution'] },
   ],
+  // Presigns the PUT of a cart's file list (the URL carries this role's right to put).
+  [api('create-cart-file-list')]: [{ bucket: 'bundles', access: ['put'] }],
   [api('cart-status')]: [TABLE_READ],
   [api('download-cart')]: [TABLE_READ, { bucket: 'bundles', access: ['read'] }],
   [api('delete-cart')]: [
@@ -166,6 +170,8 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   ],
 
   // Cart workflow tasks
+  // Reads the request, writes the resolved file list beside it.
+  [task('cart/resolve')]: [TABLE_READ_WRITE, { bucket: 'bundles', access: ['read', 'put'] }],
   [task('cart/stage')]: [
     TABLE_READ_WRITE,
     { bucket: 'primary', access: ['read', 'restore'] },
@@ -178,6 +184,10 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
     { bucket: 'replicas', access: ['read'] },
     { bucket: 'bundles', access: ['read', 'put', 'delete'] },
   ],
+  // One read of the cart item between two waits for restores.
+  [task('cart/check-restores')]: [TABLE_READ],
+  // Started by EventBridge on S3's restore-completed events: removes waiters, counts carts down.
+  [RESTORE_COMPLETED_MODULE]: [TABLE_READ_WRITE],
   [task('cart/record-error')]: [TABLE_READ_WRITE, { bucket: 'bundles', access: ['delete'] }],
 
   // Fixity workflow tasks (the work area is in the unpack bucket)

@@ -18,6 +18,8 @@ export const LOCK_FILE = path.join(PROJECT_ROOT, 'package-lock.json');
 export const AUTHORIZER_MODULE = 'auth/authorizer';
 /** The fixity schedule's sweep, started by EventBridge Scheduler. */
 export const FIXITY_SWEEP_MODULE = 'handlers/fixity/sweep';
+/** Counts carts' pending restores down, started by S3's restore-completed events through EventBridge. */
+export const RESTORE_COMPLETED_MODULE = 'handlers/cart/restore-completed';
 /** The deletion re-drive sweep, started by EventBridge Scheduler. */
 export const DELETION_REDRIVE_MODULE = 'handlers/deletion/redrive';
 
@@ -55,6 +57,7 @@ export function allHandlerModules(): string[] {
     ...apiHandlerModules(),
     ...names.flatMap(taskHandlerModules),
     FIXITY_SWEEP_MODULE,
+    RESTORE_COMPLETED_MODULE,
     DELETION_REDRIVE_MODULE,
   ];
 }

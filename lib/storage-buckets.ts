@@ -9,6 +9,7 @@ import {
   Bucket,
   type BucketProps,
   BucketEncryption,
+  type CfnBucket,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -190,6 +191,12 @@ export class StorageBuckets extends Construct {
         },
       ],
     });
+    // S3's restore-completed events go to EventBridge, where a rule advances the carts waiting for them.
+    // Set on the CloudFormation resource itself: CDK's `eventBridgeEnabled` would deploy a
+    // custom-resource Lambda to do what this property does natively.
+    (bucket.node.defaultChild as CfnBucket).notificationConfiguration = {
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
     for (const statement of immutabilityStatements(bucket, {
       deletion: props.deletionRoleArns ?? [],
       cleanup: this.cleanupRoleArns,

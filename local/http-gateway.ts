@@ -263,7 +263,9 @@ export async function startHttpGateway(options: {
 
     if (expectsContinue) response.writeContinue();
     const rawBody = await readBody(request);
-    const isText = !headers['content-type'] || TEXT_TYPES.test(headers['content-type']);
+    // A compressed body is bytes whatever its type: handed over base64-encoded, still compressed.
+    const isText =
+      !headers['content-encoding'] && (!headers['content-type'] || TEXT_TYPES.test(headers['content-type']));
     const event = {
       version: '2.0',
       routeKey: key,

@@ -5,10 +5,10 @@ import { logger } from '../observability.ts';
 import { storageLocations } from '../storage/locations.ts';
 import { getJson } from '../storage/s3-objects.ts';
 import { deleteCheckpoint, loadCheckpoint, saveCheckpoint } from './bundle-checkpoint.ts';
-import { writeBundle } from './bundle-writer.ts';
+import { RESUMABLE_FILE_BYTES, writeBundle } from './bundle-writer.ts';
 import type { CartTaskInput } from './cart-execution.ts';
 import type { CartFile } from './cart-file.ts';
-import { bundleKeyOf, requestKeyOf } from './cart-objects.ts';
+import { bundleKeyOf, filesKeyOf } from './cart-objects.ts';
 import { findCartOfExecution, moveCart } from './cart-repository.ts';
 
 /** How often a running bundle looks whether its cart still exists (one consistent read each time). */
@@ -43,13 +43,14 @@ export interface BundleOutput {
 export async function bundleCart(
   cart: CartTaskInput,
   timeBudgetMs = BUNDLE_TIME_BUDGET_MS,
+  resumableFileBytes = RESUMABLE_FILE_BYTES,
 ): Promise<BundleOutput> {
   const { cartId } = cart;
   const deadline = Date.now() + timeBudgetMs;
   if (!(await moveCart(cart, 'bundling'))) return { done: true, cancelled: true };
   const bucket = config().bundleBucket;
   const key = bundleKeyOf(cart);
-  const files = await getJson<CartFile[]>(bucket, requestKeyOf(cart));
+  const files = await getJson<CartFile[]>(bucket, filesKeyOf(cart));
   let result;
   try {
     result = await writeBundle({
@@ -58,6 +59,7 @@ export async function bundleCart(
       target: { bucket, key },
       stillWanted: cancellationCheck(cart),
       deadline,
+      resumableFileBytes,
       resume: await loadCheckpoint(cart),
     });
   } catch (error) {
@@ -73,6 +75,7 @@ export async function bundleCart(
     logger.info('Cart bundle suspended; the next invocation goes on', {
       cartId,
       nextFile: result.checkpoint.nextFile,
+      insideFileAt: result.checkpoint.inFile?.verifier.bytes,
       files: files.length,
     });
     return { done: false, cancelled: false };

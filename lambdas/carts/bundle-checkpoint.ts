@@ -3,6 +3,7 @@ import { s3 } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { cartObjectPath } from './cart-objects.ts';
 import type { CartIncarnation } from './cart-record.ts';
+import type { FileProgress } from './bundle-writer.ts';
 import type { UploadProgress } from './multipart-sink.ts';
 
 /**
@@ -18,19 +19,24 @@ export interface BundleCheckpoint {
   totalBytes: number;
   /** The first file the next invocation writes. */
   nextFile: number;
+  /** Set when `nextFile` was cut inside: where in it the next invocation goes on. */
+  inFile?: FileProgress;
 }
 
 export interface SuspendedBundle {
   checkpoint: BundleCheckpoint;
   /** The unfinished part's bytes (less than one part). */
   carry: Buffer;
+  /** With `inFile`: the unfinished part's bytes where that file's data began (to start it again). */
+  startCarry?: Buffer;
 }
 
 const checkpointKey = (cart: CartIncarnation) => `checkpoints/${cartObjectPath(cart)}.json`;
 const carryKey = (cart: CartIncarnation) => `checkpoints/${cartObjectPath(cart)}.carry`;
+const startCarryKey = (cart: CartIncarnation) => `checkpoints/${cartObjectPath(cart)}.start`;
 
 export function checkpointKeysOf(cart: CartIncarnation): string[] {
-  return [checkpointKey(cart), carryKey(cart)];
+  return [checkpointKey(cart), carryKey(cart), startCarryKey(cart)];
 }
 
 async function bytesOrAbsent(key: string): Promise<Buffer | undefined> {
@@ -48,12 +54,21 @@ export async function loadCheckpoint(cart: CartIncarnation): Promise<SuspendedBu
   if (!json) return undefined;
   const carry = await bytesOrAbsent(carryKey(cart));
   if (!carry) throw new Error(`The bundle checkpoint of cart ${cart.cartId} has lost its unfinished part`);
-  return { checkpoint: JSON.parse(json.toString('utf8')) as BundleCheckpoint, carry };
+  const checkpoint = JSON.parse(json.toString('utf8')) as BundleCheckpoint;
+  if (!checkpoint.inFile) return { checkpoint, carry };
+  const startCarry = await bytesOrAbsent(startCarryKey(cart));
+  if (!startCarry)
+    throw new Error(`The bundle checkpoint of cart ${cart.cartId} has lost where its file began`);
+  return { checkpoint, carry, startCarry };
 }
 
 export async function saveCheckpoint(cart: CartIncarnation, suspended: SuspendedBundle) {
   const bucket = config().bundleBucket;
   await s3().send(new PutObjectCommand({ Bucket: bucket, Key: carryKey(cart), Body: suspended.carry }));
+  if (suspended.startCarry)
+    await s3().send(
+      new PutObjectCommand({ Bucket: bucket, Key: startCarryKey(cart), Body: suspended.startCarry }),
+    );
   await s3().send(
     new PutObjectCommand({
       Bucket: bucket,

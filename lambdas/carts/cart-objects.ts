@@ -12,6 +12,10 @@ import type { CartIncarnation } from './cart-record.ts';
 export const cartObjectPath = ({ user, cartId, executionName }: CartIncarnation) =>
   `${encodeURIComponent(user)}/${cartId}/${executionName}`;
 
+/** The request as posted (entries and the caller), before any id is looked up. */
 export const requestKeyOf = (cart: CartIncarnation) => `requests/${cartObjectPath(cart)}.json`;
+
+/** The cart's files resolved against the registry (Resolving writes it; staging and bundling read it). */
+export const filesKeyOf = (cart: CartIncarnation) => `files/${cartObjectPath(cart)}.json`;
 
 export const bundleKeyOf = (cart: CartIncarnation) => `bundles/${cartObjectPath(cart)}.tar`;

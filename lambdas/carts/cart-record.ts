@@ -42,6 +42,10 @@ export interface CartRecord {
   bytes: number;
   createdDate: string;
   lastModifiedDate: string;
+  /** Restores from cold storage the cart waits for, counted down by S3's events (restore-waiters.ts). */
+  restoresPending?: number;
+  /** When staging last looked at every file and set `restoresPending`. */
+  restoresStagedAt?: string;
   /** Epoch seconds; DynamoDB's TTL attribute. Past it, the cart is gone whatever the table says. */
   expiresAt: number;
 }

@@ -102,6 +102,42 @@ export async function moveCart(
   }
 }
 
+/** What Resolving learns of a cart: which spaces its files come from, and how many bytes they are. */
+export interface ResolvedSummary {
+  spaces: string[];
+  fileCount: number;
+  bytes: number;
+}
+
+/** Records what Resolving found; false when the cart is gone, replaced or no longer waiting. */
+export async function recordResolved(cart: CartIncarnation, summary: ResolvedSummary): Promise<boolean> {
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keyOf(cart),
+        UpdateExpression:
+          'SET #spaces = :spaces, fileCount = :count, #bytes = :bytes, lastModifiedDate = :modified',
+        ConditionExpression: 'executionName = :execution AND expiresAt > :now AND #status = :waiting',
+        ExpressionAttributeNames: { '#status': 'status', '#bytes': 'bytes', '#spaces': 'spaces' },
+        ExpressionAttributeValues: {
+          ':spaces': summary.spaces,
+          ':count': summary.fileCount,
+          ':bytes': summary.bytes,
+          ':modified': new Date().toISOString(),
+          ':execution': cart.executionName,
+          ':now': nowInSeconds(),
+          ':waiting': 'waiting',
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 /** Records the execution's ARN once StartExecution has returned it (DELETE stops it by ARN). */
 export async function setExecutionArn(cart: CartIncarnation, executionArn: string) {
   try {

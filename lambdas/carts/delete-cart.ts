@@ -4,6 +4,7 @@ import { s3 } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { checkpointKeysOf } from './bundle-checkpoint.ts';
 import { cartVisibleTo } from './cart-access.ts';
+import { filesKeyOf } from './cart-objects.ts';
 import { executionArnOf, stopCartExecution } from './cart-execution.ts';
 import { removeCart } from './cart-repository.ts';
 
@@ -16,6 +17,6 @@ export async function deleteCart(cartId: string, caller: Principal): Promise<voi
   await stopCartExecution(record.executionArn ?? executionArnOf(record.executionName));
   await removeCart(record);
   const bucket = config().bundleBucket;
-  for (const key of [record.bundleKey, record.requestKey, ...checkpointKeysOf(record)])
+  for (const key of [record.bundleKey, record.requestKey, filesKeyOf(record), ...checkpointKeysOf(record)])
     await s3().send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
 }

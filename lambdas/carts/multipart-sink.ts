@@ -50,6 +50,7 @@ export class MultipartSink {
   private filled = 0;
   private written = 0;
   private partNumber = 0;
+  private uploads = 0;
   private readonly parts: CompletedPart[] = [];
   private readonly uploading = new Set<Promise<void>>();
   private readonly spare: Buffer[] = [];
@@ -62,6 +63,11 @@ export class MultipartSink {
 
   get bytesWritten(): number {
     return this.written;
+  }
+
+  /** UploadPart calls this sink has made (not those of an invocation it resumed; resent ones count). */
+  get partUploads(): number {
+    return this.uploads;
   }
 
   /** Continues an upload another invocation suspended; `carry` is the unfinished part's bytes. */
@@ -194,6 +200,7 @@ export class MultipartSink {
     const buffer = this.buffer as Buffer;
     const body = buffer.subarray(0, this.filled);
     const partNumber = ++this.partNumber;
+    this.uploads++;
     this.buffer = undefined;
     this.filled = 0;
     await this.options.beforePart?.();

@@ -6,10 +6,11 @@ import { Invalid } from '../errors.ts';
 import { storedFileKey } from '../storage/storage-layout.ts';
 import type { CartEntry, CartFile } from './cart-file.ts';
 import { mapConcurrently } from '../map-concurrently.ts';
+import { listIdsWithin } from './id-list.ts';
 
 const LOOKUPS_IN_FLIGHT = 32;
-/** How many bad ids one error message lists before it summarises. */
-const NAMED_IDS = 1000;
+/** Characters of ids one error message names before it summarises (a cart's error is at most 1,000). */
+const NAMED_IDS_CHARS = 800;
 
 /** sha512 beats sha256: the strongest digest the storage manifest has for the file. */
 function fixityOf(stored: StoredFileRecord): CartFile['fixity'] {
@@ -37,7 +38,8 @@ function toCartFile(entry: CartEntry, stored: StoredFileRecord): CartFile {
 
 /**
  * Looks every entry's id up in the registry. An id that is unknown and one in a space the caller may
- * not use are refused alike (no existence leak), and the whole cart is refused naming all of them.
+ * not use are refused alike (no existence leak), and the whole cart is refused naming them (as many as
+ * its message holds).
  */
 export async function resolveCartFiles(
   entries: readonly CartEntry[],
@@ -47,15 +49,16 @@ export async function resolveCartFiles(
     entries.map((entry) => entry.id),
     caller,
   );
-  const found = await mapConcurrently(entries, LOOKUPS_IN_FLIGHT, async (entry) => {
-    const stored = await getStoredFile(entry.id);
+  // A cart may name one file at many paths: each id is looked up once.
+  const ids = [...new Set(entries.map((entry) => entry.id))];
+  const records = await mapConcurrently(ids, LOOKUPS_IN_FLIGHT, async (id) => {
+    const stored = await getStoredFile(id);
     return stored && canUseSpace(caller, stored.space) ? stored : undefined;
   });
-  const bad = [...new Set(entries.filter((_, index) => !found[index]).map((entry) => entry.id))];
+  const found = new Map(ids.map((id, index) => [id, records[index]]));
+  const bad = ids.filter((id) => !found.get(id));
   if (bad.length > 0) {
-    const named = bad.slice(0, NAMED_IDS).join(', ');
-    const more = bad.length > NAMED_IDS ? ` and ${bad.length - NAMED_IDS} more` : '';
-    throw new Invalid(`No stored file with these ids in your spaces: ${named}${more}`);
+    throw new Invalid(`No stored file with these ids in your spaces: ${listIdsWithin(bad, NAMED_IDS_CHARS)}`);
   }
-  return entries.map((entry, index) => toCartFile(entry, found[index] as StoredFileRecord));
+  return entries.map((entry) => toCartFile(entry, found.get(entry.id) as StoredFileRecord));
 }

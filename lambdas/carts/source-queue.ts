@@ -67,6 +67,21 @@ export class SourceQueue {
       : readStoredCopy(file, rest, file.size);
   }
 
+  /**
+   * File `index` from byte `from` on, from the location an earlier invocation was reading it from
+   * (its copy is the one the saved digests have seen the start of); `rest` as when it was opened.
+   */
+  async reopen(index: number, location: string, from: number): Promise<Source> {
+    this.nextToFetch = Math.max(this.nextToFetch, index + 1);
+    const file = this.files[index] as CartFile;
+    const order = await this.readOrder(file);
+    const at = order.findIndex((candidate) => candidate.name === location);
+    if (at < 0)
+      throw new Error(`The bundle checkpoint reads ${file.id} from an unknown location ${location}`);
+    const opened = await openStoredCopy(file, [order[at] as StorageLocation], from);
+    return { ...opened, rest: order.slice(at + 1) };
+  }
+
   private async readOrder(file: CartFile): Promise<StorageLocation[]> {
     const { good, bad } = await locationsByHealth(file.key, this.locations);
     return [...good, ...bad];

@@ -5,8 +5,9 @@ import { getJson } from '../storage/s3-objects.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
 import type { CartTaskInput } from './cart-execution.ts';
 import type { CartFile } from './cart-file.ts';
-import { requestKeyOf } from './cart-objects.ts';
-import { moveCart } from './cart-repository.ts';
+import { filesKeyOf } from './cart-objects.ts';
+import { findCartOfExecution, moveCart } from './cart-repository.ts';
+import { awaitRestores } from './restore-waiters.ts';
 import { sizeMismatchMessage } from './file-verifier.ts';
 import { listIds } from './id-list.ts';
 import { stageFiles } from './staging.ts';
@@ -19,15 +20,22 @@ export interface StageOutput {
   cancelled: boolean;
 }
 
-/** The Staging task: runs once, then again after each wait while restores are pending. */
+/**
+ * The Staging task: looks at every file, asks S3 to restore the cold ones and records what the cart
+ * waits for (restore-waiters.ts). It runs again once S3's events have counted every restore down
+ * (CheckRestores), to confirm every file is readable before bundling.
+ */
 export async function stageCart(cart: CartTaskInput): Promise<StageOutput> {
   const { cartId } = cart;
   if (!(await moveCart(cart, 'staging'))) return { pendingRestores: 0, cancelled: true };
-  const files = await getJson<CartFile[]>(config().bundleBucket, requestKeyOf(cart));
+  const files = await getJson<CartFile[]>(config().bundleBucket, filesKeyOf(cart));
   const result = await stageFiles(files, storageLocations());
   if (result.missing.length > 0) throw new RefusalError(unavailableMessage(listIds(result.missing)));
   if (result.wrongSize.length > 0) throw new RefusalError(sizeMismatchMessage(listIds(result.wrongSize)));
   if (result.pendingRestores > 0) {
+    const record = await findCartOfExecution(cart);
+    if (!record || !(await awaitRestores(cart, result.restoring, record.expiresAt)))
+      return { pendingRestores: 0, cancelled: true };
     logger.info('Cart waits for restores from cold storage', {
       cartId,
       pendingRestores: result.pendingRestores,

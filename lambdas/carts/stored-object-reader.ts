@@ -20,6 +20,8 @@ export interface StoredObjectRef {
 /** One copy opened, and the locations after it: where a reader retries when the copy proves bad. */
 export interface OpenedCopy<T> {
   body: T;
+  /** Where the copy is read from. */
+  location: StorageLocation;
   rest: StorageLocation[];
 }
 
@@ -31,13 +33,20 @@ export interface OpenedCopy<T> {
 export async function openStoredCopy(
   { id, key, versionIds }: StoredObjectRef,
   locations: readonly StorageLocation[],
+  /** Reads from this byte on (a file resumed in another invocation). */
+  from = 0,
 ): Promise<OpenedCopy<Readable>> {
   for (const [index, location] of locations.entries()) {
     try {
       const { Body } = await s3().send(
-        new GetObjectCommand({ Bucket: location.bucket, Key: key, VersionId: versionIds?.[location.name] }),
+        new GetObjectCommand({
+          Bucket: location.bucket,
+          Key: key,
+          VersionId: versionIds?.[location.name],
+          ...(from > 0 ? { Range: `bytes=${from}-` } : {}),
+        }),
       );
-      return { body: Body as Readable, rest: locations.slice(index + 1) };
+      return { body: Body as Readable, location, rest: locations.slice(index + 1) };
     } catch (error) {
       if (!NOT_READABLE_HERE.has((error as Error).name)) throw error;
     }
@@ -62,7 +71,7 @@ export async function readStoredCopy(
   locations: readonly StorageLocation[],
   maxBytes: number,
 ): Promise<OpenedCopy<Buffer>> {
-  const { body, rest } = await openStoredCopy(object, locations);
+  const { body, location, rest } = await openStoredCopy(object, locations);
   const chunks: Buffer[] = [];
   let bytes = 0;
   for await (const chunk of body) {
@@ -73,5 +82,5 @@ export async function readStoredCopy(
       break;
     }
   }
-  return { body: Buffer.concat(chunks), rest };
+  return { body: Buffer.concat(chunks), location, rest };
 }

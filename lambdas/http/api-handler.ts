@@ -7,6 +7,7 @@ import type {
 import { type Principal, principalFromContext } from '../auth/principal.ts';
 import { logger } from '../observability.ts';
 import { excerpt } from '../client-text.ts';
+import { decodeContent } from './content-encoding.ts';
 import { clientErrorOf, errorBody, HttpError } from './errors.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<Record<string, unknown>>;
@@ -69,13 +70,16 @@ function decodeValues(values: Record<string, string | undefined> | undefined): R
   return result;
 }
 
+const OCTET_STREAM = /^application\/octet-stream\s*(;.*)?$/i;
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;.*)?$/i;
 
 /** A body without a Content-Type is read as JSON (Pacifica's `curl --upload-file` sends none). */
 function parseBody(event: ApiEvent, headers: Record<string, string>): unknown {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
   const contentType = headers['content-type'];
-  if (contentType && !JSON_TYPE.test(contentType)) {
+  const compressed = headers['content-encoding'] !== undefined;
+  // A compressed body may travel as octet-stream; what it decompresses to is JSON like any other.
+  if (contentType && !JSON_TYPE.test(contentType) && !(compressed && OCTET_STREAM.test(contentType))) {
     throw new HttpError(
       415,
       `Unsupported Content-Type "${excerpt(contentType)}": the API accepts application/json.`,
@@ -86,7 +90,7 @@ function parseBody(event: ApiEvent, headers: Record<string, string>): unknown {
   if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
     throw new HttpError(415, `Unsupported charset "${excerpt(charset)}": JSON bodies are UTF-8.`);
   }
-  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const text = decodeContent(event.body, event.isBase64Encoded, headers['content-encoding']);
   let body: unknown;
   try {
     body = JSON.parse(text);

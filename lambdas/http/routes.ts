@@ -56,6 +56,8 @@ export const routes: readonly Route[] = [
     role: 'delete-approve',
   },
   { method: 'POST', path: '/carts/{cartId}', handler: 'create-cart', role: 'read' },
+  // A presigned PUT for a file list too large for a request body (then POST {"fileList": key}).
+  { method: 'POST', path: '/carts/{cartId}/file-list', handler: 'create-cart-file-list', role: 'read' },
   { method: 'HEAD', path: '/carts/{cartId}', handler: 'cart-status', role: 'read' },
   { method: 'GET', path: '/carts/{cartId}', handler: 'download-cart', role: 'read' },
   { method: 'DELETE', path: '/carts/{cartId}', handler: 'delete-cart', role: 'read' },

@@ -41,7 +41,9 @@ export const stateMachines = {
   cart: {
     file: 'cart.asl.json',
     tasks: {
+      ResolveCartFunctionArn: 'cart/resolve',
       StageCartFunctionArn: 'cart/stage',
+      CheckRestoresFunctionArn: 'cart/check-restores',
       BundleCartFunctionArn: 'cart/bundle',
       RecordCartErrorFunctionArn: 'cart/record-error',
     },

@@ -8,15 +8,17 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3 } from '../../lambdas/aws-clients.ts';
 import { bundleCart } from '../../lambdas/carts/bundle-cart.ts';
+import { loadCheckpoint } from '../../lambdas/carts/bundle-checkpoint.ts';
 import { writeBundle, type WriteBundleResult } from '../../lambdas/carts/bundle-writer.ts';
 import type { CartFile } from '../../lambdas/carts/cart-file.ts';
-import { bundleKeyOf, requestKeyOf } from '../../lambdas/carts/cart-objects.ts';
+import { bundleKeyOf, filesKeyOf, requestKeyOf } from '../../lambdas/carts/cart-objects.ts';
 import { insertCart, findLiveCart } from '../../lambdas/carts/cart-repository.ts';
 import { config } from '../../lambdas/config.ts';
 import { storageLocations } from '../../lambdas/storage/locations.ts';
 import { putJson } from '../../lambdas/storage/s3-objects.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import { untar } from '../support/cart-client.ts';
+import { flipByte } from '../fixity/fixity-fixture.ts';
 import { storeBag, type StoredFile } from '../support/stored-bag.ts';
 
 const MiB = 1024 * 1024;
@@ -86,7 +88,78 @@ describe('a bundle written over several invocations', () => {
     expect((await objectBytes(pieces)).equals(await objectBytes(whole))).toBe(true);
   });
 
-  it('goes through the Bundling task again and again until the cart is ready, leaving no checkpoint', async () => {
+  it('goes on inside a file: the stream position and the running digests travel in the checkpoint', async () => {
+    const target = (key: string) => ({ bucket: config().bundleBucket, key });
+    const common = {
+      files,
+      locations: storageLocations(),
+      mtime: 1_700_000_000,
+      preferredPartBytes: 5 * MiB,
+    };
+    const whole = `bundles/test/${randomUUID()}.tar`;
+    await writeBundle({ ...common, target: target(whole) });
+
+    // Every file may be cut, and no invocation has time: each sends one part and stops.
+    const pieces = `bundles/test/${randomUUID()}.tar`;
+    const cut = { ...common, target: target(pieces), deadline: 0, resumableFileBytes: 0 };
+    let result: WriteBundleResult = await writeBundle(cut);
+    const offsets: number[] = [];
+    while (!result.complete) {
+      // Through JSON, as the checkpoint goes through S3 between two invocations.
+      const checkpoint = JSON.parse(JSON.stringify(result.checkpoint)) as typeof result.checkpoint;
+      if (checkpoint.inFile) offsets.push(checkpoint.inFile.verifier.bytes);
+      result = await writeBundle({ ...cut, resume: { ...result, checkpoint } });
+    }
+    // one.bin (7 MiB) is cut after its first part: the next invocation starts inside it.
+    expect(offsets[0]).toBeGreaterThan(4 * MiB);
+    expect(offsets[0]).toBeLessThan(files[0]!.size);
+    expect(offsets.length).toBeGreaterThanOrEqual(2);
+    expect((await objectBytes(pieces)).equals(await objectBytes(whole))).toBe(true);
+  });
+
+  it('starts a file cut across invocations again from another copy when its copy proves bad at the end', async () => {
+    const content = randomBytes(12 * MiB + 3);
+    const {
+      files: [rotting],
+    } = await storeBag({
+      externalIdentifier: `rotting-${randomUUID()}`,
+      files: [{ path: 'data/rotting.bin', content }],
+      replicated: true,
+    });
+    // The primary copy differs only in its last byte: its first parts pass, its digest fails.
+    await flipByte(stack, stack.buckets.primary, rotting!.id, content.length - 1);
+    const file: CartFile = {
+      id: rotting!.id,
+      space: rotting!.space,
+      key: rotting!.id,
+      path: 'rotting.bin',
+      size: content.length,
+      hashtype: 'sha256',
+      fixity: { hashtype: 'sha256', digest: rotting!.checksums.sha256 as string },
+    };
+    const key = `bundles/test/${randomUUID()}.tar`;
+    const cut = {
+      files: [file],
+      locations: storageLocations(),
+      mtime: 1_700_000_000,
+      preferredPartBytes: 5 * MiB,
+      target: { bucket: config().bundleBucket, key },
+      deadline: 0,
+      resumableFileBytes: 0,
+    };
+    let result: WriteBundleResult = await writeBundle(cut);
+    const readFrom: string[] = [];
+    while (!result.complete) {
+      readFrom.push(result.checkpoint.inFile?.location ?? '-');
+      result = await writeBundle({ ...cut, resume: result });
+    }
+    expect(readFrom[0]).toBe('primary');
+    expect(readFrom.at(-1)).not.toBe('primary');
+    const members = await untar(await objectBytes(key));
+    expect(members.get('rotting.bin')?.equals(content)).toBe(true);
+  });
+
+  async function stagedCart() {
     const cartId = randomUUID();
     const executionName = `${cartId}-test`;
     const cart = { user: 'admin', cartId, executionName };
@@ -106,8 +179,26 @@ describe('a bundle written over several invocations', () => {
       lastModifiedDate: now,
       expiresAt: Math.floor(Date.now() / 1000) + 3600,
     });
-    await putJson(config().bundleBucket, requestKeyOf(cart), files);
+    await putJson(config().bundleBucket, filesKeyOf(cart), files);
+    return cart;
+  }
 
+  async function expectReadyWithoutCheckpoint(cart: { user: string; cartId: string; executionName: string }) {
+    expect((await findLiveCart(cart))?.status).toBe('ready');
+    const members = await untar(await objectBytes(bundleKeyOf(cart)));
+    for (const file of stored)
+      expect(members.get(`out/${file.path}`)?.equals(file.content as Buffer)).toBe(true);
+    const left = await s3().send(
+      new ListObjectsV2Command({
+        Bucket: config().bundleBucket,
+        Prefix: `checkpoints/admin/${cart.cartId}/`,
+      }),
+    );
+    expect(left.Contents ?? []).toEqual([]);
+  }
+
+  it('goes through the Bundling task again and again until the cart is ready, leaving no checkpoint', async () => {
+    const cart = await stagedCart();
     const outputs = [];
     for (let round = 0; round < 10; round++) {
       const output = await bundleCart(cart, 0);
@@ -115,13 +206,19 @@ describe('a bundle written over several invocations', () => {
       if (output.done) break;
     }
     expect(outputs.map((output) => output.done)).toEqual([false, false, false, false, true]);
-    expect((await findLiveCart(cart))?.status).toBe('ready');
-    const members = await untar(await objectBytes(bundleKeyOf(cart)));
-    for (const file of stored)
-      expect(members.get(`out/${file.path}`)?.equals(file.content as Buffer)).toBe(true);
-    const left = await s3().send(
-      new ListObjectsV2Command({ Bucket: config().bundleBucket, Prefix: `checkpoints/admin/${cartId}/` }),
-    );
-    expect(left.Contents ?? []).toEqual([]);
+    await expectReadyWithoutCheckpoint(cart);
+  });
+
+  it('keeps a checkpoint inside a file in the bundle bucket between two Bundling invocations', async () => {
+    const cart = await stagedCart();
+    const insideAt: number[] = [];
+    for (let round = 0; round < 30; round++) {
+      const output = await bundleCart(cart, 0, 0);
+      if (output.done) break;
+      const { checkpoint } = (await loadCheckpoint(cart))!;
+      if (checkpoint.inFile) insideAt.push(checkpoint.inFile.verifier.bytes);
+    }
+    expect(insideAt.length).toBeGreaterThan(0);
+    await expectReadyWithoutCheckpoint(cart);
   });
 });

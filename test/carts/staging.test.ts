@@ -69,6 +69,7 @@ describe('staging cold objects', () => {
     // First pass: nobody has asked yet, so staging asks, once per object.
     expect(await stageFiles(files, [primary])).toEqual({
       pendingRestores: 2,
+      restoring: files.map((f) => ({ bucket: 'primary-bucket', key: f.key })),
       restoresRequested: 2,
       missing: [],
       wrongSize: [],
@@ -91,6 +92,7 @@ describe('staging cold objects', () => {
     restore = 'ongoing-request="false", expiry-date="Fri, 21 Dec 2012 00:00:00 GMT"';
     expect(await stageFiles(files, [primary])).toEqual({
       pendingRestores: 0,
+      restoring: [],
       restoresRequested: 0,
       missing: [],
       wrongSize: [],
@@ -159,6 +161,7 @@ describe('staging cold objects', () => {
     );
     expect(result).toEqual({
       pendingRestores: 0,
+      restoring: [],
       restoresRequested: 0,
       missing: [file('gone.tif').id],
       wrongSize: [file('short.tif').id],

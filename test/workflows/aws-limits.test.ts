@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BUNDLE_TIME_BUDGET_MS } from '../../lambdas/carts/bundle-cart.ts';
+import { RESTAGE_AFTER_MS } from '../../lambdas/carts/check-restores.ts';
 import { DEFAULTS } from '../../lambdas/config.ts';
 import { CHECKSUM_JOB_DEADLINE_HOURS } from '../../lambdas/fixity/batch-checksums.ts';
 import { ChunkPacker, maxChunkCount } from '../../lambdas/workflows/chunk-list.ts';
@@ -122,10 +123,18 @@ function cartScale(cart: Definition): Scale {
     itemsAt: {},
     readerItems: {},
     loopBounds: {
-      ...loop(['Staging', 'RestoresPending', 'WaitForRestores'], restorePolls),
+      // Between two waits the cart reads its count (S3 restore events count it down); it stages
+      // again when the count reaches zero, or after RESTAGE_AFTER_MS in case an event was lost.
+      ...loop(['WaitForRestores', 'CheckRestores', 'RestoresCounted'], restorePolls),
+      ...loop(
+        ['Staging', 'RestoresPending'],
+        1 + Math.ceil((RESTORE_HOURS * 3600 * 1000) / RESTAGE_AFTER_MS),
+      ),
       ...loop(['Bundling', 'BundlingDone'], bundlings),
     },
     taskOutputs: {
+      ResolveCartFunctionArn: { cancelled: false },
+      CheckRestoresFunctionArn: { cancelled: false, pendingRestores: CART_FILES, restage: false },
       StageCartFunctionArn: { pendingRestores: 0, cancelled: false },
       BundleCartFunctionArn: { done: true, cancelled: false },
       RecordCartErrorFunctionArn: null,
