@@ -30,3 +30,20 @@ export const cartRequestSchema = z
       .max(MAX_CART_FILES),
   })
   .meta({ id: 'CartRequest' });
+
+/** `POST /carts/{cartId}` naming a file list uploaded to S3 (cart-file-list.ts) instead of `fileids`. */
+export const cartFileListRequestSchema = z
+  .strictObject({
+    fileList: z.string().meta({ description: 'The key POST /carts/{cartId}/file-list handed out.' }),
+  })
+  .meta({ id: 'CartFileListRequest' });
+
+/** The answer of `POST /carts/{cartId}/file-list`: where to PUT the list, and until when. */
+export const cartFileListUploadSchema = z
+  .strictObject({
+    fileList: z.string(),
+    url: z.string().meta({ description: 'Presigned PUT; send the `{"fileids": …}` JSON, no Authorization.' }),
+    expires: z.iso.datetime(),
+    maxBytes: z.number().int().positive(),
+  })
+  .meta({ id: 'CartFileListUpload' });

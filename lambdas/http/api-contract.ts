@@ -1,6 +1,10 @@
 import type { z } from 'zod';
 import { keyRequestSchema } from '../auth/key-admin.ts';
-import { cartRequestSchema } from '../carts/cart-request-schema.ts';
+import {
+  cartFileListRequestSchema,
+  cartFileListUploadSchema,
+  cartRequestSchema,
+} from '../carts/cart-request-schema.ts';
 import { deletionRequestBodySchema } from '../deletion/deletion-requests.ts';
 import { ingestActionSchema, ingestRequestSchema } from '../ingests/ingest-request.ts';
 import {
@@ -194,11 +198,15 @@ export const operations: Record<string, Operation> = {
   },
   'POST /carts/{cartId}': {
     summary: 'Create a cart: a tar of stored files (Pacifica cartd)',
-    body: cartRequestSchema,
+    body: [cartRequestSchema, cartFileListRequestSchema],
     responses: {
       201: { description: '`Cart Processing has begun`', body: r.message },
       409: { description: 'A live cart of yours has this id', body: r.error },
     },
+  },
+  'POST /carts/{cartId}/file-list': {
+    summary: 'Where to PUT a cart’s file list too large for a request body',
+    responses: { 201: { description: 'A presigned PUT for the list', body: cartFileListUploadSchema } },
   },
   'HEAD /carts/{cartId}': {
     summary: 'A cart’s status, in headers',
