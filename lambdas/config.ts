@@ -47,6 +47,12 @@ export interface Config {
    */
   cursorSecret: string | undefined;
   cursorSecretArn: string | undefined;
+  /**
+   * Credentials for a DynamoDB-compatible service whose keys differ from S3's (the local stack pointed
+   * at other engines, SPEC §2); unset in AWS, where the role's credentials serve every client.
+   */
+  dynamoDBAccessKeyId: string | undefined;
+  dynamoDBSecretAccessKey: string | undefined;
 }
 
 export const ENV = {
@@ -72,6 +78,8 @@ export const ENV = {
   s3ForcePathStyle: 'BAGVAULT_S3_FORCE_PATH_STYLE',
   cursorSecret: 'BAGVAULT_CURSOR_SECRET',
   cursorSecretArn: 'BAGVAULT_CURSOR_SECRET_ARN',
+  dynamoDBAccessKeyId: 'BAGVAULT_DYNAMODB_ACCESS_KEY_ID',
+  dynamoDBSecretAccessKey: 'BAGVAULT_DYNAMODB_SECRET_ACCESS_KEY',
 } as const satisfies Record<keyof Config, string>;
 
 export const DEFAULTS = {
@@ -178,5 +186,11 @@ const CONFIG: Config = {
   },
   get cursorSecretArn() {
     return optional(ENV.cursorSecretArn);
+  },
+  get dynamoDBAccessKeyId() {
+    return optional(ENV.dynamoDBAccessKeyId);
+  },
+  get dynamoDBSecretAccessKey() {
+    return optional(ENV.dynamoDBSecretAccessKey);
   },
 };

@@ -1,0 +1,78 @@
+import { Worker } from 'node:worker_threads';
+
+/** A server module runnable in its own thread: `start(options)` resolves once it listens. */
+export interface ThreadedServer {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+export interface ServerThread extends ThreadedServer {
+  /** Settles only if the thread dies while it should be serving (a crash, an uncaught error). */
+  failed: Promise<Error>;
+  /** Ends the thread at once, without closing anything, as a crash would (fault injection in tests). */
+  kill(): Promise<void>;
+}
+
+interface SerialisedError {
+  name: string;
+  message: string;
+  code?: string;
+  stack?: string;
+}
+
+/**
+ * Runs a server in a worker thread, so the requests it answers (s3rver's file system work, dynalite's
+ * LevelDB) run beside the workflows and the API instead of taking turns with them on one event loop.
+ * `module` exports `start(options): Promise<ThreadedServer>` (local/server-thread-entry.ts calls it).
+ */
+export function startServerThread(name: string, module: URL, options: unknown): Promise<ServerThread> {
+  const worker = new Worker(new URL('./server-thread-entry.ts', import.meta.url), {
+    workerData: { module: module.href, options },
+    name,
+  });
+  let closing = false;
+  let reportFailure: (error: Error) => void = () => undefined;
+  const failed = new Promise<Error>((resolve) => (reportFailure = resolve));
+  return new Promise<ServerThread>((resolve, reject) => {
+    let started = false;
+    const fail = (error: Error) => {
+      if (closing) return;
+      closing = true;
+      if (started) reportFailure(error);
+      else reject(error);
+    };
+    worker.on('error', (error) =>
+      fail(new Error(`The local ${name} crashed: ${error.message}`, { cause: error })),
+    );
+    worker.on('exit', (code) =>
+      fail(new Error(`The local ${name} stopped unexpectedly (exit code ${code})`)),
+    );
+    worker.on('message', (message: { listening?: string; error?: SerialisedError }) => {
+      if (message.error) {
+        closing = true;
+        void worker.terminate();
+        reject(Object.assign(new Error(message.error.message), message.error));
+        return;
+      }
+      if (!message.listening) return;
+      started = true;
+      resolve({
+        endpoint: message.listening,
+        failed,
+        kill: async () => {
+          await worker.terminate();
+        },
+        close: async () => {
+          if (closing) return;
+          closing = true;
+          const exited = new Promise<void>((done) => worker.once('exit', () => done()));
+          worker.postMessage('close');
+          // A server that cannot close within its grace period is stopped with its thread.
+          const timer = setTimeout(() => void worker.terminate(), 10_000);
+          await exited;
+          clearTimeout(timer);
+        },
+      });
+    });
+  });
+}
