@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { SHARE_ENV, Worker } from 'node:worker_threads';
 
 /** A server module runnable in its own thread: `start(options)` resolves once it listens. */
 export interface ThreadedServer {
@@ -25,10 +25,17 @@ interface SerialisedError {
  * LevelDB) run beside the workflows and the API instead of taking turns with them on one event loop.
  * `module` exports `start(options): Promise<ThreadedServer>` (local/server-thread-entry.ts calls it).
  */
-export function startServerThread(name: string, module: URL, options: unknown): Promise<ServerThread> {
+export function startServerThread(
+  name: string,
+  module: URL,
+  options: unknown,
+  { shareEnvironment = false } = {},
+): Promise<ServerThread> {
   const worker = new Worker(new URL('./server-thread-entry.ts', import.meta.url), {
     workerData: { module: module.href, options },
     name,
+    // Shared: settings changed later (tests, the cursor secret) reach handlers running in the thread.
+    ...(shareEnvironment ? { env: SHARE_ENV } : {}),
   });
   let closing = false;
   let reportFailure: (error: Error) => void = () => undefined;

@@ -5,7 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { forgetClients } from '../lambdas/aws-clients.ts';
 import { ENV } from '../lambdas/config.ts';
 import { startDynamoDBServer } from './dynamodb-server.ts';
-import { startHttpGateway } from './http-gateway.ts';
+import { startHttpGatewayThread } from './http-gateway-thread.ts';
 import { LOCAL_S3_CREDENTIALS, startS3Server } from './s3-server.ts';
 import { removeInterruptedWrites } from './s3-repair.ts';
 import { stateMachines } from '../lambdas/workflows/tasks.ts';
@@ -194,6 +194,18 @@ export async function startLocalStack(options: LocalStackOptions) {
   };
   try {
     const threads: ServerThread[] = [];
+    let reportFailure: (error: Error) => void = () => undefined;
+    const failed = new Promise<Error>((resolve) => (reportFailure = resolve));
+    // One server dying takes the whole stack down cleanly rather than leaving it half alive.
+    const adopt = (thread: ServerThread) => {
+      threads.push(thread);
+      stoppers.push(thread.close);
+      void thread.failed.then(async (error) => {
+        console.error(`${error.message}: stopping the local stack.`);
+        await stop();
+        reportFailure(error);
+      });
+    };
     let s3Endpoint: string;
     if (!options.s3) {
       await removeInterruptedWrites(join(options.home, 's3'));
@@ -209,8 +221,7 @@ export async function startLocalStack(options: LocalStackOptions) {
         }
         throw error;
       });
-      stoppers.push(s3.close);
-      threads.push(s3);
+      adopt(s3);
       s3Endpoint = s3.endpoint;
     } else {
       s3Endpoint = options.s3.endpoint;
@@ -228,16 +239,9 @@ export async function startLocalStack(options: LocalStackOptions) {
         port: options.dynamoDBPort,
         directory: join(options.home, 'dynamodb'),
       });
-      stoppers.push(dynamodb.close);
-      threads.push(dynamodb);
+      adopt(dynamodb);
       dynamoDBEndpoint = dynamodb.endpoint;
     }
-    // One server dying takes the whole stack down cleanly rather than leaving it half alive.
-    const failed = Promise.race(threads.map((thread) => thread.failed)).then(async (error) => {
-      console.error(`${error.message}: stopping the local stack.`);
-      await stop();
-      return error;
-    });
     const stepFunctions = await startStepFunctionsServer({
       port: options.stepFunctionsPort,
       waitTimeOverrides: { WaitForRestores: 1000 },
@@ -269,11 +273,11 @@ export async function startLocalStack(options: LocalStackOptions) {
         ? await recoverInterrupted()
         : { ingests: [], carts: [], failed: [] };
 
-    const gateway = await startHttpGateway({ port: options.apiPort });
-    stoppers.push(gateway.close);
+    const gateway = await startHttpGatewayThread({ port: options.apiPort });
+    adopt(gateway);
     stoppers.push((await import('./fixity-schedule.ts')).startFixitySchedule());
     return {
-      apiUrl: gateway.url,
+      apiUrl: gateway.endpoint,
       s3Endpoint,
       dynamoDBEndpoint,
       stepFunctionsEndpoint: stepFunctions.endpoint,
