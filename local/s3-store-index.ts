@@ -22,6 +22,7 @@ interface ListOptions {
 export interface FilesystemStore {
   rootDirectory: string;
   getBucketPath(bucket: string): string;
+  getResourcePath(bucket: string, key: string, resource: string): string;
   getMetadata(bucket: string, key: string): Promise<Record<string, unknown>>;
   listObjects(bucket: string, options: ListOptions): Promise<unknown>;
   putObject(object: { bucket: string; key: string }): Promise<unknown>;

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
+import { mapConcurrently } from '../map-concurrently.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import { queryPage } from '../table/query-page.ts';
 
@@ -327,7 +328,9 @@ export async function listBags(space: string, limit: number, cursor: string | un
 
 /** Records stored files (idempotent: the same id always describes the same bytes). */
 export async function putStoredFiles(files: readonly StoredFileRecord[]): Promise<void> {
-  for (let start = 0; start < files.length; start += 25) {
+  const batches = Array.from({ length: Math.ceil(files.length / 25) }, (_, i) => i * 25);
+  // Batches in flight at once: each waits on DynamoDB, and a million files are 40,000 batches.
+  await mapConcurrently(batches, 8, async (start) => {
     let requests = files.slice(start, start + 25).map((file) => ({
       PutRequest: { Item: { pk: `FILE#${file.id}`, sk: 'FILE', kind: 'StoredFile', ...file } },
     }));
@@ -339,7 +342,7 @@ export async function putStoredFiles(files: readonly StoredFileRecord[]): Promis
       requests = (result.UnprocessedItems?.[tableName()] ?? []) as typeof requests;
       if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
     }
-  }
+  });
 }
 
 /** A stored file by id, only once the version holding it is registered. */
