@@ -131,7 +131,6 @@ export function indexListings(store: FilesystemStore): void {
   };
 
   store.deleteObject = async (bucket, key) => {
-    keysOf(bucket).changed(false, key);
     const bucketPath = store.getBucketPath(bucket);
     const object = join(bucketPath, `${key}${OBJECT_SUFFIX}`);
     const stem = join(bucketPath, key);
@@ -142,6 +141,8 @@ export function indexListings(store: FilesystemStore): void {
         }),
       ),
     );
+    // Only once the files are gone: a first read of the bucket running meanwhile may still see them.
+    keysOf(bucket).changed(false, key);
     const parts = key.split('/').slice(0, -1);
     for (; parts.length > 0; parts.pop()) {
       try {
@@ -155,7 +156,7 @@ export function indexListings(store: FilesystemStore): void {
     }
   };
 
-  store.listObjects = async (bucket, options) => {
+  const listPage = async (bucket: string, options: ListOptions) => {
     const { delimiter = '', startAfter = '', prefix = '', maxKeys = Infinity } = options;
     const keys = await keysOf(bucket).ready();
     const found: string[] = [];
@@ -190,8 +191,10 @@ export function indexListings(store: FilesystemStore): void {
     const metadata = await Promise.all(
       found.map((key) =>
         store.getMetadata(bucket, key).catch((error: NodeJS.ErrnoException) => {
-          if (error.code === 'ENOENT') return undefined;
-          throw error;
+          if (error.code !== 'ENOENT') throw error;
+          // Deleted while this page was read (or its files removed by hand): no longer listed.
+          keys.delete(key);
+          return undefined;
         }),
       ),
     );
@@ -203,5 +206,12 @@ export function indexListings(store: FilesystemStore): void {
       commonPrefixes,
       isTruncated,
     };
+  };
+  // A truncated page needs its last object to continue from: read it again if all its keys were gone.
+  store.listObjects = async (bucket, options) => {
+    for (;;) {
+      const page = await listPage(bucket, options);
+      if (!page.isTruncated || page.objects.length > 0) return page;
+    }
   };
 }
