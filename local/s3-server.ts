@@ -35,6 +35,44 @@ function copyChecksums(store: FilesystemStore): void {
   };
 }
 
+/**
+ * s3rver reads a bucket's CORS and website configuration files for every request it answers (two
+ * file reads, mostly of files that do not exist); they change only through the store, so they are
+ * kept in memory until the store writes or deletes one.
+ */
+function cacheSubresources(store: FilesystemStore): void {
+  const cache = new Map<string, Promise<unknown>>();
+  const id = (bucket: string, key: string | undefined, type: string) => `${bucket}\0${key ?? ''}\0${type}`;
+  const getSubresource = store.getSubresource.bind(store);
+  store.getSubresource = (bucket, key, type) => {
+    const at = id(bucket, key, type);
+    let result = cache.get(at);
+    if (!result) {
+      result = getSubresource(bucket, key, type);
+      cache.set(at, result);
+      result.catch(() => cache.delete(at));
+    }
+    return result;
+  };
+  const putSubresource = store.putSubresource.bind(store);
+  store.putSubresource = async (bucket, key, resource) => {
+    cache.delete(id(bucket, key, resource.type));
+    await putSubresource(bucket, key, resource);
+    cache.delete(id(bucket, key, resource.type));
+  };
+  const deleteSubresource = store.deleteSubresource.bind(store);
+  store.deleteSubresource = async (bucket, key, type) => {
+    cache.delete(id(bucket, key, type));
+    await deleteSubresource(bucket, key, type);
+    cache.delete(id(bucket, key, type));
+  };
+  const deleteBucket = store.deleteBucket.bind(store);
+  store.deleteBucket = async (bucket) => {
+    await deleteBucket(bucket);
+    cache.clear();
+  };
+}
+
 /** A real S3 protocol server keeping objects on disk under `directory`, in this thread. */
 export async function start(options: S3ServerOptions): Promise<ThreadedServer> {
   await mkdir(options.directory, { recursive: true });
@@ -48,6 +86,7 @@ export async function start(options: S3ServerOptions): Promise<ThreadedServer> {
   });
   const store = (server as unknown as { store: FilesystemStore }).store;
   copyChecksums(store);
+  cacheSubresources(store);
   indexListings(store);
   await server.run();
   return {

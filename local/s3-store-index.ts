@@ -35,6 +35,9 @@ export interface FilesystemStore {
   ): Promise<unknown>;
   deleteObject(bucket: string, key: string): Promise<void>;
   deleteBucket(bucket: string): Promise<void>;
+  getSubresource(bucket: string, key: string | undefined, type: string): Promise<unknown>;
+  putSubresource(bucket: string, key: string | undefined, resource: { type: string }): Promise<void>;
+  deleteSubresource(bucket: string, key: string | undefined, type: string): Promise<void>;
 }
 
 /**
