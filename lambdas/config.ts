@@ -33,11 +33,19 @@ export interface Config {
   fixityIntervalSeconds: number;
   /** Scheduled fixity runs in flight at once, at most. */
   fixityMaxConcurrentRuns: number;
+  /** Seconds between two sweeps of the fixity schedule (the sweep paces itself by it). */
+  fixitySweepSeconds: number;
   deletionStateMachineArn: string;
   presignExpiresSeconds: number;
   cartTtlSeconds: number;
   maxUnpackedBytes: number;
   maxUnpackedFiles: number;
+  /**
+   * A chunk of a bag's file list (what one Task replicates, verifies or fixity-checks) holds at most
+   * this many files and, unless a single file is bigger, this many bytes: one invocation's work.
+   */
+  chunkMaxFiles: number;
+  chunkMaxBytes: number;
   /** Only the local stack sets this, so its tests can receive callbacks on 127.0.0.1. */
   allowLoopbackCallbacks: boolean;
   s3ForcePathStyle: boolean;
@@ -69,11 +77,14 @@ export const ENV = {
   fixityStateMachineArn: 'BAGVAULT_FIXITY_STATE_MACHINE_ARN',
   fixityIntervalSeconds: 'BAGVAULT_FIXITY_INTERVAL_SECONDS',
   fixityMaxConcurrentRuns: 'BAGVAULT_FIXITY_MAX_CONCURRENT_RUNS',
+  fixitySweepSeconds: 'BAGVAULT_FIXITY_SWEEP_SECONDS',
   deletionStateMachineArn: 'BAGVAULT_DELETION_STATE_MACHINE_ARN',
   presignExpiresSeconds: 'BAGVAULT_PRESIGN_EXPIRES_SECONDS',
   cartTtlSeconds: 'BAGVAULT_CART_TTL_SECONDS',
   maxUnpackedBytes: 'BAGVAULT_MAX_UNPACKED_BYTES',
   maxUnpackedFiles: 'BAGVAULT_MAX_UNPACKED_FILES',
+  chunkMaxFiles: 'BAGVAULT_CHUNK_MAX_FILES',
+  chunkMaxBytes: 'BAGVAULT_CHUNK_MAX_BYTES',
   allowLoopbackCallbacks: 'BAGVAULT_ALLOW_LOOPBACK_CALLBACKS',
   s3ForcePathStyle: 'BAGVAULT_S3_FORCE_PATH_STYLE',
   cursorSecret: 'BAGVAULT_CURSOR_SECRET',
@@ -87,8 +98,11 @@ export const DEFAULTS = {
   cartTtlSeconds: 7 * 24 * 3600,
   fixityIntervalSeconds: 90 * 24 * 3600,
   fixityMaxConcurrentRuns: 4,
+  fixitySweepSeconds: 3600,
   maxUnpackedBytes: 1024 ** 4,
   maxUnpackedFiles: 1_000_000,
+  chunkMaxFiles: 500,
+  chunkMaxBytes: 10 * 1024 ** 3,
   primaryStorageClass: 'STANDARD',
 };
 
@@ -160,6 +174,17 @@ const CONFIG: Config = {
   get fixityMaxConcurrentRuns() {
     return integer(ENV.fixityMaxConcurrentRuns, DEFAULTS.fixityMaxConcurrentRuns);
   },
+  get fixitySweepSeconds() {
+    // Fractions allowed: tests sweep several times a second.
+    const raw = optional(ENV.fixitySweepSeconds);
+    if (raw === undefined) return DEFAULTS.fixitySweepSeconds;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0)
+      throw new Error(
+        `Invalid configuration: ${ENV.fixitySweepSeconds} must be a positive number, got "${raw}"`,
+      );
+    return value;
+  },
   get deletionStateMachineArn() {
     return required(ENV.deletionStateMachineArn);
   },
@@ -174,6 +199,12 @@ const CONFIG: Config = {
   },
   get maxUnpackedFiles() {
     return integer(ENV.maxUnpackedFiles, DEFAULTS.maxUnpackedFiles);
+  },
+  get chunkMaxFiles() {
+    return integer(ENV.chunkMaxFiles, DEFAULTS.chunkMaxFiles);
+  },
+  get chunkMaxBytes() {
+    return integer(ENV.chunkMaxBytes, DEFAULTS.chunkMaxBytes);
   },
   get allowLoopbackCallbacks() {
     return optional(ENV.allowLoopbackCallbacks) === 'true';

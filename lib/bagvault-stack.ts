@@ -12,6 +12,7 @@ import { allHandlerModules, moduleExists } from './handler-modules.ts';
 import { handlerEnvironment } from './handler-environment.ts';
 import { HandlerFunctions } from './handler-functions.ts';
 import { BagvaultHttpApi } from './http-api.ts';
+import { DeletionRedrive } from './deletion-redrive.ts';
 import { FixityMonitoring } from './fixity-monitoring.ts';
 import { acknowledgeNagFindings } from './nag-suppressions.ts';
 import { StateTable } from './state-table.ts';
@@ -62,11 +63,15 @@ export class BagvaultStack extends Stack {
       }),
       roles: { [DELETING_MODULE]: this.deletionRole.role },
     });
-    this.workflows = new Workflows(this, 'Workflows', { functions: this.functions });
+    this.workflows = new Workflows(this, 'Workflows', {
+      functions: this.functions,
+      workBucket: this.buckets.unpack,
+    });
     this.httpApi = new BagvaultHttpApi(this, 'Api', {
       functions: this.functions,
       corsAllowOrigins: options.corsAllowOrigins,
     });
+    new DeletionRedrive(this, 'DeletionRedrive', { functions: this.functions });
     const fixity = new FixityMonitoring(this, 'Fixity', {
       functions: this.functions,
       sweepMinutes: options.fixitySweepMinutes,

@@ -12,6 +12,7 @@ import type { HandlerFunctions } from './handler-functions.ts';
 import {
   apiHandlerModule as api,
   AUTHORIZER_MODULE,
+  DELETION_REDRIVE_MODULE,
   FIXITY_SWEEP_MODULE,
   taskHandlerModule as task,
 } from './handler-modules.ts';
@@ -90,9 +91,10 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   ],
   [api('list-deletion-requests')]: [TABLE_READ],
   [api('get-deletion-request')]: [TABLE_READ],
+  // Describe: approving an approved request again re-drives a deletion that is not running.
   [api('decide-deletion-request')]: [
     TABLE_READ_WRITE,
-    { stateMachine: 'deletion', actions: ['states:StartExecution'] },
+    { stateMachine: 'deletion', actions: ['states:StartExecution', 'states:DescribeExecution'] },
   ],
   [api('create-cart')]: [
     TABLE_READ_WRITE,
@@ -121,7 +123,8 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
     { bucket: 'primary', access: ['read'] },
   ],
   [task('ingest/assign-version')]: [TABLE_READ_WRITE],
-  [task('ingest/record-step')]: [TABLE_READ_WRITE],
+  // The work area: a location's failure, kept for the ingest's failure event (location-failures.ts).
+  [task('ingest/record-step')]: [TABLE_READ_WRITE, { bucket: 'unpack', access: ['read', 'put'] }],
   [task('ingest/replicate-chunk')]: [
     TABLE_READ,
     { bucket: 'unpack', access: ['read'] },
@@ -203,6 +206,11 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
     { bucket: 'replicas', access: ['read', 'delete', 'releaseHold'] },
   ],
   [task('deletion/finish')]: [TABLE_READ_WRITE],
+  // Started by EventBridge Scheduler: restarts approved deletions whose workflow is not running.
+  [DELETION_REDRIVE_MODULE]: [
+    TABLE_READ_WRITE,
+    { stateMachine: 'deletion', actions: ['states:StartExecution', 'states:DescribeExecution'] },
+  ],
 };
 
 export interface AccessTargets {

@@ -52,6 +52,7 @@ export function handlerEnvironment(props: HandlerEnvironmentProps): Record<strin
     [ENV.fixityStateMachineArn]: props.fixityStateMachineArn,
     [ENV.fixityIntervalSeconds]: String(options.fixityIntervalDays * 86_400),
     [ENV.fixityMaxConcurrentRuns]: String(options.fixityMaxConcurrentRuns),
+    [ENV.fixitySweepSeconds]: String(options.fixitySweepMinutes * 60),
     [ENV.deletionStateMachineArn]: props.deletionStateMachineArn,
     [ENV.cursorSecretArn]: props.cursorSecretArn,
     [ENV.presignExpiresSeconds]: String(options.presignExpiresSeconds),

@@ -18,6 +18,8 @@ export const LOCK_FILE = path.join(PROJECT_ROOT, 'package-lock.json');
 export const AUTHORIZER_MODULE = 'auth/authorizer';
 /** The fixity schedule's sweep, started by EventBridge Scheduler. */
 export const FIXITY_SWEEP_MODULE = 'handlers/fixity/sweep';
+/** The deletion re-drive sweep, started by EventBridge Scheduler. */
+export const DELETION_REDRIVE_MODULE = 'handlers/deletion/redrive';
 
 /** The module of an API route handler named in lambdas/http/routes.ts. */
 export function apiHandlerModule(handler: string): string {
@@ -53,5 +55,6 @@ export function allHandlerModules(): string[] {
     ...apiHandlerModules(),
     ...names.flatMap(taskHandlerModules),
     FIXITY_SWEEP_MODULE,
+    DELETION_REDRIVE_MODULE,
   ];
 }

@@ -58,6 +58,18 @@ export const ACCEPTED_IAM_FINDINGS: readonly AcceptedFinding[] = [
   },
   {
     rule: 'AwsSolutions-IAM5',
+    finding: /^Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:[\w-]+\/\*$/,
+    reason:
+      "A Distributed Map's child executions of its own state machine (`{machine}/{map run}:{id}`), named by Step Functions at run time.",
+  },
+  {
+    rule: 'AwsSolutions-IAM5',
+    finding: /^Resource::<\w*UnpackBucket\w*\.Arn>\/\.work\/\*$/,
+    reason:
+      "s3:GetObject for the Distributed Maps' ItemReader on the work area only, whose chunk index keys are per ingest or fixity run.",
+  },
+  {
+    rule: 'AwsSolutions-IAM5',
     finding: /^Resource::\*$/,
     reason:
       'X-Ray trace writes and CloudWatch Logs delivery for state machines do not support resource-level permissions (checked: no other action has Resource *).',

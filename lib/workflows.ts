@@ -3,11 +3,15 @@
  * Task's `${XxxFunctionArn}` variable is substituted with the ARN of the function built from the
  * handler module lambdas/workflows/tasks.ts maps it to — the same mapping the local stack runs.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { WORK_AREA_PREFIX } from '../lambdas/storage/storage-layout.ts';
 import { type StateMachineName, stateMachines } from '../lambdas/workflows/tasks.ts';
 import type { HandlerFunctions } from './handler-functions.ts';
 import { IngestFailureRule } from './ingest-failure-rule.ts';
@@ -33,8 +37,29 @@ export function stateMachineArn(stack: Stack, name: StateMachineName): string {
   });
 }
 
+/** What a definition's Distributed Maps need: child executions, and S3 reads when items come from S3. */
+export function distributedMapsOf(definition: unknown): { any: boolean; itemReaders: boolean } {
+  const found = { any: false, itemReaders: false };
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (!value || typeof value !== 'object') return;
+    const state = value as Record<string, unknown>;
+    const mode = (state.ItemProcessor as { ProcessorConfig?: { Mode?: string } } | undefined)?.ProcessorConfig
+      ?.Mode;
+    if (state.Type === 'Map' && mode === 'DISTRIBUTED') {
+      found.any = true;
+      if (state.ItemReader) found.itemReaders = true;
+    }
+    Object.values(state).forEach(visit);
+  };
+  visit(definition);
+  return found;
+}
+
 export interface WorkflowsProps {
   functions: HandlerFunctions;
+  /** The unpack bucket, whose work area holds the chunk indexes. */
+  workBucket: IBucket;
 }
 
 export class Workflows extends Construct {
@@ -69,6 +94,40 @@ export class Workflows extends Construct {
       });
       // Invoke permission on exactly the functions the definition names, nothing else.
       for (const fn of new Set(taskFunctions.map(([, fn]) => fn))) fn.grantInvoke(stateMachine);
+      const maps = distributedMapsOf(
+        JSON.parse(readFileSync(path.join(STATE_MACHINES_DIR, definition.file), 'utf8')),
+      );
+      if (maps.any) {
+        // A Distributed Map runs its children as executions of this same state machine.
+        stateMachine.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['states:StartExecution'],
+            resources: [stateMachineArn(stack, name)],
+          }),
+        );
+        stateMachine.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['states:DescribeExecution', 'states:StopExecution'],
+            resources: [
+              stack.formatArn({
+                service: 'states',
+                resource: 'execution',
+                resourceName: `${stateMachineName(stack, name)}/*`,
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+            ],
+          }),
+        );
+      }
+      if (maps.itemReaders) {
+        // ItemReaders read chunk indexes (lambdas/workflows/chunk-list.ts), which live in the work area only.
+        stateMachine.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['s3:GetObject'],
+            resources: [props.workBucket.arnForObjects(`${WORK_AREA_PREFIX}*`)],
+          }),
+        );
+      }
       built[name] = stateMachine;
     }
     this.stateMachines = built as Record<StateMachineName, StateMachine>;

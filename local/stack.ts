@@ -275,7 +275,9 @@ export async function startLocalStack(options: LocalStackOptions) {
 
     const gateway = await startHttpGatewayThread({ port: options.apiPort });
     adopt(gateway);
-    stoppers.push((await import('./fixity-schedule.ts')).startFixitySchedule());
+    const schedules = await import('./fixity-schedule.ts');
+    stoppers.push(schedules.startFixitySchedule());
+    stoppers.push(schedules.startDeletionRedrive());
     return {
       apiUrl: gateway.endpoint,
       s3Endpoint,

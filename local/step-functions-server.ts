@@ -5,6 +5,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 
 type JSONValue = Parameters<StateMachine['run']>[0];
 import { type StateMachineName, stateMachines } from '../lambdas/workflows/tasks.ts';
+import { runDistributedMapsLocally } from './distributed-map.ts';
 import { handlerPath, lambdaContext, loadHandler } from './handler-modules.ts';
 import { close, listen } from './listen.ts';
 
@@ -57,11 +58,18 @@ export interface TaskHooks {
   beforeTask?: (stateName: string, input: JSONValue) => void | Promise<void>;
   /** After the handler returned: a throw is a Lambda that did its work and died before answering. */
   afterTask?: (stateName: string, input: JSONValue) => void | Promise<void>;
+  /** Sees the input of every child execution a Distributed Map starts (local/distributed-map.ts). */
+  onChildExecution?: (mapState: string, input: JSONValue) => void;
   /** Retry waits to shorten, in milliseconds, by state name. */
   retryIntervalOverrides?: Record<string, number>;
 }
 
-function loadStateMachine(name: StateMachineName, runningTasks: Set<Promise<unknown>>, hooks: TaskHooks) {
+function loadStateMachine(
+  name: StateMachineName,
+  runningTasks: Set<Promise<unknown>>,
+  hooks: TaskHooks,
+  waitTimeOverrides: Record<string, number> | undefined,
+) {
   const { file, tasks } = stateMachines[name];
   let text = readFileSync(fileURLToPath(new URL(`../statemachines/${file}`, import.meta.url)), 'utf8');
   const moduleByArn = new Map<string, string>();
@@ -70,7 +78,7 @@ function loadStateMachine(name: StateMachineName, runningTasks: Set<Promise<unkn
     text = text.replaceAll(`\${${variable}}`, arn);
     moduleByArn.set(arn, module);
   }
-  const definition = JSON.parse(text) as { States: Record<string, JsonObject> };
+  const definition = JSON.parse(text) as { StartAt: string; States: Record<string, JsonObject> };
   const taskHandlers: Record<string, (input: JSONValue) => Promise<JSONValue>> = {};
   for (const [stateName, state] of allStates(definition.States)) {
     if (state.Type !== 'Task') continue;
@@ -88,8 +96,19 @@ function loadStateMachine(name: StateMachineName, runningTasks: Set<Promise<unkn
       return output;
     };
   }
+  const overrides = {
+    taskResourceLocalHandlers: taskHandlers,
+    waitTimeOverrides,
+    retryIntervalOverrides: hooks.retryIntervalOverrides,
+  };
+  Object.assign(
+    taskHandlers,
+    runDistributedMapsLocally(definition, overrides, {
+      onChild: (mapState, input) => hooks.onChildExecution?.(mapState, input),
+    }),
+  );
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
-  return { machine, taskHandlers };
+  return { machine, overrides };
 }
 
 class ApiError extends Error {
@@ -129,7 +148,7 @@ export async function startStepFunctionsServer(options: {
   const machines = new Map(
     (Object.keys(stateMachines) as StateMachineName[]).map((name) => [
       localStateMachineArn(name),
-      loadStateMachine(name, runningTasks, options.hooks ?? {}),
+      loadStateMachine(name, runningTasks, options.hooks ?? {}, options.waitTimeOverrides),
     ]),
   );
   const executions = new Map<string, Execution>();
@@ -150,11 +169,7 @@ export async function startStepFunctionsServer(options: {
       throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     const run = loaded.machine.run(JSON.parse(input), {
-      overrides: {
-        taskResourceLocalHandlers: loaded.taskHandlers,
-        waitTimeOverrides: options.waitTimeOverrides,
-        retryIntervalOverrides: options.hooks?.retryIntervalOverrides,
-      },
+      overrides: loaded.overrides,
       noThrowOnAbort: true,
       context: {
         Execution: {

@@ -25,6 +25,8 @@ export const bagPartition = (space: string, externalIdentifier: string) =>
   `BAG#${space}#${externalIdentifier}`;
 const padded = (n: number) => String(n).padStart(6, '0');
 const listPartition = (space: string) => `BAGS#${space}`;
+/** The list (gsi1) partition of a space's bag summaries, one per bag. */
+export const bagListPartition = listPartition;
 
 export interface VersionClaim {
   version: number;

@@ -42,6 +42,29 @@ export async function refuseFilesOfDeletedBags(ids: readonly string[], caller: P
 }
 
 /**
+ * Checked when an ingest is requested: an identifier whose bag was deleted (or is being deleted) never
+ * takes a new version. SPEC §5.6 keeps the tombstone as the record of what was deleted, which a new
+ * bag under the same name would contradict. Refused at once (409) rather than after an upload's
+ * unpacking; Assigning bag version checks again for a deletion approved meanwhile.
+ */
+export async function refuseIngestOfDeletedIdentifier(
+  space: string,
+  externalIdentifier: string,
+): Promise<void> {
+  const marker = await getMarker(space, externalIdentifier);
+  if (marker?.state === 'deleted') {
+    throw new Conflict(
+      `Bag ${space}/${externalIdentifier} was deleted on ${marker.tombstone?.deletedDate ?? 'an earlier date'} (deletion request ${marker.requestId}); its identifier keeps its tombstone and cannot be ingested again. Ingest the bag under a new External-Identifier.`,
+    );
+  }
+  if (marker?.state === 'deleting') {
+    throw new Conflict(
+      `Bag ${space}/${externalIdentifier} is being deleted (deletion request ${marker.requestId}); it cannot be ingested.`,
+    );
+  }
+}
+
+/**
  * Called at Assigning bag version: no new version of a bag with an open deletion request, one being
  * deleted, or one deleted (its identifier keeps its tombstone and is not reused).
  */

@@ -29,6 +29,8 @@ export interface DeletionRequest {
   decidedDate?: string;
   /** When the approved deletion finished (the bag is then a tombstone). */
   completedDate?: string;
+  /** Which start of the deletion workflow is current (absent: the first); see deletion-execution.ts. */
+  workflowAttempt?: number;
 }
 
 export interface ManifestDigest {

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { canUseSpace, type Principal } from '../auth/principal.ts';
-import { dynamo, stepFunctions } from '../aws-clients.ts';
+import { canUseSpace, hasRole, type Principal } from '../auth/principal.ts';
+import { dynamo } from '../aws-clients.ts';
 import { allRegisteredVersions, claimsOf, getVersion } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
 import { Conflict, Forbidden, Gone, Invalid, NotFound } from '../errors.ts';
 import { object, parseRequest, text } from '../json-validation.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import { recordDeletionEvent } from './bag-events.ts';
+import { redriveDeletion, startDeletionWorkflow } from './deletion-execution.ts';
 import {
   DELETION_STATUSES,
   type DeletionRequest,
@@ -203,18 +203,27 @@ export type Decision = 'approve' | 'reject';
 /**
  * The second person's decision. The requester may not decide their own request (two people, always);
  * the request must still be open. Approval moves the bag to `deleting`, then starts the deletion
- * workflow (named after the request, so it can run only once).
+ * workflow (named after the request, so a repeated start is the same execution). Approving an
+ * approved request whose deletion has not finished starts its workflow again if it is not running
+ * (a failed start or a failed execution must never leave the bag stuck).
  */
 export async function decide(
   caller: Principal,
   id: string,
   decision: Decision,
 ): Promise<{ id: string; status: DeletionStatus }> {
+  // Deciding is about a bag the decider must be able to look at (SPEC §4: a role, then the space).
+  if (!hasRole(caller, 'read'))
+    throw new Forbidden('Deciding a deletion request needs the read role as well as delete-approve.');
   const request = await visibleRequest(caller, id);
   if (request.requestedBy === caller.user) {
     throw new Forbidden(
       `A deletion request must be decided by someone other than its requester: ${caller.user} requested this one.`,
     );
+  }
+  if (decision === 'approve' && request.status === 'approved' && !request.completedDate) {
+    await redriveDeletion(id);
+    return { id, status: 'approved' };
   }
   if (request.status !== 'open') throw new Conflict(`Deletion request ${id} is already ${request.status}`);
   if (decision === 'approve') await refuseWhileIngesting(request);
@@ -250,15 +259,8 @@ export async function decide(
     description: `Deletion ${status} by ${caller.user} (requested by ${request.requestedBy})`,
     date: decidedDate,
   });
-  if (decision === 'approve') {
-    await stepFunctions().send(
-      new StartExecutionCommand({
-        stateMachineArn: config().deletionStateMachineArn,
-        name: id,
-        input: JSON.stringify({ requestId: id }),
-      }),
-    );
-  }
+  // The approval stands even if this start fails: the re-drive sweep (or approving again) starts it.
+  if (decision === 'approve') await startDeletionWorkflow({ ...request, status });
   return { id, status };
 }
 

@@ -3,6 +3,7 @@ import { config } from '../config.ts';
 import { PRIMARY_LOCATION_NAME, type StorageLocation, storageLocations } from '../storage/locations.ts';
 import { getJson, putJson } from '../storage/s3-objects.ts';
 import { workPrefix } from '../storage/storage-layout.ts';
+import { type ChunkList, ChunkListWriter } from '../workflows/chunk-list.ts';
 
 /**
  * What a fixity run checks, written to the work area before the checks start: the state machine
@@ -29,16 +30,17 @@ export interface FixityPlan {
   /** Where the manifest says the bag is stored: the primary location first. */
   locations: StorageLocation[];
   chunkCount: number;
+  /** The chunk index the CheckingChunks Distributed Map reads. */
+  chunkList: ChunkList;
   files: number;
   bytes: number;
 }
-
-export const FIXITY_CHUNK_SIZE = 500;
 
 const runArea = (runId: string) => workPrefix(`fixity-${runId}`);
 export const planKey = (runId: string) => `${runArea(runId)}plan.json`;
 export const fixityChunkKey = (runId: string, chunk: number) =>
   `${runArea(runId)}chunks/${String(chunk).padStart(6, '0')}.json`;
+export const fixityChunkIndexKey = (runId: string) => `${runArea(runId)}chunks/index.json`;
 export const fixityWorkPrefix = runArea;
 
 /** The locations a version was stored to, as its storage manifest records them. */
@@ -67,17 +69,22 @@ export async function writePlan(runId: string, manifest: StorageManifest): Promi
   const bucket = config().unpackBucket;
   const prefix = manifest.location.path;
   const all = [...manifest.manifest.files, ...manifest.tagManifest.files];
-  let chunkCount = 0;
-  for (let start = 0; start < all.length; start += FIXITY_CHUNK_SIZE) {
-    const files: FixityFile[] = all.slice(start, start + FIXITY_CHUNK_SIZE).map((file) => ({
+  const chunks = new ChunkListWriter<FixityFile>({
+    bucket,
+    chunkKey: (chunk) => fixityChunkKey(runId, chunk),
+    indexKey: fixityChunkIndexKey(runId),
+    sizeOf: (file) => file.size,
+  });
+  for (const file of all) {
+    await chunks.add({
       name: file.name,
       key: `${prefix}/${file.path}`,
       size: file.size,
       checksum: file.checksum,
       ...(file.versionIds ? { versionIds: file.versionIds } : {}),
-    }));
-    await putJson(bucket, fixityChunkKey(runId, chunkCount++), files);
+    });
   }
+  const chunkList = await chunks.finish();
   const plan: FixityPlan = {
     runId,
     space: manifest.space.id,
@@ -85,7 +92,8 @@ export async function writePlan(runId: string, manifest: StorageManifest): Promi
     version: manifest.version,
     algorithm: manifest.manifest.checksumAlgorithm === 'SHA-512' ? 'sha512' : 'sha256',
     locations: manifestLocations(manifest),
-    chunkCount,
+    chunkCount: chunkList.chunkCount,
+    chunkList,
     files: all.length,
     bytes: all.reduce((sum, file) => sum + file.size, 0),
   };

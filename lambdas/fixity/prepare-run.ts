@@ -2,14 +2,15 @@ import { getVersion } from '../bags/bag-registry.ts';
 import type { StorageManifest } from '../bags/storage-manifest.ts';
 import { config } from '../config.ts';
 import { getJson } from '../storage/s3-objects.ts';
+import type { ChunkList } from '../workflows/chunk-list.ts';
 import { writePlan } from './fixity-plan.ts';
 import { getRun, setRunTotals } from './fixity-runs.ts';
 
 /**
  * The workflow's first step: the version's manifest split into chunk files, and what the state
- * machine iterates over (chunk numbers and location names, never files).
+ * machine iterates over (the chunk index's key and location names, never files).
  */
-export async function prepareFixity(runId: string): Promise<{ chunks: number[]; locations: string[] }> {
+export async function prepareFixity(runId: string): Promise<{ chunkList: ChunkList; locations: string[] }> {
   const run = await getRun(runId);
   if (!run) throw new Error(`No fixity run ${runId}`);
   const registered = await getVersion(run.space, run.externalIdentifier, run.version);
@@ -18,5 +19,5 @@ export async function prepareFixity(runId: string): Promise<{ chunks: number[]; 
   const plan = await writePlan(runId, manifest);
   const locations = plan.locations.map((location) => location.name);
   await setRunTotals(runId, { filesTotal: plan.files, locations });
-  return { chunks: Array.from({ length: plan.chunkCount }, (_, chunk) => chunk), locations };
+  return { chunkList: plan.chunkList, locations };
 }

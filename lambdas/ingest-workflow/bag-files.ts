@@ -29,5 +29,3 @@ export interface BagSummary {
   newFiles: number;
   newBytes: number;
 }
-
-export const CHUNK_SIZE = 500;

@@ -14,6 +14,7 @@ import { commitQuota, releaseQuota } from '../spaces/quota.ts';
 import { describeLocation } from '../storage/locations.ts';
 import { reasonFromCause } from '../workflows/task-errors.ts';
 import { removeUnregisteredVersion } from './storage-cleanup.ts';
+import { recordedLocationFailure, MAP_RUN_FAILED } from './location-failures.ts';
 import { cleanUnpackArea } from './unpack-area.ts';
 
 export interface CaughtError {
@@ -31,17 +32,6 @@ export interface ExecutionEnd {
   cause?: string | null;
 }
 
-/**
- * The error a location's branch of the Replicating map wraps its own in (statemachines/ingest.asl.json,
- * `LocationFailed`): the branches run in parallel, so only the branch knows which step failed.
- */
-export const LOCATION_FAILED = 'LocationFailed';
-interface LocationFailure {
-  stage: 'replicating' | 'verifying-replica';
-  location: string;
-  error: CaughtError;
-}
-
 /** Errors of our own that carry a reason for the user; anything else is reported without internals. */
 const USER_FACING = new Set(['RefusalError']);
 
@@ -52,16 +42,17 @@ function reasonOf(caught: CaughtError): string {
   return `internal error (${caught.Error ?? 'unknown'}); ${RETRY_HINT}`;
 }
 
-/** The step that failed: the branch's own for a location, else the step the ingest last started. */
-function attribute(ingest: IngestRecord, caught: CaughtError): { step: string; error: CaughtError } {
-  if (caught.Error === LOCATION_FAILED && caught.Cause) {
-    try {
-      const failure = JSON.parse(caught.Cause) as LocationFailure;
+/** The step that failed: the location branch's own when one recorded it, else the step the ingest last started. */
+async function attribute(
+  ingest: IngestRecord,
+  caught: CaughtError,
+): Promise<{ step: string; error: CaughtError }> {
+  if (caught.Error === MAP_RUN_FAILED) {
+    const failure = await recordedLocationFailure(ingest.id);
+    if (failure) {
       const name = describeLocation(failure.location);
       const step = failure.stage === 'replicating' ? replicatingStep(name) : verifyingReplicaStep(name);
       return { step, error: failure.error };
-    } catch {
-      // not one of ours: fall through
     }
   }
   return { step: ingest.currentStep ?? 'Ingest', error: caught };
@@ -144,7 +135,7 @@ async function endIngest(ingest: IngestRecord, step: string, reason: string): Pr
 /** The Catch path of the ingest workflow. */
 export async function recordFailure(ingestId: string, caught: CaughtError): Promise<void> {
   const ingest = await requireIngest(ingestId);
-  const { step, error } = attribute(ingest, caught);
+  const { step, error } = await attribute(ingest, caught);
   if (!USER_FACING.has(error.Error ?? '') && !FINAL_STATUSES.includes(ingest.status.id))
     logger.error('Ingest failed unexpectedly', { ingestId, caught });
   await endIngest(ingest, step, reasonOf(error));

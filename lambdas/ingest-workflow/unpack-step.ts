@@ -10,13 +10,14 @@ import { isMissingObject } from '../storage/s3-objects.ts';
 import { S3PrefixSink } from '../storage/s3-prefix-sink.ts';
 import { unpackPrefix } from '../storage/storage-layout.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
+import { unpackProgress } from './progress.ts';
 import { UnpackedFileWriter } from './unpacked-files.ts';
 
-async function openSource(ingest: IngestRecord): Promise<Readable> {
+async function openSource(ingest: IngestRecord): Promise<{ body: Readable; size: number | undefined }> {
   const { bucket, path } = ingest.sourceLocation;
   try {
-    const { Body } = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: path }));
-    return Body as Readable;
+    const { Body, ContentLength } = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: path }));
+    return { body: Body as Readable, size: ContentLength };
   } catch (error) {
     if (isMissingObject(error)) throw new RefusalError(`There is no archive at s3://${bucket}/${path}`);
     const name = (error as Error).name;
@@ -33,7 +34,9 @@ async function openSource(ingest: IngestRecord): Promise<Readable> {
  */
 export async function unpackIngest(ingest: IngestRecord): Promise<{ bytes: number; files: number }> {
   const settings = config();
-  const source = await openSource(ingest);
+  const archive = await openSource(ingest);
+  const progress = await unpackProgress(ingest.id, archive.size);
+  const source = progress.counting(archive.body);
   const list = new UnpackedFileWriter(ingest.id);
   const sink = new S3PrefixSink(settings.unpackBucket, unpackPrefix(ingest.space.id, ingest.id));
   try {
@@ -42,13 +45,17 @@ export async function unpackIngest(ingest: IngestRecord): Promise<{ bytes: numbe
       limits: { maxBytes: settings.maxUnpackedBytes, maxFiles: settings.maxUnpackedFiles },
       entryNames: 'storable',
       digests: manifestAwareDigests(['sha256']),
-      onFile: (file) => list.add(file),
+      onFile: (file) => {
+        progress.file();
+        return list.add(file);
+      },
     });
     await sink.finish().catch(async (error: unknown) => {
       await sink.discard();
       throw error;
     });
     await list.finish();
+    await progress.finish(result.files);
     return { bytes: result.bytes, files: result.files };
   } catch (error) {
     if (error instanceof ArchiveRefusedError) throw new RefusalError(error.message);

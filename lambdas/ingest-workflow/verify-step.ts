@@ -10,10 +10,17 @@ import { config } from '../config.ts';
 import type { IngestRecord } from '../ingests/ingest-repository.ts';
 import { S3BagStore } from '../storage/s3-bag-store.ts';
 import { getJson, putJson } from '../storage/s3-objects.ts';
-import { chunkKey, parseStoredFileId, unpackPrefix, workPrefix } from '../storage/storage-layout.ts';
+import {
+  chunkIndexKey,
+  chunkKey,
+  parseStoredFileId,
+  unpackPrefix,
+  workPrefix,
+} from '../storage/storage-layout.ts';
 import { digestStream } from '../storage/stream-digest.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
-import { type BagFile, type BagSummary, CHUNK_SIZE } from './bag-files.ts';
+import { ChunkListWriter } from '../workflows/chunk-list.ts';
+import type { BagFile, BagSummary } from './bag-files.ts';
 import { readUnpackedFiles } from './unpacked-files.ts';
 
 export const bagSummaryKey = (ingestId: string) => `${workPrefix(ingestId)}bag.json`;
@@ -103,26 +110,26 @@ export async function verifyUnpackedBag(ingest: IngestRecord, bagRoot: string) {
     });
   }
 
-  const chunkCount = Math.ceil(files.length / CHUNK_SIZE);
-  for (let chunk = 0; chunk < chunkCount; chunk++) {
-    await putJson(
-      settings.unpackBucket,
-      chunkKey(ingest.id, chunk),
-      files.slice(chunk * CHUNK_SIZE, (chunk + 1) * CHUNK_SIZE),
-    );
-  }
+  const chunks = new ChunkListWriter<BagFile>({
+    bucket: settings.unpackBucket,
+    chunkKey: (chunk) => chunkKey(ingest.id, chunk),
+    indexKey: chunkIndexKey(ingest.id),
+    sizeOf: (file) => (file.heldBy === 'this' ? file.size : 0),
+  });
+  for (const file of files) await chunks.add(file);
+  const chunkList = await chunks.finish();
   const summary: BagSummary = {
     bagRoot,
     info: bag.info,
     manifestAlgorithms: bag.manifests.map((manifest) => manifest.algorithm),
-    chunkCount,
+    chunkCount: chunkList.chunkCount,
     files: files.length,
     bytes: files.reduce((total, file) => total + file.size, 0),
     newFiles,
     newBytes,
   };
   await putJson(settings.unpackBucket, bagSummaryKey(ingest.id), summary);
-  return { summary, warnings: verification.warnings };
+  return { summary, chunkList, warnings: verification.warnings };
 }
 
 export function readChunk(ingestId: string, chunk: number): Promise<BagFile[]> {

@@ -2,16 +2,16 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
-import { queryPage } from '../table/query-page.ts';
+import { listingOf, listShardedIngests } from './ingest-list.ts';
 import type { Ingest, IngestStatus } from './ingest.ts';
 
 /**
  * Ingest records. The item holds the API shape plus workflow bookkeeping: `currentStep` (for failure
- * events and the cancel rule), `eventKeys` (so a retried step never records an event twice) and
- * `chunksDone` (so retried chunks never count progress twice).
+ * events and the cancel rule), `eventKeys` (so a retried step never records an event twice) and the
+ * replication counters of ingest-workflow/progress.ts (whose per-chunk markers are items of their own).
+ * Items are listed per space in one of LIST_SHARDS partitions (ingest-list.ts).
  */
 const keyOf = (id: string) => ({ pk: `INGEST#${id}`, sk: 'INGEST' });
-const listPartition = (space: string) => `INGESTS#${space}`;
 const BOOKKEEPING = [
   'pk',
   'sk',
@@ -20,6 +20,10 @@ const BOOKKEEPING = [
   'currentStep',
   'eventKeys',
   'chunksDone',
+  'countingChunks',
+  'progressPhase',
+  'progressLocations',
+  'replicated',
   'executionArn',
   'kind',
 ];
@@ -35,10 +39,25 @@ function toRecord(item: Record<string, unknown>): IngestRecord {
   return item as unknown as IngestRecord;
 }
 
-/** The API's view: no bookkeeping attributes. */
+/**
+ * The API's view: no bookkeeping attributes. While replicating, progress counts the bag once: what
+ * every location has received together, divided by the number of locations.
+ */
 export function toApiIngest(record: IngestRecord): Ingest {
   const copy: Record<string, unknown> = { ...record };
   for (const name of BOOKKEEPING) delete copy[name];
+  const item = record as unknown as Record<string, unknown>;
+  const replicated = item.replicated as { bytes?: number; files?: number } | undefined;
+  const locations = Number(item.progressLocations) || 1;
+  if (item.progressPhase === 'replicating' && replicated) {
+    const { bytesTotal, filesTotal } = record.progress;
+    copy.progress = {
+      bytesTotal,
+      bytesDone: Math.min(bytesTotal, Math.floor((replicated.bytes ?? 0) / locations)),
+      filesTotal,
+      filesDone: Math.min(filesTotal, Math.floor((replicated.files ?? 0) / locations)),
+    };
+  }
   return copy as unknown as Ingest;
 }
 
@@ -48,8 +67,7 @@ export async function putNewIngest(ingest: Ingest): Promise<void> {
       TableName: config().tableName,
       Item: {
         ...keyOf(ingest.id),
-        gsi1pk: listPartition(ingest.space.id),
-        gsi1sk: `${ingest.createdDate}#${ingest.id}`,
+        ...listingOf(ingest),
         kind: 'Ingest',
         ...ingest,
       },
@@ -79,23 +97,7 @@ export async function listIngests(
   cursor: string | undefined,
   caller: string,
 ) {
-  const page = await queryPage({
-    binding: ['ingests', status ?? '', caller],
-    index: 'list',
-    partition: listPartition(space),
-    ...(status
-      ? {
-          filter: {
-            expression: '#status.#id = :status',
-            names: { '#status': 'status', '#id': 'id' },
-            values: { ':status': status },
-          },
-        }
-      : {}),
-    newestFirst: true,
-    limit,
-    cursor,
-  });
+  const page = await listShardedIngests(space, status, limit, cursor, caller);
   return { ingests: page.items.map(toRecord), next: page.next };
 }
 
@@ -178,6 +180,8 @@ export async function updateIngest(
   update: {
     set: Record<string, unknown>;
     add?: Record<string, unknown>;
+    /** Elements to take out of sets. */
+    remove?: Record<string, unknown>;
     condition?: string;
     values?: Record<string, unknown>;
   },
@@ -203,6 +207,10 @@ export async function updateIngest(
     values[`:v${index}`] = value;
     return `${pathOf(path)} :v${index++}`;
   });
+  const removals = Object.entries(update.remove ?? {}).map(([path, value]) => {
+    values[`:v${index}`] = value;
+    return `${pathOf(path)} :v${index++}`;
+  });
   let condition = update.condition ?? 'attribute_exists(pk)';
   condition = condition.replace(/#([A-Za-z]+)/g, (_match, name: string) => {
     const placeholder = `#c_${name}`;
@@ -214,7 +222,7 @@ export async function updateIngest(
       new UpdateCommand({
         TableName: config().tableName,
         Key: keyOf(id),
-        UpdateExpression: `SET ${assignments.join(', ')}${additions.length ? ` ADD ${additions.join(', ')}` : ''}`,
+        UpdateExpression: `SET ${assignments.join(', ')}${additions.length ? ` ADD ${additions.join(', ')}` : ''}${removals.length ? ` DELETE ${removals.join(', ')}` : ''}`,
         ConditionExpression: condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,

@@ -1,5 +1,6 @@
 import type { Principal } from '../auth/principal.ts';
 import { config } from '../config.ts';
+import { refuseIngestOfDeletedIdentifier } from '../deletion/bag-availability.ts';
 import {
   externalIdentifierProblem,
   isSpaceAvailable,
@@ -65,6 +66,7 @@ export async function parseIngestRequest(body: unknown, caller: Principal): Prom
   // same answer whether or not an object exists there, so nothing of another space leaks.
   if (!isUploadKeyOf(space, request.sourceLocation.path))
     rejectIfAny([invalidAt('.sourceLocation.path', sourceOutsideSpace(space))]);
+  await refuseIngestOfDeletedIdentifier(space, request.bag.info.externalIdentifier);
   const now = new Date().toISOString();
   return {
     id: crypto.randomUUID(),

@@ -1,5 +1,5 @@
 import { canUseSpace, type Principal } from '../auth/principal.ts';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
@@ -85,6 +85,27 @@ export async function listSpaces(limit: number, cursor: string | undefined, view
     cursor,
   });
   return { spaces: page.items.map(toSpace), next: page.next };
+}
+
+/** Every space's id, in id order (spaces are few: an operator creates each). */
+export async function allSpaceIds(): Promise<string[]> {
+  const ids: string[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo().send(
+      new QueryCommand({
+        TableName: config().tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :list',
+        ExpressionAttributeValues: { ':list': LIST_PARTITION },
+        ProjectionExpression: 'id',
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) ids.push(item.id as string);
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return ids;
 }
 
 /** Adds a newly registered bag version's bytes (and, for a new bag, one to the count). */

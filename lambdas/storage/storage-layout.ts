@@ -25,8 +25,11 @@ export function unpackPrefix(space: string, ingestId: string): string {
   return `${space}/${ingestId}/`;
 }
 
+/** The workflows' own lists (chunk files and indexes, plans) live under this prefix of the unpack bucket. */
+export const WORK_AREA_PREFIX = '.work/';
+
 export function workPrefix(ingestId: string): string {
-  return `.work/${ingestId}/`;
+  return `${WORK_AREA_PREFIX}${ingestId}/`;
 }
 
 export function unpackedListKey(ingestId: string, part: number): string {
@@ -39,6 +42,11 @@ export function unpackedPartsKey(ingestId: string): string {
 
 export function chunkKey(ingestId: string, chunk: number): string {
   return `${workPrefix(ingestId)}chunks/${String(chunk).padStart(6, '0')}.json`;
+}
+
+/** The index of an ingest's chunks: what the Distributed Maps of the ingest workflow read. */
+export function chunkIndexKey(ingestId: string): string {
+  return `${workPrefix(ingestId)}chunks/index.json`;
 }
 
 const VERSION = /^v([1-9]\d*)$/;

@@ -37,6 +37,7 @@ const plan: FixityPlan = {
   algorithm: 'sha256',
   locations: [primary, replica],
   chunkCount: 1,
+  chunkList: { bucket: 'unpack-bucket', key: '.work/fixity-run-1/chunks/index.json', chunkCount: 1 },
   files: 1,
   bytes: good.length,
 };

@@ -1,12 +1,14 @@
 /** SPEC §5.6 deletion over HTTP against the local stack: two people, every version gone, a tombstone. */
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamo, s3 } from '../../lambdas/aws-clients.ts';
+import { dynamo, s3, stepFunctions } from '../../lambdas/aws-clients.ts';
+import { executionName, redriveUnfinishedDeletions } from '../../lambdas/deletion/deletion-execution.ts';
 import { finishDeletion } from '../../lambdas/deletion/deletion-workflow.ts';
 import { buildBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
-import { ingestArchive } from '../support/ingests.ts';
+import { ingestArchive, ingestRequest, uploadArchive } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import { localS3 } from '../support/s3-client.ts';
 
@@ -35,11 +37,11 @@ async function ingest(
   );
 }
 
-async function issueKey(user: string, roles: string[]): Promise<string> {
+async function issueKey(user: string, roles: string[], spaces = ['digitised']): Promise<string> {
   const response = await stack.api('/keys', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ user, spaces: ['digitised'], roles }),
+    body: JSON.stringify({ user, spaces, roles }),
   });
   return ((await response.json()) as { key: string }).key;
 }
@@ -79,8 +81,19 @@ async function waitForStatus(path: string, status: number): Promise<Response> {
   }
 }
 
+/** While set, the deletion workflow's finish step fails every attempt (its retries run out fast). */
+let finishFails = false;
+
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestStack({
+    taskHooks: {
+      beforeTask: (state) => {
+        if (finishFails && state === 'FinishDeletion')
+          throw Object.assign(new Error('injected: DynamoDB unreachable'), { name: 'InternalError' });
+      },
+      retryIntervalOverrides: { FinishDeletion: 5 },
+    },
+  });
   requester = await issueKey('alice', ['read', 'ingest', 'delete-request', 'delete-approve']);
   approver = await issueKey('bob', ['read', 'delete-approve']);
 });
@@ -226,6 +239,35 @@ describe('two-person deletion', () => {
 
     const again = await post('/bags/digitised/doomed/deletion-requests', requester, { reason: 'twice' });
     expect(again.status).toBe(410);
+
+    // The identifier keeps its tombstone: a new bag under it is refused when the ingest is asked for.
+    await uploadArchive(
+      stack,
+      'digitised/doomed-again.tar.gz',
+      await archiveOf('doomed', { 'data/a.txt': 'new\n' }),
+    );
+    for (const ingestType of ['create', 'update'] as const) {
+      const reingest = await stack.api('/ingests', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(
+          ingestRequest({
+            space: 'digitised',
+            externalIdentifier: 'doomed',
+            ingestType,
+            path: 'digitised/doomed-again.tar.gz',
+            bucket: stack.buckets.uploads,
+          }),
+        ),
+      });
+      expect(reingest.status).toBe(409);
+      expect(((await reingest.json()) as { description: string }).description).toMatch(
+        new RegExp(
+          `^Bag digitised/doomed was deleted on .* \\(deletion request ${id}\\); its identifier keeps its tombstone and cannot be ingested again`,
+        ),
+      );
+    }
+    expect(await storedKeys(stack.buckets.primary, 'doomed')).toEqual([]);
   });
 
   it('leaves the bag intact when the request is rejected, and lets a new request be made', async () => {
@@ -272,6 +314,39 @@ describe('two-person deletion', () => {
     ).toBe(400);
     expect((await stack.api('/deletion-requests?status=pending')).status).toBe(400);
     expect((await stack.api('/deletion-requests/not-a-request')).status).toBe(404);
+  });
+
+  it('needs read as well as the deletion roles, and hides requests of spaces the key cannot read', async () => {
+    expect((await ingest('guarded', { 'data/g.txt': 'guarded\n' })).status.id).toBe('succeeded');
+    const { id: requestId } = (await (
+      await post('/bags/digitised/guarded/deletion-requests', requester, { reason: 'Roles' })
+    ).json()) as { id: string };
+
+    // A deletion role without read: refused for the missing role (403), before any lookup.
+    const askerWithoutRead = await issueKey('carol', ['delete-request']);
+    const denied = await post('/bags/digitised/guarded/deletion-requests', askerWithoutRead, { reason: 'x' });
+    expect(denied.status).toBe(403);
+    const approverWithoutRead = await issueKey('dave', ['delete-approve']);
+    const refused = await post(`/deletion-requests/${requestId}/approve`, approverWithoutRead);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { description: string }).description).toMatch(/read role/);
+    expect((await post(`/deletion-requests/${requestId}/reject`, approverWithoutRead)).status).toBe(403);
+
+    // Every role, but another space: the bag and its request do not exist for this key (404, no leak).
+    const elsewhere = await issueKey('erin', ['read', 'delete-request', 'delete-approve'], ['born-digital']);
+    const hidden = await post('/bags/digitised/guarded/deletion-requests', elsewhere, { reason: 'x' });
+    const missing = await post('/bags/digitised/no-such-bag/deletion-requests', elsewhere, { reason: 'x' });
+    expect([hidden.status, missing.status]).toEqual([404, 404]);
+    expect(((await hidden.json()) as { description: string }).description).toBe(
+      ((await missing.json()) as { description: string }).description.replace('no-such-bag', 'guarded'),
+    );
+    expect((await post(`/deletion-requests/${requestId}/approve`, elsewhere)).status).toBe(404);
+    expect((await stack.api(`/deletion-requests/${requestId}`, { key: elsewhere })).status).toBe(404);
+    const listed = (await (await stack.api('/deletion-requests?status=open', { key: elsewhere })).json()) as {
+      results: unknown[];
+    };
+    expect(listed.results).toEqual([]);
+    expect((await stack.api('/bags/digitised/guarded')).status).toBe(200);
   });
 });
 
@@ -326,5 +401,95 @@ describe('a deletion that fails midway', () => {
     } finally {
       client.send = send as typeof client.send;
     }
+  });
+});
+
+/** The deletion workflow's executions as the local Step Functions holds them, by name. */
+function executionStatus(name: string): string | undefined {
+  for (const execution of stack.stepFunctions.executions.values())
+    if (execution.name === name) return execution.status;
+  return undefined;
+}
+
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('an approved deletion whose workflow did not run to its end', () => {
+  it('is started by approving again when StartExecution failed after the approval was recorded', async () => {
+    expect((await ingest('unstarted', { 'data/u.txt': 'never started\n' })).status.id).toBe('succeeded');
+    const client = stepFunctions();
+    const send = client.send.bind(client);
+    let refused = 0;
+    client.send = ((command: unknown, ...rest: unknown[]) => {
+      if (command instanceof StartExecutionCommand && command.input.stateMachineArn?.endsWith('deletion')) {
+        refused += 1;
+        return Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+      }
+      return (send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
+    }) as typeof client.send;
+    let id: string;
+    try {
+      ({ id } = (await (
+        await post('/bags/digitised/unstarted/deletion-requests', requester, { reason: 'Start fails' })
+      ).json()) as { id: string });
+      // The approval is recorded (two people decided) even though its workflow could not start.
+      expect((await post(`/deletion-requests/${id}/approve`, approver)).status).toBe(202);
+      expect(refused).toBeGreaterThanOrEqual(1);
+    } finally {
+      client.send = send as typeof client.send;
+    }
+    expect(executionStatus(id)).toBeUndefined();
+    expect((await stack.api('/bags/digitised/unstarted')).status).toBe(409);
+
+    // Still the second person's call: the requester cannot push it on, the approver can.
+    expect((await post(`/deletion-requests/${id}/approve`, requester)).status).toBe(403);
+    const again = await post(`/deletion-requests/${id}/approve`, approver);
+    expect(again.status).toBe(202);
+    expect(await again.json()).toEqual({ id, status: 'approved' });
+    await waitForStatus('/bags/digitised/unstarted', 410);
+    expect(await storedKeys(stack.buckets.primary, 'unstarted')).toEqual([]);
+    expect(await storedKeys(stack.buckets.replica, 'unstarted')).toEqual([]);
+    // Done: approving a finished deletion again changes nothing.
+    expect((await post(`/deletion-requests/${id}/approve`, approver)).status).toBe(409);
+  });
+
+  it('is restarted by the re-drive sweep when its execution failed after every retry, and completes once', async () => {
+    expect((await ingest('exhausted', { 'data/e.txt': 'finish keeps failing\n' })).status.id).toBe(
+      'succeeded',
+    );
+    const stored = await space();
+    finishFails = true;
+    let id: string;
+    try {
+      ({ id } = (await (
+        await post('/bags/digitised/exhausted/deletion-requests', requester, { reason: 'Retries run out' })
+      ).json()) as { id: string });
+      expect((await post(`/deletion-requests/${id}/approve`, approver)).status).toBe(202);
+      await until(() => executionStatus(id) === 'FAILED', 'the first execution to fail');
+      // Half deleted (objects gone, index and tombstone not written): never looks stored.
+      expect(await storedKeys(stack.buckets.primary, 'exhausted')).toEqual([]);
+      expect((await stack.api('/bags/digitised/exhausted')).status).toBe(409);
+      expect((await stack.api('/bags/digitised/exhausted/files/data/e.txt')).status).toBe(409);
+    } finally {
+      finishFails = false;
+    }
+
+    const outcomes = await redriveUnfinishedDeletions();
+    expect(outcomes[id]).toBe('restarted');
+    const body = (await (await waitForStatus('/bags/digitised/exhausted', 410)).json()) as {
+      tombstone: { bytes: number; deletionRequestId: string };
+    };
+    expect(body.tombstone.deletionRequestId).toBe(id);
+    expect(executionStatus(executionName(id, 2))).toBe('SUCCEEDED');
+    const after = await space();
+    expect(after.used).toBe(stored.used - body.tombstone.bytes);
+    expect(after.bagCount).toBe(stored.bagCount - 1);
+    // Finished deletions are left alone by later sweeps.
+    expect((await redriveUnfinishedDeletions())[id]).toBeUndefined();
   });
 });

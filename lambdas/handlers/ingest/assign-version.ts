@@ -1,9 +1,9 @@
 import type { BagSummary } from '../../ingest-workflow/bag-files.ts';
+import { startReplicationProgress } from '../../ingest-workflow/progress.ts';
 import { activeIngest, startStep, succeedStep } from '../../ingest-workflow/step-events.ts';
 import { bagSummaryKey } from '../../ingest-workflow/verify-step.ts';
 import { assignVersion, enterVersioning } from '../../ingest-workflow/version-assignment.ts';
 import { config } from '../../config.ts';
-import { updateIngest } from '../../ingests/ingest-repository.ts';
 import { STEPS } from '../../ingests/ingest.ts';
 import { reserveQuota } from '../../spaces/quota.ts';
 import { storageLocations } from '../../storage/locations.ts';
@@ -19,12 +19,11 @@ export const handler = workflowTask(async ({ ingestId }: { ingestId: string }) =
   await reserveQuota(ingest.space.id, ingestId, summary.newBytes);
   const version = await assignVersion(ingest);
   const locations = storageLocations();
-  await updateIngest(ingestId, {
-    set: {
-      'progress.bytesTotal': summary.newBytes * locations.length,
-      'progress.filesTotal': summary.newFiles * locations.length,
-    },
-  });
+  await startReplicationProgress(
+    ingestId,
+    { bytes: summary.newBytes, files: summary.newFiles },
+    locations.length,
+  );
   await succeedStep(ingestId, STEPS.assigningVersion, `assigned bag version ${version}`);
   return { version, locations: locations.map((location) => location.name) };
 });

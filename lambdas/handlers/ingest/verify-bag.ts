@@ -6,13 +6,13 @@ import { workflowTask } from '../../workflows/workflow-task.ts';
 export const handler = workflowTask(async ({ ingestId, bagRoot }: { ingestId: string; bagRoot: string }) => {
   const ingest = await activeIngest(ingestId);
   await startStep(ingestId, STEPS.verifying);
-  const { summary, warnings } = await verifyUnpackedBag(ingest, bagRoot);
+  const { summary, chunkList, warnings } = await verifyUnpackedBag(ingest, bagRoot);
   await stopIfCancelled(ingest);
   const detail =
     `Verified ${summary.files} files` + (warnings.length > 0 ? ` with warnings: ${warnings.join('; ')}` : '');
   await succeedStep(ingestId, STEPS.verifying, detail);
   return {
-    chunks: Array.from({ length: summary.chunkCount }, (_, index) => index),
+    chunkList,
     files: summary.files,
     bytes: summary.bytes,
   };

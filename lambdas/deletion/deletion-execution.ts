@@ -1,0 +1,180 @@
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamo, stepFunctions } from '../aws-clients.ts';
+import { config } from '../config.ts';
+import { logger } from '../observability.ts';
+import { isConditionFailure } from '../table/conditions.ts';
+import { TABLE_KEYS } from '../table/keys.ts';
+import {
+  type DeletionRequest,
+  getMarker,
+  getRequest,
+  requestKey,
+  statusPartition,
+} from './deletion-records.ts';
+
+/**
+ * Starting (and re-starting) the deletion workflow of an approved request. Approval is recorded
+ * before the workflow starts, so a failed StartExecution, a crash in between or an execution that
+ * ran out of retries would leave the bag answering 409 forever; `redriveDeletion` finds such a
+ * request and starts it again, until its tombstone is written.
+ *
+ * Execution names come from the request id and its attempt (`{id}`, then `{id}-2`, …): a start is
+ * idempotent (Step Functions answers a second start of a running execution with the same one), and
+ * a new attempt gets a new name because a finished execution's name cannot be reused.
+ */
+export const executionName = (requestId: string, attempt: number) =>
+  attempt <= 1 ? requestId : `${requestId}-${attempt}`;
+
+const executionArnOf = (name: string) =>
+  `${config().deletionStateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+
+const attemptOf = (request: DeletionRequest) => request.workflowAttempt ?? 1;
+
+/** Tries a few times beyond the SDK's own retries: the approval is recorded, the start should follow. */
+const START_TRIES = 3;
+
+async function startExecution(requestId: string, attempt: number): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    try {
+      await stepFunctions().send(
+        new StartExecutionCommand({
+          stateMachineArn: config().deletionStateMachineArn,
+          name: executionName(requestId, attempt),
+          input: JSON.stringify({ requestId }),
+        }),
+      );
+      return;
+    } catch (error) {
+      // Started already (by the approval or another re-drive): this attempt's execution exists.
+      if ((error as Error).name === 'ExecutionAlreadyExists') return;
+      if (tries === START_TRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** tries));
+    }
+  }
+}
+
+/**
+ * Starts the approved request's workflow. Never throws: the approval stands whatever happens here,
+ * and a start that failed is made by the next re-drive (the sweep, or approving again).
+ */
+export async function startDeletionWorkflow(request: DeletionRequest): Promise<boolean> {
+  try {
+    await startExecution(request.id, attemptOf(request));
+    return true;
+  } catch (error) {
+    logger.error('The deletion workflow could not be started; the re-drive will start it', {
+      requestId: request.id,
+      error: error as Error,
+    });
+    return false;
+  }
+}
+
+async function executionStatus(name: string): Promise<string | undefined> {
+  try {
+    const { status } = await stepFunctions().send(
+      new DescribeExecutionCommand({ executionArn: executionArnOf(name) }),
+    );
+    return status;
+  } catch (error) {
+    if ((error as Error).name === 'ExecutionDoesNotExist') return undefined;
+    throw error;
+  }
+}
+
+/** Moves the request to its next attempt; false when someone else did meanwhile. */
+async function nextAttempt(request: DeletionRequest): Promise<boolean> {
+  const current = attemptOf(request);
+  try {
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: config().tableName,
+        Key: requestKey(request.id),
+        UpdateExpression: 'SET workflowAttempt = :next',
+        ConditionExpression:
+          '#status = :approved AND (workflowAttempt = :current OR (attribute_not_exists(workflowAttempt) AND :current = :one))',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':next': current + 1,
+          ':current': current,
+          ':one': 1,
+          ':approved': 'approved',
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+export type RedriveOutcome = 'not-approved' | 'done' | 'running' | 'started' | 'restarted' | 'raced';
+
+/**
+ * Makes sure an approved request's deletion is on its way: nothing when its tombstone is written or
+ * its execution runs; the same attempt when its execution never started; a new attempt when the
+ * execution ended without writing the tombstone (every step is idempotent, so it resumes safely).
+ */
+export async function redriveDeletion(requestId: string): Promise<RedriveOutcome> {
+  const request = await getRequest(requestId);
+  if (!request || request.status !== 'approved') return 'not-approved';
+  const marker = await getMarker(request.space, request.externalIdentifier);
+  if (request.completedDate || (marker?.state === 'deleted' && marker.requestId === request.id))
+    return 'done';
+  const status = await executionStatus(executionName(request.id, attemptOf(request)));
+  if (status === 'RUNNING') return 'running';
+  if (status === undefined) {
+    await startExecution(request.id, attemptOf(request));
+    logger.warn('Started a deletion workflow that had never started', { requestId });
+    return 'started';
+  }
+  if (!(await nextAttempt(request))) return 'raced';
+  await startExecution(request.id, attemptOf(request) + 1);
+  logger.warn('Restarted a deletion workflow that ended before its tombstone', {
+    requestId,
+    previous: status,
+    attempt: attemptOf(request) + 1,
+  });
+  return 'restarted';
+}
+
+/**
+ * Approved requests whose deletion has not completed. Deletions are rare (two people decide each),
+ * so the approved list is small; the filter keeps only the unfinished.
+ */
+async function unfinishedApprovals(): Promise<string[]> {
+  const ids: string[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo().send(
+      new QueryCommand({
+        TableName: config().tableName,
+        IndexName: TABLE_KEYS.listIndex,
+        KeyConditionExpression: '#pk = :approved',
+        FilterExpression: 'attribute_not_exists(completedDate)',
+        ExpressionAttributeNames: { '#pk': TABLE_KEYS.listPartitionKey },
+        ExpressionAttributeValues: { ':approved': statusPartition('approved') },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) ids.push(item.id as string);
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return ids;
+}
+
+/** The re-drive sweep (a schedule in AWS, a timer and the start-up in the local stack). */
+export async function redriveUnfinishedDeletions(): Promise<Record<string, RedriveOutcome>> {
+  const outcomes: Record<string, RedriveOutcome> = {};
+  for (const id of await unfinishedApprovals()) {
+    try {
+      outcomes[id] = await redriveDeletion(id);
+    } catch (error) {
+      // One that cannot be re-driven now must not stop the others: the next sweep tries again.
+      logger.error('Could not re-drive a deletion', { requestId: id, error: error as Error });
+    }
+  }
+  return outcomes;
+}

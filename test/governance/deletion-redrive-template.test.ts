@@ -1,0 +1,45 @@
+/** The deletion re-drive in AWS: a schedule invokes it, and it may only start and look at deletions. */
+import { describe, expect, it } from 'vitest';
+import { DELETION_REDRIVE_MINUTES } from '../../lib/deletion-redrive.ts';
+import { DELETION_REDRIVE_MODULE } from '../../lib/handler-modules.ts';
+import { synthStack } from '../cdk/synth-stack.ts';
+import {
+  asArray,
+  functionsByModule,
+  referencedIds,
+  render,
+  resourcesOfType,
+  roleOfFunction,
+  statementsOfRole,
+} from '../cdk/template-helpers.ts';
+
+const { template } = synthStack();
+const functions = functionsByModule(template);
+const redriveId = functions.get(DELETION_REDRIVE_MODULE) as string;
+
+describe('the deletion re-drive', () => {
+  it('is invoked by EventBridge Scheduler at a fixed rate', () => {
+    expect(redriveId).toBeDefined();
+    const schedules = Object.values(resourcesOfType(template, 'AWS::Scheduler::Schedule')).filter(
+      (schedule) => referencedIds((schedule.Properties.Target as { Arn: unknown }).Arn).has(redriveId),
+    );
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0]?.Properties.ScheduleExpression).toBe(`rate(${DELETION_REDRIVE_MINUTES} minutes)`);
+  });
+
+  it('may start and describe executions of the deletion state machine only, and touches no bucket', () => {
+    const statements = statementsOfRole(template, roleOfFunction(template, redriveId));
+    const states = statements.filter((statement) =>
+      asArray(statement.Action).some((action) => action.startsWith('states:')),
+    );
+    expect(states.flatMap((statement) => asArray(statement.Action)).sort()).toEqual([
+      'states:DescribeExecution',
+      'states:StartExecution',
+    ]);
+    for (const statement of states)
+      expect(render(statement.Resource)).toMatch(/WorkflowsDeletionStateMachine|Bagvault-deletion/);
+    expect(
+      statements.flatMap((statement) => asArray(statement.Action)).filter((a) => a.startsWith('s3:')),
+    ).toEqual([]);
+  });
+});
