@@ -168,7 +168,8 @@ function issue12Shapes() {
 }
 
 export async function run(): Promise<void> {
-  const stack = await startTestStack();
+  // As `npm start` runs it: the API in its own thread.
+  const stack = await startTestStack({ apiThread: true });
   let peakRss = treeRss();
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, treeRss())), 250);
   console.log(

@@ -5,6 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { forgetClients } from '../lambdas/aws-clients.ts';
 import { ENV } from '../lambdas/config.ts';
 import { startDynamoDBServer } from './dynamodb-server.ts';
+import { startHttpGateway } from './http-gateway.ts';
 import { startHttpGatewayThread } from './http-gateway-thread.ts';
 import { LOCAL_S3_CREDENTIALS, startS3Server } from './s3-server.ts';
 import { removeInterruptedWrites } from './s3-repair.ts';
@@ -47,6 +48,11 @@ export interface LocalStackOptions {
    * embedded DynamoDB; with an external one only when set, since other stacks may be running them).
    */
   recoverInterrupted?: boolean;
+  /**
+   * The HTTP API in its own thread (default), answering while ingests keep the workflows busy; false
+   * runs it on the workflows' thread, where tests can inject faults into the clients its handlers use.
+   */
+  apiThread?: boolean;
 }
 
 export const LOCAL_BUCKETS = {
@@ -273,13 +279,21 @@ export async function startLocalStack(options: LocalStackOptions) {
         ? await recoverInterrupted()
         : { ingests: [], carts: [], failed: [] };
 
-    const gateway = await startHttpGatewayThread({ port: options.apiPort });
-    adopt(gateway);
+    let apiUrl: string;
+    if (options.apiThread ?? true) {
+      const gateway = await startHttpGatewayThread({ port: options.apiPort });
+      adopt(gateway);
+      apiUrl = gateway.endpoint;
+    } else {
+      const gateway = await startHttpGateway({ port: options.apiPort });
+      stoppers.push(gateway.close);
+      apiUrl = gateway.url;
+    }
     const schedules = await import('./fixity-schedule.ts');
     stoppers.push(schedules.startFixitySchedule());
     stoppers.push(schedules.startDeletionRedrive());
     return {
-      apiUrl: gateway.endpoint,
+      apiUrl,
       s3Endpoint,
       dynamoDBEndpoint,
       stepFunctionsEndpoint: stepFunctions.endpoint,

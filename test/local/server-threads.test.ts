@@ -9,10 +9,10 @@ const portIsFree = (port: number) =>
     probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
   });
 
-describe('the local S3 and DynamoDB in their own threads', () => {
-  for (const [index, server] of ['S3', 'DynamoDB'].entries()) {
+describe('the local S3, DynamoDB and HTTP API in their own threads', () => {
+  for (const [index, server] of ['S3', 'DynamoDB', 'HTTP API'].entries()) {
     it(`stops the whole stack, freeing every port, when the ${server} server dies`, async () => {
-      const stack = await startTestStack();
+      const stack = await startTestStack({ apiThread: true });
       try {
         expect((await stack.api('/spaces')).status).toBe(200);
         await stack.serverThreads[index]?.kill();
