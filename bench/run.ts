@@ -8,6 +8,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   cart: () => import('./cart.ts'),
   fixity: () => import('./fixity.ts'),
   cli: () => import('./cli.ts'),
+  scale: () => import('./scale.ts'),
 };
 
 const requested = process.argv.slice(2);

@@ -13,9 +13,6 @@ import { formatBytes, progressBar } from './progress.ts';
 import { UploadStateFile, type MultipartPlan, type UploadState } from './upload-state.ts';
 import { UsageError } from './usage-error.ts';
 
-/** A plan whose URLs expire within this margin is not worth resuming. */
-const EXPIRY_MARGIN_MS = 60_000;
-
 export async function ingest(path: string, options: IngestCliOptions): Promise<number> {
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(options.space)) {
     throw new UsageError(`bad --space "${options.space}": a space id is lower-case letters, digits and -`);
@@ -87,7 +84,10 @@ function outcomeSummary(outcome: UploadOutcome | undefined) {
   return { partsSent, partsResumed, bytesSent, archiveBytes };
 }
 
-/** A saved state for this same bag, unchanged since, whose plan has not (nearly) expired. */
+/**
+ * A saved state for this same bag, unchanged since. Its part URLs may have expired: they are signed
+ * again for the same upload (the upload bucket's lifecycle rule aborts an upload nobody resumes).
+ */
 async function resumableState(
   stateFile: UploadStateFile,
   source: BagSource,
@@ -96,8 +96,6 @@ async function resumableState(
   if (!state) return undefined;
   if (state.fingerprint !== source.fingerprint) {
     console.error('The bag changed since the interrupted upload: starting a new upload.');
-  } else if (!state.completed && Date.parse(state.plan.expires) - EXPIRY_MARGIN_MS < Date.now()) {
-    console.error("The interrupted upload's presigned URLs have expired: starting a new upload.");
   } else {
     return state;
   }
@@ -152,6 +150,10 @@ async function sendAndComplete(
       source.open((bytes) => bar.update(bytes)),
       state,
       stateFile,
+      (partNumbers) =>
+        api.json('/uploads/parts', {
+          body: { path: state.plan.path, uploadId: state.plan.uploadId, partNumbers },
+        }),
     );
   } finally {
     bar.stop();

@@ -1,7 +1,9 @@
 /**
  * Streams an archive into a multipart upload planned by `POST /uploads`: the stream is cut into the
  * plan's part size, each part is hashed and PUT to its presigned URL (two in flight), and the state
- * file records it. On a resumed upload a part whose bytes hash as recorded is not sent again.
+ * file records it. On a resumed upload a part whose bytes hash as recorded is not sent again. Part
+ * URLs that expired (or are about to) are signed anew for the same upload (`POST /uploads/parts`),
+ * so an upload of any length, or one resumed days later, goes on where it stopped.
  * Memory: at most three parts (two sending, one filling).
  */
 import { createHash } from 'node:crypto';
@@ -10,6 +12,15 @@ import type { SentPart, UploadState, UploadStateFile } from './upload-state.ts';
 
 const PARTS_IN_FLIGHT = 2;
 const ATTEMPTS = 3;
+/** URLs expiring sooner than this are signed anew before a part is sent with them. */
+export const URL_EXPIRY_MARGIN_MS = 60_000;
+/** Part URLs the API signs in one answer at most (see lambdas/uploads/parts-request.ts). */
+const PARTS_PER_REQUEST = 2000;
+
+/** Signs new URLs for some parts of the plan's upload: `POST /uploads/parts`. */
+export type SignParts = (
+  partNumbers: number[],
+) => Promise<{ parts: { partNumber: number; url: string }[]; expires: string }>;
 
 export interface UploadOutcome {
   parts: { partNumber: number; etag: string }[];
@@ -40,12 +51,42 @@ async function putPart(url: string, body: Buffer, partNumber: number): Promise<s
   }
 }
 
+/**
+ * Replaces the plan's URLs of every part not sent yet by freshly signed ones, and saves them (the
+ * state file then holds URLs that work for whoever resumes next).
+ */
+async function renewUrls(state: UploadState, stateFile: UploadStateFile, sign: SignParts): Promise<void> {
+  const { plan } = state;
+  const unsent = plan.parts.map((part) => part.partNumber).filter((n) => !state.sent[n]);
+  let expires = plan.expires;
+  for (let start = 0; start < unsent.length; start += PARTS_PER_REQUEST) {
+    const signed = await sign(unsent.slice(start, start + PARTS_PER_REQUEST));
+    for (const part of signed.parts) {
+      const planned = plan.parts[part.partNumber - 1];
+      if (planned?.partNumber === part.partNumber) planned.url = part.url;
+    }
+    if (start === 0 || Date.parse(signed.expires) < Date.parse(expires)) expires = signed.expires;
+  }
+  plan.expires = expires;
+  await stateFile.write(state);
+}
+
 export async function uploadParts(
   archive: Readable,
   state: UploadState,
   stateFile: UploadStateFile,
+  sign: SignParts,
 ): Promise<UploadOutcome> {
   const { plan } = state;
+  // One renewal at a time, shared by the parts that wait for it.
+  let renewing: Promise<void> | undefined;
+  const freshUrls = async () => {
+    if (Date.parse(plan.expires) - URL_EXPIRY_MARGIN_MS > Date.now()) return;
+    renewing ??= renewUrls(state, stateFile, sign).finally(() => {
+      renewing = undefined;
+    });
+    await renewing;
+  };
   const outcome: UploadOutcome = { parts: [], partsSent: 0, partsResumed: 0, bytesSent: 0, archiveBytes: 0 };
   const inFlight = new Set<Promise<void>>();
   let failed: Error | undefined;
@@ -53,8 +94,8 @@ export async function uploadParts(
   let saving = Promise.resolve();
 
   const send = async (partNumber: number, body: Buffer) => {
-    const url = plan.parts[partNumber - 1]?.url;
-    if (!url) throw new Error(`The archive outgrew its upload plan at part ${partNumber}`);
+    if (!plan.parts[partNumber - 1])
+      throw new Error(`The archive outgrew its upload plan at part ${partNumber}`);
     const sha256 = createHash('sha256').update(body).digest('hex');
     const previous = state.sent[partNumber];
     if (previous && previous.sha256 === sha256 && previous.size === body.length) {
@@ -62,12 +103,8 @@ export async function uploadParts(
       outcome.parts.push({ partNumber, etag: previous.etag });
       return;
     }
-    if (Date.parse(plan.expires) <= Date.now()) {
-      throw new Error(
-        `the upload plan's presigned part URLs expired at ${plan.expires}, before part ${partNumber} was sent; run the command again to start a new upload`,
-      );
-    }
-    const etag = await putPart(url, body, partNumber);
+    await freshUrls();
+    const etag = await putPart(plan.parts[partNumber - 1]!.url, body, partNumber);
     outcome.partsSent++;
     outcome.bytesSent += body.length;
     outcome.parts.push({ partNumber, etag });

@@ -36,6 +36,8 @@ export async function run(args: string[]): Promise<number> {
   try {
     const verification =
       kind === 'directory' ? await verifyDirectoryAt(path, hashPool) : await verifyArchiveAt(path, hashPool);
+    // What verification spooled to disk for a big bag's entries is not needed here.
+    await verification.dispose();
     return report(path, verification, quiet);
   } finally {
     await hashPool.close();

@@ -61,6 +61,12 @@ export interface Config {
    */
   dynamoDBAccessKeyId: string | undefined;
   dynamoDBSecretAccessKey: string | undefined;
+  /**
+   * The role S3 Batch Operations assumes to compute checksums of cold copies that have no recorded
+   * full-object SHA-256 (fixity). Unset (the local S3 has no Batch Operations): such copies are
+   * reported as not checkable without a restore.
+   */
+  batchOperationsRoleArn: string | undefined;
 }
 
 export const ENV = {
@@ -91,6 +97,7 @@ export const ENV = {
   cursorSecretArn: 'BAGVAULT_CURSOR_SECRET_ARN',
   dynamoDBAccessKeyId: 'BAGVAULT_DYNAMODB_ACCESS_KEY_ID',
   dynamoDBSecretAccessKey: 'BAGVAULT_DYNAMODB_SECRET_ACCESS_KEY',
+  batchOperationsRoleArn: 'BAGVAULT_BATCH_OPERATIONS_ROLE_ARN',
 } as const satisfies Record<keyof Config, string>;
 
 export const DEFAULTS = {
@@ -223,5 +230,8 @@ const CONFIG: Config = {
   },
   get dynamoDBSecretAccessKey() {
     return optional(ENV.dynamoDBSecretAccessKey);
+  },
+  get batchOperationsRoleArn() {
+    return optional(ENV.batchOperationsRoleArn);
   },
 };

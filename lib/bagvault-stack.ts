@@ -4,6 +4,7 @@
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { ChecksumBatchRole } from './checksum-batch-role.ts';
 import { CursorSecret } from './cursor-secret.ts';
 import type { DeploymentOptions } from './deployment-options.ts';
 import { DELETING_MODULE, DeletionRole } from './deletion-role.ts';
@@ -32,6 +33,7 @@ export class BagvaultStack extends Stack {
   readonly httpApi: BagvaultHttpApi;
   readonly deletionRole: DeletionRole;
   readonly cursorSecret: CursorSecret;
+  readonly checksumBatchRole: ChecksumBatchRole;
 
   constructor(scope: Construct, id: string, props: BagvaultStackProps) {
     super(scope, id, props);
@@ -46,6 +48,7 @@ export class BagvaultStack extends Stack {
       cartTtlDays: options.cartTtlDays,
       deletionRoleArns: [this.deletionRole.role.roleArn],
     });
+    this.checksumBatchRole = new ChecksumBatchRole(this, 'ChecksumBatch', { buckets: this.buckets });
     this.stateTable = new StateTable(this, 'State');
     this.cursorSecret = new CursorSecret(this, 'CursorSecret');
 
@@ -59,6 +62,7 @@ export class BagvaultStack extends Stack {
         fixityStateMachineArn: stateMachineArn(this, 'fixity'),
         deletionStateMachineArn: stateMachineArn(this, 'deletion'),
         cursorSecretArn: this.cursorSecret.secret.secretArn,
+        batchOperationsRoleArn: this.checksumBatchRole.role.roleArn,
         options,
       }),
       roles: { [DELETING_MODULE]: this.deletionRole.role },
@@ -82,6 +86,7 @@ export class BagvaultStack extends Stack {
       buckets: this.buckets,
       stateMachines: this.workflows.stateMachines,
       cursorSecret: this.cursorSecret.secret,
+      checksumBatchRole: this.checksumBatchRole.role,
     });
 
     acknowledgeNagFindings(this, {

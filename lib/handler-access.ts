@@ -3,11 +3,13 @@
  * not listed here is denied. Keys are handler modules (relative to lambdas/, see handler-modules.ts).
  */
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Stack } from 'aws-cdk-lib';
 import { Grant, type IGrantable, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { StateMachineName } from '../lambdas/workflows/tasks.ts';
+import { BATCH_OPERATIONS_SERVICE } from './checksum-batch-role.ts';
 import type { HandlerFunctions } from './handler-functions.ts';
 import {
   apiHandlerModule as api,
@@ -25,6 +27,7 @@ export type BucketName = 'uploads' | 'unpack' | 'primary' | 'replicas' | 'bundle
  * - `read`: GetObject (incl. GetObjectAttributes, for checksums of cold objects), List, bucket info.
  * - `put`: PutObject and the multipart upload calls (create, upload part, complete, abort); unlike
  *   CDK's grants.put, no PutObjectRetention, PutObjectLegalHold or tagging.
+ * - `list-parts`: ListParts of a multipart upload (ListMultipartUploadParts), nothing else.
  * - `delete`: DeleteObject (refused anyway on primary and replicas by their bucket policy).
  * - `restore`: RestoreObject, to bring cold objects back for a cart.
  * - `legal-hold`: PutObjectLegalHold, only to turn a hold ON (Register).
@@ -36,7 +39,7 @@ export type BucketName = 'uploads' | 'unpack' | 'primary' | 'replicas' | 'bundle
  *   delete a held (registered) version. See StorageBuckets.allowUnregisteredCleanupBy.
  */
 export type BucketAccess =
-  'read' | 'put' | 'delete' | 'restore' | 'legal-hold' | 'delete-unregistered' | 'releaseHold';
+  'read' | 'put' | 'list-parts' | 'delete' | 'restore' | 'legal-hold' | 'delete-unregistered' | 'releaseHold';
 
 export type AccessNeed =
   | { table: 'read' | 'readWrite' }
@@ -46,7 +49,9 @@ export type AccessNeed =
       actions: readonly ('states:StartExecution' | 'states:StopExecution' | 'states:DescribeExecution')[];
     }
   /** Reads the secret that seals list cursors (lists only). */
-  | { secret: 'cursor' };
+  | { secret: 'cursor' }
+  /** S3 Batch Operations "Compute checksum" jobs run with the checksum role (fixity, issue 9). */
+  | { checksumJobs: 'create' | 'describe' };
 
 const TABLE_READ = { table: 'read' } as const;
 const TABLE_READ_WRITE = { table: 'readWrite' } as const;
@@ -65,7 +70,10 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   [api('list-keys')]: [TABLE_READ],
   [api('revoke-key')]: [TABLE_READ_WRITE],
   [api('create-upload')]: [TABLE_READ, { bucket: 'uploads', access: ['put'] }],
-  [api('complete-upload')]: [TABLE_READ, { bucket: 'uploads', access: ['put'] }],
+  // list-parts: whether the upload is there (an unknown upload id is the caller's mistake, a 4xx).
+  [api('complete-upload')]: [TABLE_READ, { bucket: 'uploads', access: ['put', 'list-parts'] }],
+  // put: the presigned part URLs are signed with this role.
+  [api('upload-parts')]: [TABLE_READ, { bucket: 'uploads', access: ['put', 'list-parts'] }],
   [api('create-ingest')]: [TABLE_READ_WRITE, { stateMachine: 'ingest', actions: ['states:StartExecution'] }],
   [api('list-ingests')]: [TABLE_READ, CURSOR_SECRET],
   [api('get-ingest')]: [TABLE_READ],
@@ -127,7 +135,8 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   [task('ingest/record-step')]: [TABLE_READ_WRITE, { bucket: 'unpack', access: ['read', 'put'] }],
   [task('ingest/replicate-chunk')]: [
     TABLE_READ,
-    { bucket: 'unpack', access: ['read'] },
+    // Put: a multipart copy records its upload id in the work area, so a retry continues it.
+    { bucket: 'unpack', access: ['read', 'put'] },
     // Read too: an existing object is compared, never overwritten with different content.
     { bucket: 'primary', access: ['read', 'put'] },
     { bucket: 'replicas', access: ['read', 'put'] },
@@ -178,10 +187,25 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   // Put: a bad copy is rewritten (server-side copy) from a verified copy in another location.
   [task('fixity/check-chunk')]: [
     TABLE_READ_WRITE,
-    { bucket: 'unpack', access: ['read'] },
+    // Put: a multipart repair copy records its upload id in the run's work area (resumable).
+    { bucket: 'unpack', access: ['read', 'put'] },
     // A repaired copy is a registered object again: it gets its legal hold, as Register gives one.
     { bucket: 'primary', access: ['read', 'put', 'legal-hold'] },
     { bucket: 'replicas', access: ['read', 'put', 'legal-hold'] },
+  ],
+  // Writes the job's manifest and creates the job, passing only the checksum role to S3.
+  [task('fixity/compute-checksums')]: [
+    TABLE_READ,
+    { bucket: 'unpack', access: ['read', 'put'] },
+    { checksumJobs: 'create' },
+  ],
+  // Reads the job's report; a copy it finds changed is repaired like in check-chunk.
+  [task('fixity/collect-checksums')]: [
+    TABLE_READ_WRITE,
+    { bucket: 'unpack', access: ['read', 'put'] },
+    { bucket: 'primary', access: ['read', 'put', 'legal-hold'] },
+    { bucket: 'replicas', access: ['read', 'put', 'legal-hold'] },
+    { checksumJobs: 'describe' },
   ],
   [task('fixity/find-untracked')]: [
     TABLE_READ_WRITE,
@@ -218,6 +242,8 @@ export interface AccessTargets {
   buckets: StorageBuckets;
   stateMachines: Record<StateMachineName, StateMachine>;
   cursorSecret: ISecret;
+  /** The role S3 Batch Operations assumes for fixity's Compute checksum jobs. */
+  checksumBatchRole: Role;
 }
 
 /** Grants every built function exactly its needs; a function without an entry fails the synth. */
@@ -235,6 +261,8 @@ function grantNeed(grantee: IGrantable, need: AccessNeed, targets: AccessTargets
     else targets.table.grants.readWriteData(grantee);
   } else if ('secret' in need) {
     targets.cursorSecret.grantRead(grantee);
+  } else if ('checksumJobs' in need) {
+    grantChecksumJobs(grantee, need.checksumJobs, targets.checksumBatchRole);
   } else if ('bucket' in need) {
     for (const bucket of bucketsNamed(need.bucket, targets.buckets)) {
       for (const access of need.access) grantBucketAccess(grantee, bucket, access, targets.buckets);
@@ -275,6 +303,9 @@ function grantBucketAccess(
       // CreateMultipartUpload, UploadPart(Copy) and CompleteMultipartUpload are all s3:PutObject.
       bucket.grants.actionsOnObjectKeys(grantee, '*', 's3:PutObject', 's3:AbortMultipartUpload');
       break;
+    case 'list-parts':
+      bucket.grants.actionsOnObjectKeys(grantee, '*', 's3:ListMultipartUploadParts');
+      break;
     case 'legal-hold':
       Grant.addToPrincipal({
         grantee,
@@ -314,4 +345,29 @@ function grantBucketAccess(
       );
       break;
   }
+}
+
+function grantChecksumJobs(grantee: IGrantable, need: 'create' | 'describe', role: Role): void {
+  const stack = Stack.of(role);
+  if (need === 'describe') {
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:DescribeJob'],
+      resourceArns: [stack.formatArn({ service: 's3', resource: 'job', resourceName: '*' })],
+    });
+    return;
+  }
+  // CreateJob has no resource-level permissions; the condition allows only checksum jobs.
+  Grant.addToPrincipal({
+    grantee,
+    actions: ['s3:CreateJob'],
+    resourceArns: ['*'],
+    conditions: { StringEquals: { 's3:RequestJobOperation': 'S3ComputeObjectChecksum' } },
+  });
+  Grant.addToPrincipal({
+    grantee,
+    actions: ['iam:PassRole'],
+    resourceArns: [role.roleArn],
+    conditions: { StringEquals: { 'iam:PassedToService': BATCH_OPERATIONS_SERVICE } },
+  });
 }

@@ -22,6 +22,8 @@ export interface HandlerEnvironmentProps {
   deletionStateMachineArn: string;
   /** Only its ARN: the value is read at run time by the functions granted it. */
   cursorSecretArn: string;
+  /** The role S3 Batch Operations assumes for fixity's Compute checksum jobs. */
+  batchOperationsRoleArn: string;
   options: DeploymentOptions;
 }
 
@@ -55,6 +57,7 @@ export function handlerEnvironment(props: HandlerEnvironmentProps): Record<strin
     [ENV.fixitySweepSeconds]: String(options.fixitySweepMinutes * 60),
     [ENV.deletionStateMachineArn]: props.deletionStateMachineArn,
     [ENV.cursorSecretArn]: props.cursorSecretArn,
+    [ENV.batchOperationsRoleArn]: props.batchOperationsRoleArn,
     [ENV.presignExpiresSeconds]: String(options.presignExpiresSeconds),
     [ENV.cartTtlSeconds]: String(options.cartTtlDays * 86_400),
     [ENV.maxUnpackedBytes]: String(options.maxUnpackedBytes),

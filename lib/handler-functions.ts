@@ -2,7 +2,7 @@
  * Builds one Lambda function per handler module, all alike: Node.js 22 on ARM, bundled locally by
  * esbuild into one ESM file, the shared environment, an explicit log group and X-Ray tracing.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Size, Stack } from 'aws-cdk-lib';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -19,6 +19,29 @@ export const FUNCTION_PROFILES = {
   workflow: { memorySize: 1024, timeout: Duration.minutes(15) },
 } as const;
 export type FunctionProfile = keyof typeof FUNCTION_PROFILES;
+
+export interface StepSize {
+  memorySize: number;
+  /** /tmp, where Verify and Register keep their sorted runs (Lambda's default is 512 MiB). */
+  ephemeralStorageMiB?: number;
+}
+
+/**
+ * Ingest steps sized to what each holds, over the workflow profile. Verify and Register keep memory
+ * flat whatever the bag's size (sorted runs on /tmp; `npm run bench -- scale` measures their peak
+ * RSS on a 1,000,000-file bag well under 512 MB) and need /tmp for about 1 KB per file at most; 1 GB
+ * buys CPU for the sorting. Steps that only read or write a few items need little.
+ */
+export const STEP_SIZES: Record<string, StepSize> = {
+  'handlers/ingest/verify-bag': { memorySize: 1024, ephemeralStorageMiB: 2048 },
+  'handlers/ingest/register': { memorySize: 1024, ephemeralStorageMiB: 2048 },
+  'handlers/ingest/detect-bag-root': { memorySize: 512 },
+  'handlers/ingest/assign-version': { memorySize: 256 },
+  'handlers/ingest/aggregate-replicas': { memorySize: 256 },
+  'handlers/ingest/record-step': { memorySize: 256 },
+  'handlers/ingest/callback': { memorySize: 256 },
+  'handlers/ingest/record-failure': { memorySize: 512 },
+};
 
 export const LAMBDA_RUNTIME = Runtime.NODEJS_22_X;
 
@@ -66,8 +89,13 @@ export class HandlerFunctions extends Construct {
     if (existing) return existing;
     const id = constructIdOf(module);
     const logGroup = new LogGroup(this, `${id}Logs`, { retention: RetentionDays.ONE_YEAR });
+    const size = profile === 'workflow' ? STEP_SIZES[module] : undefined;
     const fn = new NodejsFunction(this, id, {
       ...FUNCTION_PROFILES[profile],
+      ...(size ? { memorySize: size.memorySize } : {}),
+      ...(size?.ephemeralStorageMiB
+        ? { ephemeralStorageSize: Size.mebibytes(size.ephemeralStorageMiB) }
+        : {}),
       description: `Bagvault lambdas/${module}.ts`,
       runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,

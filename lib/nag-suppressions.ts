@@ -58,6 +58,18 @@ export const ACCEPTED_IAM_FINDINGS: readonly AcceptedFinding[] = [
   },
   {
     rule: 'AwsSolutions-IAM5',
+    finding: /^Resource::arn:<AWS::Partition>:s3:<AWS::Region>:<AWS::AccountId>:job\/\*$/,
+    reason:
+      "Describing the fixity run's S3 Batch Operations job; job ids are only known once S3 creates the job.",
+  },
+  {
+    rule: 'AwsSolutions-IAM5',
+    finding: /^Resource::<\w*Bucket\w*\.Arn>\/\.work\/fixity-\*$/,
+    reason:
+      "S3 Batch Operations reads its manifest from and writes its report to the fixity runs' work area, under keys made at run time.",
+  },
+  {
+    rule: 'AwsSolutions-IAM5',
     finding: /^Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:[\w-]+\/\*$/,
     reason:
       "A Distributed Map's child executions of its own state machine (`{machine}/{map run}:{id}`), named by Step Functions at run time.",
@@ -81,6 +93,8 @@ export const ACCEPTED_IAM_FINDINGS: readonly AcceptedFinding[] = [
  * Any other action on `*` leaves the `Resource::*` finding unacknowledged.
  */
 export const ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS = new Set([
+  // Conditioned on s3:RequestJobOperation (only Compute checksum jobs), see handler-access.ts.
+  's3:CreateJob',
   'xray:PutTraceSegments',
   'xray:PutTelemetryRecords',
   'xray:GetSamplingRules',

@@ -281,14 +281,22 @@ export function immutabilityStatements(bucket: Bucket, exempt: ExemptRoles): Pol
       bucket,
       {
         sid: 'StorageProtectionNeverChanges',
-        actions: [
-          's3:PutLifecycleConfiguration',
-          's3:PutBucketVersioning',
-          's3:PutBucketObjectLockConfiguration',
-        ],
+        actions: ['s3:PutBucketVersioning', 's3:PutBucketObjectLockConfiguration'],
         resources: onBucket,
       },
       exempt.deletion,
+    ),
+    // The lifecycle rules (superseded unheld versions, abandoned multipart uploads) are set by
+    // CloudFormation, so a deployment may change them; nobody else may. A lifecycle rule never
+    // removes a held version, and the deploying role could rewrite this policy anyway.
+    denyExcept(
+      bucket,
+      {
+        sid: 'LifecycleOnlyChangesByDeployment',
+        actions: ['s3:PutLifecycleConfiguration'],
+        resources: onBucket,
+      },
+      [...exempt.deletion, ...exempt.deploying],
     ),
     // CloudFormation writes this very policy, so the deploying role keeps that one right. Whoever
     // holds it can rewrite the policy: the deploying role is as trusted as the account's admins.

@@ -7,6 +7,8 @@ export interface StoredFile {
   /** Relative to the store's root, "/"-separated. */
   path: string;
   size: number;
+  /** Digests already computed (e.g. while unpacking): verification does not read the file for these. */
+  digests?: Digests;
   /** Set when the entry is not a regular file (e.g. "symbolic link"): it fails verification with this reason. */
   notRegular?: string;
 }

@@ -1,7 +1,24 @@
+import type { Digests } from '../archive/hashing/algorithms.ts';
 import type { BagDeclaration } from './bagit-declaration.ts';
 import type { BagInfoField, PayloadOxum } from './bag-info.ts';
 import type { FetchEntry } from './fetch-file.ts';
 import type { Manifest } from './manifest.ts';
+
+/**
+ * One name of the bag as verification left it: a file present, a fetch.txt entry, or both (which the
+ * ingest refuses). Read back in name order through `Bag.entries()`, never all held at once.
+ */
+export interface BagEntry {
+  path: string;
+  /** The file present in the bag: its size, and its digests (computed, and those its manifests give). */
+  present?: { size: number; digests: Digests };
+  /** The bag's fetch.txt entry for this name, with its line. */
+  fetch?: FetchEntry & { line: number };
+  /** What the manifests list for exactly this name, by algorithm. */
+  listed: Digests;
+  /** Where the name stands in the bag: its place in the file listing, then fetch.txt's lines after. */
+  order: number;
+}
 
 /** A bag as read from its tag files: what a storage manifest is built from. */
 export interface Bag {
@@ -14,10 +31,10 @@ export interface Bag {
   /** Payload manifests, by file name order. */
   manifests: Manifest[];
   tagManifests: Manifest[];
-  /** fetch.txt entries, empty when there is no fetch.txt. */
-  fetch: FetchEntry[];
-  /** Every regular file present in the bag → its size in bytes. */
-  files: Map<string, number>;
+  /** How many regular files the bag holds (payload and tag files). */
+  fileCount: number;
+  /** Every name of the bag, present or to be fetched, in name order; may be read more than once. */
+  entries(): AsyncIterable<BagEntry>;
 }
 
 /** A file that failed verification; `reason` is the short word shown in parentheses. */
@@ -38,6 +55,8 @@ export interface Verification {
   fileFailures: FileFailure[];
   /** Things worth knowing that do not make the bag invalid. */
   warnings: string[];
-  /** fetch.txt entries whose files are not in the bag: fine for RFC validation, resolved by the ingest. */
-  unfetched: FetchEntry[];
+  /** How many fetch.txt entries name files not in the bag: fine for RFC validation, resolved by the ingest. */
+  unfetched: number;
+  /** Removes what verification spooled to disk for `bag.entries()` (big bags only). */
+  dispose(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import type { DigestAlgorithm, Digests } from '../archive/hashing/algorithms.ts';
 import { HashPool } from '../archive/hashing/hash-pool.ts';
-import type { BagStore, HashRequest } from './bag-store.ts';
-import type { ExpectedDigests } from './completeness.ts';
+import type { BagStore } from './bag-store.ts';
+import { compareDigests, type PendingHash } from './path-group-check.ts';
 import { hashStoredFiles } from './store-hashing.ts';
 import type { VerificationReport } from './verification-report.ts';
 
@@ -11,39 +11,35 @@ export interface FixityOptions {
   hashPool?: HashPool;
 }
 
-/** Compare every expected checksum with the file's actual digest, reading only what is not yet known. */
-export async function checkFixity(
+/** Files hashed per pass over the store: bounds the requests held (an archive store streams once per pass). */
+const FILES_PER_PASS = 50_000;
+
+/** Hash the files whose digests were not known during the merge, and compare with what they must be. */
+export async function checkPendingFixity(
   store: BagStore,
-  files: Map<string, number>,
-  expected: Map<string, ExpectedDigests>,
+  pending: AsyncIterable<PendingHash>,
   options: FixityOptions,
   report: VerificationReport,
 ): Promise<void> {
-  const requests: HashRequest[] = [];
-  for (const [path, digests] of expected) {
-    const known = options.knownDigests?.(path) ?? {};
-    const unknown: DigestAlgorithm[] = [];
-    for (const algorithm of digests.keys()) if (known[algorithm] === undefined) unknown.push(algorithm);
-    compare(path, digests, known, report);
-    if (unknown.length > 0) requests.push({ path, size: files.get(path) ?? 0, algorithms: unknown });
-  }
-  if (requests.length === 0) return;
-  const pool = options.hashPool ?? new HashPool();
-  try {
-    for await (const outcome of hashStoredFiles(store, requests, pool)) {
+  let pool: HashPool | undefined;
+  let batch: PendingHash[] = [];
+  const pass = async () => {
+    if (batch.length === 0) return;
+    const expected = new Map<string, [DigestAlgorithm, string][]>(batch.map((p) => [p.path, p.expected]));
+    pool ??= options.hashPool ?? new HashPool();
+    for await (const outcome of hashStoredFiles(store, batch, pool)) {
       if ('error' in outcome) report.failFile(outcome.path, 'unreadable', outcome.error);
-      else compare(outcome.path, expected.get(outcome.path) as ExpectedDigests, outcome.digests, report);
+      else compareDigests(outcome.path, expected.get(outcome.path) ?? [], outcome.digests, report);
     }
+    batch = [];
+  };
+  try {
+    for await (const file of pending) {
+      batch.push(file);
+      if (batch.length === FILES_PER_PASS) await pass();
+    }
+    await pass();
   } finally {
-    if (!options.hashPool) await pool.close();
-  }
-}
-
-function compare(path: string, expected: ExpectedDigests, actual: Digests, report: VerificationReport): void {
-  for (const [algorithm, digest] of expected) {
-    const found = actual[algorithm];
-    if (found !== undefined && found !== digest) {
-      report.failFile(path, 'checksum', `${algorithm} expected ${digest}, found ${found}`);
-    }
+    if (pool && !options.hashPool) await pool.close();
   }
 }

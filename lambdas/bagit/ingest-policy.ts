@@ -1,9 +1,10 @@
 import type { Digests } from '../archive/hashing/algorithms.ts';
-import type { Bag, FileFailure } from './bag.ts';
+import { forEachConcurrently } from '../map-concurrently.ts';
+import { relativePathProblem } from '../safe-path.ts';
+import type { Bag, BagEntry } from './bag.ts';
 import { valuesOf } from './bag-info.ts';
 import type { FetchEntry } from './fetch-file.ts';
 import { describeFileFailures } from './file-failures.ts';
-import { relativePathProblem } from '../safe-path.ts';
 
 /**
  * What the ingest demands beyond RFC 8493 (SPEC §5.3 step 3). Kept apart from verification so that
@@ -18,6 +19,8 @@ export interface IngestRequest {
 export type FetchResolution = { ok: true; size: number; digests: Digests } | { ok: false; problem: string };
 
 const STRONG_ALGORITHMS = ['sha256', 'sha512'];
+/** Earlier versions' files looked up at once (each one or two registry reads). */
+const RESOLUTIONS_IN_FLIGHT = 32;
 /** Enough to show what is wrong without making the refusal as long as the bag's file list. */
 const MAX_NAMED_FILES = 10;
 
@@ -25,9 +28,9 @@ const MAX_NAMED_FILES = 10;
  * Failures of the bag-level rules: identity, manifest strength and names that can be stored.
  * Empty when the bag may be ingested.
  */
-export function checkIngestPolicy(bag: Bag, request: IngestRequest): string[] {
+export async function checkIngestPolicy(bag: Bag, request: IngestRequest): Promise<string[]> {
   const failures: string[] = [];
-  failures.push(...unstorableNames(bag));
+  failures.push(...(await unstorableNames(bag)));
   const identifiers = [...new Set(valuesOf(bag.info, 'External-Identifier'))];
   if (identifiers.length === 0) {
     failures.push(
@@ -51,61 +54,75 @@ export function checkIngestPolicy(bag: Bag, request: IngestRequest): string[] {
   return failures;
 }
 
+/** A bag entry fetch.txt names. */
+export type FetchedEntry = BagEntry & { fetch: FetchEntry & { line: number } };
+
 /**
  * fetch.txt entries may only name files of earlier versions of the same bag; `resolve` (supplied by
  * the ingest, which knows the storage layout) says where each one is. A fetched file must not also
- * be in the bag, and must have the declared length and the manifest's checksums.
+ * be in the bag, and must have the declared length and the manifest's checksums. Each entry that
+ * passes goes to `accepted` with its resolution; failures are named in fetch.txt's order.
  */
-export async function checkFetchedFiles(
+export async function checkFetchedFiles<R extends FetchResolution>(
   bag: Bag,
-  resolve: (entry: FetchEntry) => Promise<FetchResolution>,
+  resolve: (entry: FetchEntry) => Promise<R>,
+  accepted: (entry: FetchedEntry, resolution: R & { ok: true }) => Promise<void> = async () => {},
 ): Promise<string[]> {
-  const failures: string[] = [];
-  const fileFailures: FileFailure[] = [];
-  for (const entry of bag.fetch) {
-    if (bag.files.has(entry.path)) {
-      failures.push(`fetch.txt lists ${entry.path}, which is also present in the bag`);
-      continue;
+  const failures: { line: number; failure: string }[] = [];
+  const fileFailures: { line: number; path: string; reason: string }[] = [];
+  const fetched = async function* () {
+    for await (const entry of bag.entries()) if (entry.fetch) yield entry as FetchedEntry;
+  };
+  await forEachConcurrently(fetched(), RESOLUTIONS_IN_FLIGHT, async (entry) => {
+    const { line, path } = entry.fetch;
+    if (entry.present) {
+      failures.push({ line, failure: `fetch.txt lists ${path}, which is also present in the bag` });
+      return;
     }
-    const resolution = await resolve(entry);
+    const resolution = await resolve(entry.fetch);
     if (!resolution.ok) {
-      failures.push(`fetch.txt entry ${entry.path}: ${resolution.problem}`);
-      continue;
+      failures.push({ line, failure: `fetch.txt entry ${path}: ${resolution.problem}` });
+      return;
     }
-    if (entry.length !== undefined && entry.length !== resolution.size) {
-      fileFailures.push({ path: entry.path, reason: 'size' });
-      continue;
+    if (entry.fetch.length !== undefined && entry.fetch.length !== resolution.size) {
+      fileFailures.push({ line, path, reason: 'size' });
+      return;
     }
     const mismatch = bag.manifests.some((manifest) => {
       const stored = resolution.digests[manifest.algorithm];
-      return stored !== undefined && stored !== manifest.entries.get(entry.path);
+      return stored !== undefined && stored !== entry.listed[manifest.algorithm];
     });
-    if (mismatch) fileFailures.push({ path: entry.path, reason: 'checksum' });
-  }
-  if (fileFailures.length > 0) failures.push(describeFileFailures(fileFailures));
-  return failures;
+    if (mismatch) fileFailures.push({ line, path, reason: 'checksum' });
+    else await accepted(entry, resolution as R & { ok: true });
+  });
+  const byLine = (a: { line: number }, b: { line: number }) => a.line - b.line;
+  const messages = failures.sort(byLine).map(({ failure }) => failure);
+  if (fileFailures.length > 0) messages.push(describeFileFailures(fileFailures.sort(byLine)));
+  return messages;
 }
 
 /**
  * RFC 8493 lets a bag name a file with CR or LF in it (percent-encoded in its manifests), but every
  * file of the bag, and every file fetch.txt adds to it, becomes an S3 key, and no key may hold a
  * control character (SPEC §3). Names are shown as a manifest writes them, so the reason stays on
- * one line and matches what the depositor sees in the manifest.
+ * one line and matches what the depositor sees in the manifest: the first ten in the bag's order.
  */
-function unstorableNames(bag: Bag): string[] {
-  const names = new Set([...bag.files.keys(), ...bag.fetch.map((entry) => entry.path)]);
-  const failures: string[] = [];
-  let unnamed = 0;
-  for (const name of names) {
-    const problem = relativePathProblem(name, Number.POSITIVE_INFINITY);
+async function unstorableNames(bag: Bag): Promise<string[]> {
+  const named: { order: number; failure: string }[] = [];
+  let count = 0;
+  for await (const entry of bag.entries()) {
+    const problem = relativePathProblem(entry.path, Number.POSITIVE_INFINITY);
     if (problem === undefined) continue;
-    if (failures.length === MAX_NAMED_FILES) {
-      unnamed++;
-      continue;
-    }
-    failures.push(`Cannot store ${percentEncoded(name)}: a stored file's name ${problem.replace(/\.$/, '')}`);
+    count++;
+    named.push({
+      order: entry.order,
+      failure: `Cannot store ${percentEncoded(entry.path)}: a stored file's name ${problem.replace(/\.$/, '')}`,
+    });
+    if (named.length > MAX_NAMED_FILES) named.sort((a, b) => a.order - b.order).pop();
   }
-  if (unnamed > 0) failures.push(`… and ${unnamed} more files whose names cannot be stored`);
+  const failures = named.sort((a, b) => a.order - b.order).map(({ failure }) => failure);
+  if (count > MAX_NAMED_FILES)
+    failures.push(`… and ${count - MAX_NAMED_FILES} more files whose names cannot be stored`);
   return failures;
 }
 

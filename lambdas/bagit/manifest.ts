@@ -1,14 +1,15 @@
 import { HEX_LENGTH, type DigestAlgorithm } from '../archive/hashing/algorithms.ts';
 import { decodeManifestPath, isPayloadPath } from './manifest-path.ts';
 
-/** A payload manifest (manifest-ALG.txt) or tag manifest (tagmanifest-ALG.txt). */
+/**
+ * A payload manifest (manifest-ALG.txt) or tag manifest (tagmanifest-ALG.txt). Its entries are not
+ * kept here: verification streams them (see bag-records.ts), and the bag's entries carry the digests.
+ */
 export interface Manifest {
   /** The file it was read from, e.g. "manifest-sha256.txt". */
   file: string;
   kind: 'payload' | 'tag';
   algorithm: DigestAlgorithm;
-  /** Bag-relative path → lower-case hex digest, in file order. */
-  entries: Map<string, string>;
 }
 
 export interface ManifestFileName {
@@ -22,73 +23,53 @@ export function manifestFileName(fileName: string): ManifestFileName | undefined
   return match ? { kind: match[1] ? 'tag' : 'payload', algorithm: match[2] } : undefined;
 }
 
-export interface ParsedManifest {
-  manifest: Manifest;
-  problems: string[];
-  warnings: string[];
-}
+export type ManifestLine =
+  | { blank: true }
+  | { blank?: false; problem: string }
+  | { blank?: false; problem?: undefined; path: string; checksum: string; relative: string | undefined };
 
 /**
- * Each line is "CHECKSUM FILEPATH", separated by spaces or tabs; hex in either case; an md5sum-style
- * "*" (binary mode) before the path is ignored. Before BagIt 1.0 a file listed twice with the same
- * checksum was tolerated; since 1.0 it is an error, as is listing a file twice with different ones.
+ * One manifest line: "CHECKSUM FILEPATH", separated by spaces or tabs; hex in either case; an
+ * md5sum-style "*" (binary mode) before the path is ignored. `relative` is the path as written when
+ * it has "./", "../" or "//" (allowed, but worth a warning).
  */
-export function parseManifest(
-  text: string,
-  file: string,
+export function parseManifestLine(
+  line: string,
+  where: string,
   kind: 'payload' | 'tag',
   algorithm: DigestAlgorithm,
-  duplicatesAllowed: boolean,
-): ParsedManifest {
-  const entries = new Map<string, string>();
-  const problems: string[] = [];
-  const warnings: string[] = [];
-  const relative: string[] = [];
-  const lines = text.split(/\r\n|\r|\n/);
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index];
-    if (line.trim() === '') continue;
-    const where = `${file} line ${index + 1}`;
-    const match = /^[ \t]*(\S+)[ \t]+(.+)$/.exec(line);
-    if (!match) {
-      problems.push(`${where} is not "CHECKSUM FILEPATH": ${JSON.stringify(line)}`);
-      continue;
-    }
-    const checksum = match[1].toLowerCase();
-    if (checksum.length !== HEX_LENGTH[algorithm] || !/^[0-9a-f]+$/.test(checksum)) {
-      problems.push(`${where}: ${JSON.stringify(match[1])} is not a ${algorithm} checksum`);
-      continue;
-    }
-    const written = match[2].startsWith('*') ? match[2].slice(1) : match[2];
-    const decoded = decodeManifestPath(written);
-    if (!decoded.ok) {
-      problems.push(`${where}: ${decoded.problem}`);
-      continue;
-    }
-    const path = decoded.path;
-    if (decoded.relative) relative.push(written);
-    if (kind === 'payload' && !isPayloadPath(path)) {
-      problems.push(`${where}: ${path} is outside the payload directory (data/)`);
-      continue;
-    }
-    if (kind === 'tag' && isPayloadPath(path)) {
-      problems.push(`${where}: ${path} is a payload file, which tag manifests must not list`);
-      continue;
-    }
-    const earlier = entries.get(path);
-    if (earlier !== undefined) {
-      if (earlier === checksum && duplicatesAllowed) warnings.push(`${file} lists ${path} twice`);
-      else problems.push(`${file} lists ${path} more than once`);
-      continue;
-    }
-    entries.set(path, checksum);
+): ManifestLine {
+  if (line.trim() === '') return { blank: true };
+  const match = /^[ \t]*(\S+)[ \t]+(.+)$/.exec(line);
+  if (!match) return { problem: `${where} is not "CHECKSUM FILEPATH": ${JSON.stringify(line)}` };
+  const checksum = (match[1] as string).toLowerCase();
+  if (checksum.length !== HEX_LENGTH[algorithm] || !/^[0-9a-f]+$/.test(checksum)) {
+    return { problem: `${where}: ${JSON.stringify(match[1])} is not a ${algorithm} checksum` };
   }
-  if (relative.length > 0) warnings.push(relativePathWarning(file, relative));
-  return { manifest: { file, kind, algorithm, entries }, problems, warnings };
+  const written = (match[2] as string).startsWith('*') ? (match[2] as string).slice(1) : (match[2] as string);
+  const decoded = decodeManifestPath(written);
+  if (!decoded.ok) return { problem: `${where}: ${decoded.problem}` };
+  const path = decoded.path;
+  if (kind === 'payload' && !isPayloadPath(path)) {
+    return { problem: `${where}: ${path} is outside the payload directory (data/)` };
+  }
+  if (kind === 'tag' && isPayloadPath(path)) {
+    return { problem: `${where}: ${path} is a payload file, which tag manifests must not list` };
+  }
+  return { path, checksum, relative: decoded.relative ? written : undefined };
+}
+
+/** A file listed twice: before BagIt 1.0 tolerated with the same checksum; since 1.0 an error. */
+export function duplicateProblem(file: string, path: string) {
+  return `${file} lists ${path} more than once`;
+}
+
+export function duplicateWarning(file: string, path: string) {
+  return `${file} lists ${path} twice`;
 }
 
 /** One warning per manifest, however many lines: a bag written by one tool writes them all alike. */
-function relativePathWarning(file: string, written: readonly string[]): string {
-  const count = written.length === 1 ? '1 path' : `${written.length} paths`;
-  return `${file} writes ${count} with "./", "../" or "//" (e.g. ${JSON.stringify(written[0])}); RFC 8493 wants paths like "data/file"`;
+export function relativePathWarning(file: string, count: number, first: string): string {
+  const paths = count === 1 ? '1 path' : `${count} paths`;
+  return `${file} writes ${paths} with "./", "../" or "//" (e.g. ${JSON.stringify(first)}); RFC 8493 wants paths like "data/file"`;
 }

@@ -1,108 +1,98 @@
 import { isDigestAlgorithm } from '../archive/hashing/algorithms.ts';
-import type { Bag } from './bag.ts';
 import { parseBagInfo, parsePayloadOxum, type BagInfoField, type PayloadOxum } from './bag-info.ts';
 import { compareVersion, parseDeclaration, type BagDeclaration } from './bagit-declaration.ts';
 import { readAll, type BagStore } from './bag-store.ts';
-import { parseFetchFile, type FetchEntry } from './fetch-file.ts';
-import { manifestFileName, parseManifest, type Manifest } from './manifest.ts';
+import { manifestFileName, type Manifest } from './manifest.ts';
 import { decodeTagFile } from './tag-encoding.ts';
-import type { VerificationReport } from './verification-report.ts';
+import { REPORT_ORDER, type VerificationReport } from './verification-report.ts';
+
+/** What the small tag files say: the declaration, bag-info and which manifests there are. */
+export interface BagHead {
+  declaration: BagDeclaration;
+  infoFile: string | undefined;
+  info: BagInfoField[];
+  payloadOxum: PayloadOxum | undefined;
+  /**
+   * Every top-level manifest file, in name order (payload manifests sort before tag manifests); its
+   * index is its place in the report. Undefined where the algorithm is not one we can check.
+   */
+  manifestFiles: (Manifest | undefined)[];
+  hasFetchFile: boolean;
+}
 
 /**
- * Read the tag files of a bag: bagit.txt, bag-info.txt, the manifests and fetch.txt. Problems go
- * to the report; the bag is undefined only when bagit.txt is missing or unusable, since without it
- * the other files cannot even be decoded.
+ * Read bagit.txt and bag-info.txt, and find the manifests. Problems go to the report; the head is
+ * undefined only when bagit.txt is missing or unusable, since without it the other files cannot even
+ * be decoded. Manifests and fetch.txt are streamed later (bag-records.ts): they may be huge.
  */
-export async function readBag(
+export async function readBagHead(
   store: BagStore,
-  files: Map<string, number>,
+  tagNames: ReadonlySet<string>,
   report: VerificationReport,
-): Promise<Bag | undefined> {
-  if (!files.has('bagit.txt')) {
-    report.fail('bagit.txt is missing, so this is not a bag');
+): Promise<BagHead | undefined> {
+  const order = [REPORT_ORDER.declaration];
+  if (!tagNames.has('bagit.txt')) {
+    report.fail('bagit.txt is missing, so this is not a bag', order);
     return undefined;
   }
   const parsed = parseDeclaration(await readAll(store, 'bagit.txt'));
   if (!parsed.ok) {
-    for (const problem of parsed.problems) report.fail(problem);
+    for (const problem of parsed.problems) report.fail(problem, order);
     return undefined;
   }
-  const tags = new TagFileReader(store, parsed.declaration, report);
-  const infoFile = compareVersion(parsed.declaration, 0, 96) < 0 ? 'package-info.txt' : 'bag-info.txt';
-  const { info, payloadOxum } = files.has(infoFile)
-    ? await readInfo(tags, infoFile, report)
+  const declaration = parsed.declaration;
+  const infoFile = compareVersion(declaration, 0, 96) < 0 ? 'package-info.txt' : 'bag-info.txt';
+  const { info, payloadOxum } = tagNames.has(infoFile)
+    ? await readInfo(store, declaration, infoFile, report)
     : { info: [], payloadOxum: undefined };
-  const manifests: Manifest[] = [];
-  const tagManifests: Manifest[] = [];
-  for (const path of [...files.keys()].sort()) {
+  const manifestFiles: (Manifest | undefined)[] = [];
+  for (const path of [...tagNames].sort()) {
     const name = manifestFileName(path);
     if (!name) continue;
     if (!isDigestAlgorithm(name.algorithm)) {
-      report.warn(`${path} uses an unsupported algorithm (${name.algorithm}) and was not checked`);
+      report.warn(`${path} uses an unsupported algorithm (${name.algorithm}) and was not checked`, [
+        REPORT_ORDER.tagFiles,
+        manifestFiles.length,
+      ]);
+      manifestFiles.push(undefined);
       continue;
     }
-    const text = await tags.read(path);
-    if (text === undefined) continue;
-    const duplicatesAllowed = compareVersion(parsed.declaration, 1, 0) < 0;
-    const manifest = parseManifest(text, path, name.kind, name.algorithm, duplicatesAllowed);
-    for (const problem of manifest.problems) report.fail(problem);
-    for (const warning of manifest.warnings) report.warn(warning);
-    (name.kind === 'payload' ? manifests : tagManifests).push(manifest.manifest);
-  }
-  let fetch: FetchEntry[] = [];
-  if (files.has('fetch.txt')) {
-    const text = await tags.read('fetch.txt');
-    if (text !== undefined) {
-      const parsedFetch = parseFetchFile(text);
-      for (const problem of parsedFetch.problems) report.fail(problem);
-      fetch = parsedFetch.entries;
-    }
+    manifestFiles.push({ file: path, kind: name.kind, algorithm: name.algorithm });
   }
   return {
-    declaration: parsed.declaration,
-    infoFile: files.has(infoFile) ? infoFile : undefined,
+    declaration,
+    infoFile: tagNames.has(infoFile) ? infoFile : undefined,
     info,
     payloadOxum,
-    manifests,
-    tagManifests,
-    fetch,
-    files,
+    manifestFiles,
+    hasFetchFile: tagNames.has('fetch.txt'),
   };
 }
 
 async function readInfo(
-  tags: TagFileReader,
+  store: BagStore,
+  declaration: BagDeclaration,
   infoFile: string,
   report: VerificationReport,
 ): Promise<{ info: BagInfoField[]; payloadOxum: PayloadOxum | undefined }> {
-  const text = await tags.read(infoFile);
-  if (text === undefined) return { info: [], payloadOxum: undefined };
-  const { fields, problems } = parseBagInfo(text, infoFile);
-  for (const problem of problems) report.fail(problem);
+  const order = [REPORT_ORDER.declaration, 1];
+  const decoded = decodeTagFile(await readAll(store, infoFile), declaration.encoding, infoFile);
+  if (!decoded.ok) {
+    report.fail(decoded.problem, order);
+    return { info: [], payloadOxum: undefined };
+  }
+  for (const warning of decoded.warnings) report.warn(warning, order);
+  const { fields, problems } = parseBagInfo(decoded.text, infoFile);
+  for (const problem of problems) report.fail(problem, order);
   const oxum = parsePayloadOxum(fields, infoFile);
-  for (const problem of oxum.problems) report.fail(problem);
+  for (const problem of oxum.problems) report.fail(problem, order);
   return { info: fields, payloadOxum: oxum.oxum };
 }
 
-/** Reads tag files as text in the bag's declared encoding. */
-class TagFileReader {
-  private readonly store: BagStore;
-  private readonly declaration: BagDeclaration;
-  private readonly report: VerificationReport;
-
-  constructor(store: BagStore, declaration: BagDeclaration, report: VerificationReport) {
-    this.store = store;
-    this.declaration = declaration;
-    this.report = report;
-  }
-
-  async read(path: string): Promise<string | undefined> {
-    const decoded = decodeTagFile(await readAll(this.store, path), this.declaration.encoding, path);
-    if (!decoded.ok) {
-      this.report.fail(decoded.problem);
-      return undefined;
-    }
-    for (const warning of decoded.warnings) this.report.warn(warning);
-    return decoded.text;
-  }
+/** Tag files the bag head is read from: found while listing, so no other file needs remembering. */
+export function isTagFileName(path: string): boolean {
+  return (
+    !path.includes('/') &&
+    (/^(bagit|bag-info|package-info|fetch)\.txt$/.test(path) || manifestFileName(path) !== undefined)
+  );
 }

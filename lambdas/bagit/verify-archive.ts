@@ -18,6 +18,8 @@ export interface VerifyArchiveOptions {
   archiveName?: string;
   limits?: UnpackLimits;
   hashPool?: HashPool;
+  /** See VerifyOptions.runChars. */
+  runChars?: number;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function verifyArchive(
     const store = new ArchiveBagStore(files, sink.kept, openArchive, options.limits);
     return await verifyBag(scopeStore(store, root.prefix), {
       hashPool: pool,
+      runChars: options.runChars,
       knownDigests: (path) => digests.get(root.prefix + path),
     });
   } finally {

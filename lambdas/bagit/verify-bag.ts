@@ -1,33 +1,167 @@
-import type { Verification } from './bag.ts';
+import { ExternalSorter, Spool } from '../external-sort.ts';
+import type { BagEntry, Verification } from './bag.ts';
+import { recordKey, streamFetchFile, streamManifest, type BagRecord } from './bag-records.ts';
 import type { BagStore } from './bag-store.ts';
-import { warnAbout } from './bag-warnings.ts';
-import { checkCompleteness } from './completeness.ts';
-import { checkFixity, type FixityOptions } from './fixity.ts';
-import { checkFetchEntries, checkPayloadOxum } from './payload-checks.ts';
-import { readBag } from './read-bag.ts';
-import { VerificationReport } from './verification-report.ts';
+import { compareVersion } from './bagit-declaration.ts';
+import { letterCaseWarning, unfetchedWarning, weakManifestWarning } from './bag-warnings.ts';
+import { checkPendingFixity, type FixityOptions } from './fixity.ts';
+import type { Manifest } from './manifest.ts';
+import { isPayloadPath } from './manifest-path.ts';
+import { checkGroup, type GroupContext, type PendingHash } from './path-group-check.ts';
+import { checkPayloadOxum } from './payload-checks.ts';
+import { isTagFileName, readBagHead } from './read-bag.ts';
+import { REPORT_ORDER, VerificationReport } from './verification-report.ts';
 
-export type VerifyOptions = FixityOptions;
+export interface VerifyOptions extends FixityOptions {
+  /** Size of the sorted runs kept in memory before they go to disk (tests lower it). */
+  runChars?: number;
+}
+
+/** How many fetch.txt names the holey-bag warning shows. */
+const SHOWN_UNFETCHED = 10;
 
 /**
  * Validate a bag per RFC 8493 (and BagIt 0.93–0.97) wherever it is stored. Every problem is
  * collected; nothing stops at the first. Policy (what an ingest additionally demands) is not here:
  * see ingest-policy.ts.
+ *
+ * Memory does not grow with the bag: the file listing, every manifest line and every fetch.txt line
+ * become records, sorted by name in bounded runs on disk and merged, so all that concerns one name
+ * arrives together and is checked together (path-group-check.ts). The report still reads in the
+ * bag's own order (see ReportOrder). The bag's entries are spooled for `bag.entries()`; call
+ * `dispose()` when done with them.
  */
 export async function verifyBag(store: BagStore, options: VerifyOptions = {}): Promise<Verification> {
   const report = new VerificationReport();
-  const files = new Map<string, number>();
-  for await (const file of store.listFiles()) {
-    if (file.notRegular) report.failFile(file.path, file.notRegular);
-    else files.set(file.path, file.size);
+  const runs = { runChars: options.runChars };
+  const records = new ExternalSorter<BagRecord>(recordKey, runs);
+  const entries = new Spool<BagEntry>(runs);
+  const pending = new Spool<PendingHash>(runs);
+  const names = new ExternalSorter<{ fold: string; name: string; order: number }>((name) => name.fold, runs);
+  let kept = false;
+  try {
+    const tagNames = new Set<string>();
+    const payload = { files: 0, bytes: 0, lengthsKnown: true };
+    let listed = 0;
+    let fileCount = 0;
+    for await (const file of store.listFiles()) {
+      const order = listed++;
+      if (file.notRegular) {
+        report.failFile(file.path, file.notRegular);
+        continue;
+      }
+      fileCount++;
+      if (isTagFileName(file.path)) tagNames.add(file.path);
+      if (isPayloadPath(file.path)) {
+        payload.files += 1;
+        payload.bytes += file.size;
+      }
+      const digests = file.digests ?? options.knownDigests?.(file.path) ?? null;
+      await records.add(['f', file.path.normalize('NFC'), file.path, file.size, order, digests]);
+    }
+
+    const head = await readBagHead(store, tagNames, report);
+    if (!head) return report.finish(undefined, 0, async () => {});
+    const { declaration } = head;
+    const manifests = [...head.manifestFiles];
+    for (const [index, manifest] of manifests.entries()) {
+      if (manifest && !(await streamManifest(store, manifest, index, declaration.encoding, records, report)))
+        manifests[index] = undefined;
+    }
+    const fetchRead =
+      head.hasFetchFile && (await streamFetchFile(store, declaration.encoding, records, report));
+    const read = manifests.filter((manifest): manifest is Manifest => manifest !== undefined);
+    const payloadManifests = read.filter((manifest) => manifest.kind === 'payload');
+    if (payloadManifests.length === 0)
+      report.fail('The bag has no payload manifest (manifest-ALGORITHM.txt)', [
+        REPORT_ORDER.noPayloadManifest,
+      ]);
+
+    const context: GroupContext = {
+      manifests,
+      fetchRead,
+      duplicatesAllowed: compareVersion(declaration, 1, 0) < 0,
+      everyManifest: compareVersion(declaration, 1, 0) >= 0,
+      listed,
+      report,
+    };
+    let unfetched = 0;
+    const shown: { path: string; line: number }[] = [];
+    let group: BagRecord[] = [];
+    const check = async () => {
+      if (group.length === 0) return;
+      const result = checkGroup(group, context);
+      group = [];
+      for (const entry of result.entries) await entries.add(entry);
+      for (const file of result.pending) await pending.add(file);
+      for (const entry of result.unfetched) {
+        unfetched += 1;
+        payload.files += 1;
+        if (entry.length === undefined) payload.lengthsKnown = false;
+        else payload.bytes += entry.length;
+        shown.push({ path: entry.path, line: entry.line });
+        if (shown.length > SHOWN_UNFETCHED) shown.sort((a, b) => a.line - b.line).pop();
+      }
+      if (result.names) await names.add({ fold: result.names.name.toLowerCase(), ...result.names });
+    };
+    for await (const record of records.sorted()) {
+      if (group.length > 0 && (group[0] as BagRecord)[1] !== record[1]) await check();
+      group.push(record);
+    }
+    await check();
+    await pending.close();
+    await entries.close();
+
+    checkPayloadOxum(head.payloadOxum, head.infoFile, payload, report);
+    await checkPendingFixity(store, pending.items(), options, report);
+
+    const weak = weakManifestWarning(payloadManifests);
+    if (weak) report.warn(weak, [REPORT_ORDER.warnings, 0]);
+    await warnAboutLetterCase(names.sorted(), report);
+    if (unfetched > 0) {
+      const paths = shown.sort((a, b) => a.line - b.line).map((entry) => entry.path);
+      report.warn(unfetchedWarning(unfetched, paths), [REPORT_ORDER.warnings, 4]);
+    }
+    kept = true;
+    return report.finish(
+      {
+        declaration,
+        infoFile: head.infoFile,
+        info: head.info,
+        payloadOxum: head.payloadOxum,
+        manifests: payloadManifests,
+        tagManifests: read.filter((manifest) => manifest.kind === 'tag'),
+        fileCount,
+        entries: () => entries.items(),
+      },
+      unfetched,
+      () => entries.dispose(),
+    );
+  } finally {
+    await Promise.all([records.dispose(), pending.dispose(), names.dispose()]);
+    if (!kept) await entries.dispose();
   }
-  const bag = await readBag(store, files, report);
-  if (!bag) return report.finish(undefined, []);
-  if (bag.manifests.length === 0) report.fail('The bag has no payload manifest (manifest-ALGORITHM.txt)');
-  const { expected, unfetched } = checkCompleteness(bag, report);
-  checkFetchEntries(bag, report);
-  checkPayloadOxum(bag, unfetched, report);
-  await checkFixity(store, files, expected, options, report);
-  warnAbout(bag, unfetched, report);
-  return report.finish(bag, unfetched);
+}
+
+/** Normal forms that differ only in letter case, each group warned about once. */
+async function warnAboutLetterCase(
+  names: AsyncIterable<{ fold: string; name: string; order: number }>,
+  report: VerificationReport,
+): Promise<void> {
+  let group: { fold: string; name: string; order: number }[] = [];
+  const warn = () => {
+    if (group.length > 1) {
+      report.warn(letterCaseWarning(group.map((entry) => entry.name)), [
+        REPORT_ORDER.warnings,
+        2,
+        Math.min(...group.map((entry) => entry.order)),
+      ]);
+    }
+    group = [];
+  };
+  for await (const name of names) {
+    if (group.length > 0 && group[0]?.fold !== name.fold) warn();
+    group.push(name);
+  }
+  warn();
 }

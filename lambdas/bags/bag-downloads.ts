@@ -7,7 +7,6 @@ import { storedFileKey } from '../storage/storage-layout.ts';
 import { presign } from '../storage/presign.ts';
 import { readableLocationOf } from '../fixity/copy-health.ts';
 import { getStoredFile, type RegisteredVersion } from './bag-registry.ts';
-import type { StorageManifest } from './storage-manifest.ts';
 
 /** Beyond this a manifest is served by redirect: a Lambda response body is capped at 6 MB. */
 export const MAX_INLINE_MANIFEST_BYTES = 5_000_000;
@@ -34,39 +33,23 @@ export async function manifestResponse(version: RegisteredVersion): Promise<Mani
   return { inline: await object.Body!.transformToString('utf8') };
 }
 
-async function readManifest(version: RegisteredVersion): Promise<StorageManifest> {
-  const object = await s3().send(
-    new GetObjectCommand({
-      Bucket: config().primaryBucket,
-      Key: version.manifestKey,
-      VersionId: version.manifestVersionId,
-    }),
-  );
-  return JSON.parse(await object.Body!.transformToString('utf8')) as StorageManifest;
-}
-
 /**
- * The key holding a file of a version, and the S3 versions Register held there (by location).
- * Usually the version holds the bytes itself (one registry read); a file that came through fetch.txt
- * lives under an earlier version, which only the version's manifest knows (its `path` is
- * `{version}/{name}`).
+ * The key holding a file of a version, and the S3 versions pinned there (by location), from the
+ * stored-file index alone: a file the version holds has its own record; one it took through fetch.txt
+ * has a reference naming the holder, whose record carries the pins (a repair since may have repinned
+ * it). The storage manifest is never read, however big.
  */
 async function storedObjectOf(
   version: RegisteredVersion,
   path: string,
 ): Promise<{ key: string; versionIds: Record<string, string> | undefined } | undefined> {
   const { space, externalIdentifier } = version;
-  const direct = await getStoredFile(storedFileKey(space, externalIdentifier, version.version, path));
-  if (direct) return { key: direct.id, versionIds: direct.versionIds };
-  const manifest = await readManifest(version);
-  const file = [...manifest.manifest.files, ...manifest.tagManifest.files].find(
-    (entry) => entry.name === path,
-  );
-  if (!file) return undefined;
-  const key = `${space}/${externalIdentifier}/${file.path}`;
-  // The holding version's record pins a copy a repair rewrote since; the manifest never changes.
-  const holder = await getStoredFile(key);
-  return { key, versionIds: holder?.versionIds ?? file.versionIds };
+  const key = storedFileKey(space, externalIdentifier, version.version, path);
+  const found = await getStoredFile(key);
+  if (!found) return undefined;
+  if (found.id === key) return { key, versionIds: found.versionIds };
+  const holder = await getStoredFile(found.id);
+  return { key: found.id, versionIds: holder?.versionIds };
 }
 
 /** `attachment; filename="page-001.tif"`, with an RFC 6266 UTF-8 form when the name needs one. */

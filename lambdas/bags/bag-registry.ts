@@ -328,26 +328,48 @@ export async function listBags(space: string, limit: number, cursor: string | un
   return { bags, next: page.next };
 }
 
-/** Records stored files (idempotent: the same id always describes the same bytes). */
-export async function putStoredFiles(files: readonly StoredFileRecord[]): Promise<void> {
-  const batches = Array.from({ length: Math.ceil(files.length / 25) }, (_, i) => i * 25);
-  // Batches in flight at once: each waits on DynamoDB, and a million files are 40,000 batches.
-  await mapConcurrently(batches, 8, async (start) => {
-    let requests = files.slice(start, start + 25).map((file) => ({
-      PutRequest: { Item: { pk: `FILE#${file.id}`, sk: 'FILE', kind: 'StoredFile', ...file } },
+/**
+ * A stored-file item: `key` is the stored file key it is found under, usually the record's own `id`;
+ * for a file a version took through fetch.txt, that version's key, with the holder's `id`.
+ */
+export interface StoredFileItem {
+  key: string;
+  record: StoredFileRecord;
+}
+
+/** BatchWrites in flight at once while recording stored files. */
+const BATCH_WRITES_IN_FLIGHT = 8;
+const BATCH_ITEMS = 25;
+const MAX_ATTEMPTS = 9;
+
+/**
+ * Records stored files (idempotent: the same key always describes the same bytes), 25 per BatchWrite
+ * and several BatchWrites at once; what DynamoDB leaves unprocessed is retried with backoff.
+ */
+export async function putStoredFiles(items: readonly StoredFileItem[]): Promise<void> {
+  const batches: StoredFileItem[][] = [];
+  for (let start = 0; start < items.length; start += BATCH_ITEMS)
+    batches.push(items.slice(start, start + BATCH_ITEMS));
+  await mapConcurrently(batches, BATCH_WRITES_IN_FLIGHT, async (batch) => {
+    let requests = batch.map(({ key, record }) => ({
+      PutRequest: { Item: { pk: `FILE#${key}`, sk: 'FILE', kind: 'StoredFile', ...record } },
     }));
     for (let attempt = 0; requests.length > 0; attempt++) {
-      if (attempt > 8) throw new Error('DynamoDB kept returning unprocessed stored-file writes');
+      if (attempt >= MAX_ATTEMPTS) throw new Error('DynamoDB kept returning unprocessed stored-file writes');
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (attempt - 1)));
       const result = await dynamo().send(
         new BatchWriteCommand({ RequestItems: { [tableName()]: requests } }),
       );
       requests = (result.UnprocessedItems?.[tableName()] ?? []) as typeof requests;
-      if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
     }
   });
 }
 
-/** A stored file by id, only once the version holding it is registered. */
+/**
+ * The stored file found under a key, only once the version holding it is registered. Its `id` is the
+ * key holding the bytes: another key than the one asked for when a version took the file through
+ * fetch.txt (see StoredFileItem).
+ */
 export async function getStoredFile(id: string): Promise<StoredFileRecord | undefined> {
   const { Item } = await dynamo().send(
     new GetCommand({ TableName: tableName(), Key: { pk: `FILE#${id}`, sk: 'FILE' } }),

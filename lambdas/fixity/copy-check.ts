@@ -12,7 +12,8 @@ export type CopyCheck =
   | { state: 'ok' }
   | { state: 'missing'; message: string }
   | { state: 'changed'; actual: string; message: string }
-  | { state: 'not-checkable'; message: string };
+  /** `computable`: S3 Batch Operations "Compute checksum" can compute the missing full-object SHA-256. */
+  | { state: 'not-checkable'; message: string; computable?: boolean };
 
 export type CheckMethod = 'read-back hashing' | 'S3 full-object SHA-256 checksum';
 
@@ -63,13 +64,14 @@ async function checkByStoredChecksum(
     };
   }
   const stored = attributes.Checksum?.ChecksumSHA256;
-  const notCheckable = (why: string): CopyCheck => ({
+  const notCheckable = (why: string, computable: boolean): CopyCheck => ({
     state: 'not-checkable',
-    message: `${file.name} in ${location.name} (${location.storageClass}) cannot be checked without a restore: ${why}; S3 Batch Operations "Compute checksum" can compute one`,
+    message: `${file.name} in ${location.name} (${location.storageClass}) cannot be checked without a restore: ${why}${computable ? '; S3 Batch Operations "Compute checksum" can compute one' : ''}`,
+    ...(computable ? { computable } : {}),
   });
-  if (!stored) return notCheckable('S3 recorded no SHA-256 checksum for it');
-  if (stored.includes('-')) return notCheckable('S3 recorded only per-part SHA-256 checksums for it');
-  if (!sha256) return notCheckable('the registry holds no SHA-256 for it');
+  if (!sha256) return notCheckable('the registry holds no SHA-256 for it', false);
+  if (!stored) return notCheckable('S3 recorded no SHA-256 checksum for it', true);
+  if (stored.includes('-')) return notCheckable('S3 recorded only per-part SHA-256 checksums for it', true);
   const actual = base64ToHex(stored);
   if (actual === sha256) return { state: 'ok' };
   return {

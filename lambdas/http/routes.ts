@@ -28,6 +28,7 @@ export const routes: readonly Route[] = [
   { method: 'DELETE', path: '/keys/{user}', handler: 'revoke-key', role: 'admin' },
   { method: 'POST', path: '/uploads', handler: 'create-upload', role: 'ingest' },
   { method: 'POST', path: '/uploads/complete', handler: 'complete-upload', role: 'ingest' },
+  { method: 'POST', path: '/uploads/parts', handler: 'upload-parts', role: 'ingest' },
   { method: 'POST', path: '/ingests', handler: 'create-ingest', role: 'ingest' },
   { method: 'GET', path: '/ingests', handler: 'list-ingests', role: 'read' },
   { method: 'GET', path: '/ingests/{id}', handler: 'get-ingest', role: 'read' },

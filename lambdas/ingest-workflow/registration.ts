@@ -1,14 +1,14 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   getStoredFile,
   getVersion,
   putStoredFiles,
   registerVersion,
-  type StoredFileRecord,
+  type RegisteredVersion,
+  type StoredFileItem,
 } from '../bags/bag-registry.ts';
-import type { StorageManifest } from '../bags/storage-manifest.ts';
-import { s3 } from '../aws-clients.ts';
+import type { ManifestFile, StorageManifest } from '../bags/storage-manifest.ts';
 import { config } from '../config.ts';
+import { ExternalSorter } from '../external-sort.ts';
 import type { IngestRecord } from '../ingests/ingest-repository.ts';
 import { mapConcurrently } from '../map-concurrently.ts';
 import {
@@ -20,7 +20,14 @@ import {
 import { holdVersion, pinnedVersion, type VersionIds } from '../storage/object-versions.ts';
 import { storageManifestKey, storedFileKey } from '../storage/storage-layout.ts';
 import type { BagSummary } from './bag-files.ts';
-import { buildStorageManifest, type PinnedFile, storedFilesOf } from './storage-manifest-builder.ts';
+import {
+  manifestAlgorithmOf,
+  manifestEntry,
+  type PinnedFile,
+  storageManifestSkeleton,
+  storedFilesOf,
+} from './storage-manifest-builder.ts';
+import { storageManifestText, uploadStorageManifest } from './storage-manifest-writer.ts';
 import { readReplicatedVersions } from './replication.ts';
 import { bagSummaryKey, readChunk } from './verify-step.ts';
 import { getJson } from '../storage/s3-objects.ts';
@@ -73,11 +80,16 @@ async function holdChunk(
   });
 }
 
+/** Chunks held and indexed at once. */
+const CHUNKS_IN_FLIGHT = 4;
+
 /**
  * Writes the storage manifest (S3 JSON) and its index (registered version, stored files), then adds
  * the new bytes to the space. Idempotent: a version already registered by this ingest is left as is.
+ * Memory stays bounded whatever the bag's size: chunks are held and indexed a few at a time, the
+ * manifest's entries are sorted by name in bounded runs on disk, and the document is streamed into S3.
  */
-export async function registerBag(ingest: IngestRecord): Promise<StorageManifest | undefined> {
+export async function registerBag(ingest: IngestRecord): Promise<RegisteredVersion | undefined> {
   const space = ingest.space.id;
   const externalIdentifier = ingest.bag.info.externalIdentifier;
   const version = ingest.bag.info.version as string;
@@ -89,68 +101,86 @@ export async function registerBag(ingest: IngestRecord): Promise<StorageManifest
   }
   const summary = await getJson<BagSummary>(config().unpackBucket, bagSummaryKey(ingest.id));
   const locations = storageLocations();
-  // Holds come first: a version is never registered with an object S3 would let anyone delete. A
-  // Register that dies after holding leaves held, unregistered objects: kept, never lost.
-  const files: PinnedFile[] = [];
-  for (let chunk = 0; chunk < summary.chunkCount; chunk++)
-    files.push(...(await holdChunk(ingest, locations, chunk)));
-
-  const manifest = buildStorageManifest({
-    space,
-    externalIdentifier,
-    version,
-    createdDate: new Date().toISOString(),
-    ingestId: ingest.id,
-    info: summary.info,
-    manifestAlgorithms: summary.manifestAlgorithms,
-    files,
-    locations,
-  });
-  await recordVersion(manifest, storedFilesOf(space, externalIdentifier, version, files), {
-    size: summary.bytes,
-    fileCount: summary.files,
-  });
-  return manifest;
+  const algorithm = manifestAlgorithmOf(summary.manifestAlgorithms);
+  const payload = new ExternalSorter<ManifestFile>((entry) => entry.name);
+  const tags = new ExternalSorter<ManifestFile>((entry) => entry.name);
+  // Kept in the order written (one key): spooled to disk like the entries, written after the holds.
+  const stored = new ExternalSorter<StoredFileItem>(() => '');
+  try {
+    // Holds come first: a version is never registered with an object S3 would let anyone delete. A
+    // Register that dies after holding leaves held, unregistered objects: kept, never lost.
+    const chunks = Array.from({ length: summary.chunkCount }, (_, chunk) => chunk);
+    await mapConcurrently(chunks, CHUNKS_IN_FLIGHT, async (chunk) => {
+      const pinned = await holdChunk(ingest, locations, chunk);
+      for (const file of pinned)
+        await (file.file.kind === 'payload' ? payload : tags).add(manifestEntry(file, algorithm, version));
+      for (const item of storedFilesOf(space, externalIdentifier, version, pinned)) await stored.add(item);
+    });
+    const skeleton = storageManifestSkeleton({
+      space,
+      externalIdentifier,
+      version,
+      createdDate: new Date().toISOString(),
+      ingestId: ingest.id,
+      info: summary.info,
+      manifestAlgorithms: summary.manifestAlgorithms,
+      locations,
+    });
+    return await recordVersion(
+      skeleton,
+      storageManifestText(skeleton, payload.sorted(), tags.sorted()),
+      stored.sorted(),
+      { size: summary.bytes, fileCount: summary.files },
+    );
+  } finally {
+    await Promise.all([payload.dispose(), tags.dispose(), stored.dispose()]);
+  }
 }
+
+/** Stored-file items go to DynamoDB in groups of this many (each group in parallel BatchWrites). */
+const STORED_FILES_PER_GROUP = 1000;
 
 /**
  * Writes a version's storage manifest (held where the primary location has Object Lock), its stored
  * files and then the registered version, which is what makes them visible.
  */
 export async function recordVersion(
-  manifest: StorageManifest,
-  stored: readonly StoredFileRecord[],
+  skeleton: StorageManifest,
+  text: AsyncIterable<string>,
+  stored: AsyncIterable<StoredFileItem> | Iterable<StoredFileItem>,
   totals: { size: number; fileCount: number },
-): Promise<void> {
+): Promise<RegisteredVersion> {
   const {
     space: { id: space },
     info: { externalIdentifier },
     version,
-  } = manifest;
+  } = skeleton;
   const primary = storageLocation(PRIMARY_LOCATION_NAME);
-  const body = JSON.stringify(manifest);
   const manifestKey = storageManifestKey(space, externalIdentifier, version);
-  const written = await s3().send(
-    new PutObjectCommand({
-      Bucket: primary.bucket,
-      Key: manifestKey,
-      Body: body,
-      ContentType: 'application/json',
-    }),
-  );
-  const manifestVersionId = pinnedVersion(primary, manifestKey, written.VersionId);
+  const written = await uploadStorageManifest(primary.bucket, manifestKey, text);
+  const manifestVersionId = pinnedVersion(primary, manifestKey, written.versionId);
   await holdVersion(primary, manifestKey, manifestVersionId);
-  await putStoredFiles(stored);
+  let group: StoredFileItem[] = [];
+  for await (const item of stored) {
+    group.push(item);
+    if (group.length === STORED_FILES_PER_GROUP) {
+      await putStoredFiles(group);
+      group = [];
+    }
+  }
+  await putStoredFiles(group);
   // The space's `used` moves with the quota reservation, in Register's handler (lambdas/spaces/quota.ts).
-  await registerVersion({
+  const registered: RegisteredVersion = {
     space,
     externalIdentifier,
     version,
-    createdDate: manifest.createdDate,
-    ingestId: manifest.ingestId,
+    createdDate: skeleton.createdDate,
+    ingestId: skeleton.ingestId,
     manifestKey,
     ...(manifestVersionId ? { manifestVersionId } : {}),
-    manifestBytes: Buffer.byteLength(body),
+    manifestBytes: written.bytes,
     ...totals,
-  });
+  };
+  await registerVersion(registered);
+  return registered;
 }

@@ -1,16 +1,8 @@
-import {
-  CompleteMultipartUploadCommand,
-  CopyObjectCommand,
-  CreateMultipartUploadCommand,
-  type StorageClass,
-  UploadPartCopyCommand,
-  AbortMultipartUploadCommand,
-} from '@aws-sdk/client-s3';
-import { s3 } from '../aws-clients.ts';
 import type { StorageLocation } from '../storage/locations.ts';
 import { getVersion } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
 import { mapConcurrently } from '../map-concurrently.ts';
+import { copyObject, workAreaProgress } from '../storage/object-copy.ts';
 import { pinnedVersion, type VersionIds } from '../storage/object-versions.ts';
 import { getJson, headObjectOrAbsent, listKeys, putJson } from '../storage/s3-objects.ts';
 import { storedFileKey, workPrefix } from '../storage/storage-layout.ts';
@@ -18,13 +10,6 @@ import { RefusalError } from '../workflows/task-errors.ts';
 import type { BagFile } from './bag-files.ts';
 import { storedObjectProblem } from './replica-verification.ts';
 import { unpackedFile } from './unpack-area.ts';
-
-/** S3's CopySource: the bucket, then the key URL-encoded segment by segment. */
-const copySource = (bucket: string, key: string) =>
-  `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
-
-const MAX_SINGLE_COPY = 5 * 1024 ** 3;
-const COPY_PART = 1024 ** 3;
 
 export interface ReplicationTarget {
   ingestId: string;
@@ -41,71 +26,20 @@ export interface ReplicationTarget {
  */
 export const CHECKSUM_METADATA = 'sha256';
 
-async function copyLarge(
-  source: { bucket: string; key: string },
-  target: ReplicationTarget,
-  key: string,
-  file: BagFile,
-): Promise<string | undefined> {
-  const { UploadId } = await s3().send(
-    new CreateMultipartUploadCommand({
-      Bucket: target.location.bucket,
-      Key: key,
-      StorageClass: target.location.storageClass as StorageClass,
-      ChecksumAlgorithm: 'SHA256',
-      Metadata: { [CHECKSUM_METADATA]: file.checksums.sha256 as string },
-    }),
-  );
-  try {
-    const parts = [];
-    for (let start = 0, part = 1; start < file.size; start += COPY_PART, part++) {
-      const end = Math.min(start + COPY_PART, file.size) - 1;
-      const { CopyPartResult } = await s3().send(
-        new UploadPartCopyCommand({
-          Bucket: target.location.bucket,
-          Key: key,
-          UploadId,
-          PartNumber: part,
-          CopySource: copySource(source.bucket, source.key),
-          CopySourceRange: `bytes=${start}-${end}`,
-        }),
-      );
-      parts.push({
-        PartNumber: part,
-        ETag: CopyPartResult?.ETag,
-        ChecksumSHA256: CopyPartResult?.ChecksumSHA256,
-      });
-    }
-    const { VersionId } = await s3().send(
-      new CompleteMultipartUploadCommand({
-        Bucket: target.location.bucket,
-        Key: key,
-        UploadId,
-        MultipartUpload: { Parts: parts },
-      }),
-    );
-    return VersionId;
-  } catch (error) {
-    await s3().send(new AbortMultipartUploadCommand({ Bucket: target.location.bucket, Key: key, UploadId }));
-    throw error;
-  }
-}
-
+/** Copies the unpacked file to the location (resumably above 5 GiB, see storage/object-copy.ts). */
 async function copyFile(target: ReplicationTarget, key: string, file: BagFile): Promise<string | undefined> {
   const source = unpackedFile(target.space, target.ingestId, target.bagRoot, file.name);
-  if (file.size > MAX_SINGLE_COPY) return copyLarge(source, target, key, file);
-  const { VersionId } = await s3().send(
-    new CopyObjectCommand({
-      Bucket: target.location.bucket,
-      Key: key,
-      CopySource: copySource(source.bucket, source.key),
-      StorageClass: target.location.storageClass as StorageClass,
-      ChecksumAlgorithm: 'SHA256',
-      MetadataDirective: 'REPLACE',
-      Metadata: { [CHECKSUM_METADATA]: file.checksums.sha256 as string },
-    }),
+  const destination = { bucket: target.location.bucket, key, storageClass: target.location.storageClass };
+  const { versionId } = await copyObject(
+    {
+      source,
+      target: destination,
+      size: file.size,
+      metadata: { [CHECKSUM_METADATA]: file.checksums.sha256 as string },
+    },
+    workAreaProgress(config().unpackBucket, workPrefix(target.ingestId), destination),
   );
-  return VersionId;
+  return versionId;
 }
 
 export interface ReplicatedFile {

@@ -43,32 +43,37 @@ function infoOf(labels: BagSummary['info'], externalIdentifier: string): Storage
   return info as StorageManifest['info'];
 }
 
-function fileManifest(
-  files: readonly PinnedFile[],
-  algorithm: 'sha512' | 'sha256',
+/** One file's entry in the storage manifest: `path` names the version holding the bytes. */
+export function manifestEntry(
+  { file, versionIds }: PinnedFile,
+  algorithm: ManifestAlgorithm,
   version: string,
-): FileManifest {
-  const entries: ManifestFile[] = files
-    .map(({ file, versionIds }) => ({
-      type: 'File' as const,
-      name: file.name,
-      path: file.heldBy === 'this' ? `${version}/${file.name}` : `${file.heldBy.version}/${file.heldBy.path}`,
-      size: file.size,
-      checksum: (file.checksums[algorithm] ?? file.checksums.sha256) as string,
-      ...(Object.keys(versionIds).length > 0 ? { versionIds } : {}),
-    }))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+): ManifestFile {
   return {
-    type: 'BagManifest',
-    checksumAlgorithm: algorithm === 'sha512' ? 'SHA-512' : 'SHA-256',
-    files: entries,
+    type: 'File' as const,
+    name: file.name,
+    path: file.heldBy === 'this' ? `${version}/${file.name}` : `${file.heldBy.version}/${file.heldBy.path}`,
+    size: file.size,
+    checksum: (file.checksums[algorithm] ?? file.checksums.sha256) as string,
+    ...(Object.keys(versionIds).length > 0 ? { versionIds } : {}),
   };
 }
 
-/** The storage manifest of a version (SPEC §5.4), as Register writes it. */
-export function buildStorageManifest(source: ManifestSource): StorageManifest {
-  const { space, externalIdentifier, version, files, locations } = source;
-  const algorithm = source.manifestAlgorithms.includes('sha512') ? 'sha512' : 'sha256';
+export type ManifestAlgorithm = 'sha512' | 'sha256';
+
+/** The strongest algorithm the bag's payload manifests have: SHA-512 > SHA-256. */
+export const manifestAlgorithmOf = (algorithms: readonly string[]): ManifestAlgorithm =>
+  algorithms.includes('sha512') ? 'sha512' : 'sha256';
+
+const byName = (a: ManifestFile, b: ManifestFile) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * The storage manifest of a version (SPEC §5.4) without its files: Register streams the files into
+ * its two `files` arrays (storage-manifest-writer.ts), sorted by name.
+ */
+export function storageManifestSkeleton(source: Omit<ManifestSource, 'files'>): StorageManifest {
+  const { space, externalIdentifier, version, locations } = source;
+  const algorithm = manifestAlgorithmOf(source.manifestAlgorithms);
   const primary = locations.find((candidate) => candidate.name === PRIMARY_LOCATION_NAME);
   if (!primary) throw new Error('No primary storage location');
   const replicas = locations.filter((candidate) => candidate.name !== PRIMARY_LOCATION_NAME);
@@ -77,6 +82,11 @@ export function buildStorageManifest(source: ManifestSource): StorageManifest {
     bucket,
     path: bagPrefix(space, externalIdentifier),
   });
+  const files = (): FileManifest => ({
+    type: 'BagManifest',
+    checksumAlgorithm: algorithm === 'sha512' ? 'SHA-512' : 'SHA-256',
+    files: [],
+  });
   return {
     type: 'Bag',
     id: `${space}/${externalIdentifier}`,
@@ -84,16 +94,8 @@ export function buildStorageManifest(source: ManifestSource): StorageManifest {
     version,
     createdDate: source.createdDate,
     info: infoOf(source.info, externalIdentifier),
-    manifest: fileManifest(
-      files.filter(({ file }) => file.kind === 'payload'),
-      algorithm,
-      version,
-    ),
-    tagManifest: fileManifest(
-      files.filter(({ file }) => file.kind === 'tag'),
-      algorithm,
-      version,
-    ),
+    manifest: files(),
+    tagManifest: files(),
     location: { ...location(primary.bucket), storageClass: primary.storageClass },
     replicaLocations: replicas.map((replica) => ({
       ...location(replica.bucket),
@@ -104,23 +106,43 @@ export function buildStorageManifest(source: ManifestSource): StorageManifest {
   };
 }
 
-/** The stored-file records of the files this version holds itself (fetched ones keep their own). */
+/** The whole storage manifest in memory, for a bag small enough (test fixtures, the seeder). */
+export function buildStorageManifest(source: ManifestSource): StorageManifest {
+  const manifest = storageManifestSkeleton(source);
+  const algorithm = manifestAlgorithmOf(source.manifestAlgorithms);
+  for (const pinned of source.files) {
+    const target = pinned.file.kind === 'payload' ? manifest.manifest : manifest.tagManifest;
+    target.files.push(manifestEntry(pinned, algorithm, source.version));
+  }
+  manifest.manifest.files.sort(byName);
+  manifest.tagManifest.files.sort(byName);
+  return manifest;
+}
+
+/**
+ * The stored-file records of a version's files. Files this version holds get their own record; a file
+ * that came through fetch.txt gets a reference under this version's key with the holder's `id`,
+ * `version` and `path` (the same record shape), so a download finds it in one read instead of
+ * parsing the manifest. Pins stay on the holder's record (repairs repin only that one).
+ */
 export function storedFilesOf(
   space: string,
   externalIdentifier: string,
   version: string,
   files: readonly PinnedFile[],
-): StoredFileRecord[] {
-  return files
-    .filter(({ file }) => file.heldBy === 'this')
-    .map(({ file, versionIds }) => ({
-      id: storedFileKey(space, externalIdentifier, version, file.name),
+): { key: string; record: StoredFileRecord }[] {
+  return files.map(({ file, versionIds }) => {
+    const holder = file.heldBy === 'this' ? { version, path: file.name } : file.heldBy;
+    const record: StoredFileRecord = {
+      id: storedFileKey(space, externalIdentifier, holder.version, holder.path),
       space,
       externalIdentifier,
-      version,
-      path: file.name,
+      version: holder.version,
+      path: holder.path,
       size: file.size,
       checksums: file.checksums,
-      ...(Object.keys(versionIds).length > 0 ? { versionIds } : {}),
-    }));
+      ...(file.heldBy === 'this' && Object.keys(versionIds).length > 0 ? { versionIds } : {}),
+    };
+    return { key: storedFileKey(space, externalIdentifier, version, file.name), record };
+  });
 }

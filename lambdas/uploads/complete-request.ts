@@ -12,14 +12,14 @@ import {
 import { MAX_S3_KEY_BYTES, relativePathProblem } from '../safe-path.ts';
 import { spaceOfUploadKey } from './upload-key.ts';
 
-const S3_MAX_PARTS = 10_000;
+export const S3_MAX_PARTS = 10_000;
 
 /**
  * S3, MinIO and Ceph issue upload ids in URL-safe characters. Anything else (a slash, `..`, a
  * control character) is refused before it reaches a store that might treat it as a path.
  */
 const UPLOAD_ID = /^[A-Za-z0-9_~+=-][A-Za-z0-9._~+=-]{0,1023}$/;
-const uploadIdProblem = (id: string) =>
+export const uploadIdProblem = (id: string) =>
   UPLOAD_ID.test(id) ? undefined : 'is not an upload id POST /uploads issued.';
 
 /** ETags are quoted hex (or hex with a part count); they travel in S3's XML, so no control characters. */

@@ -6,9 +6,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { s3 } from '../aws-clients.ts';
 import { config } from '../config.ts';
-import { Invalid } from '../errors.ts';
+import { Invalid, NotFound } from '../errors.ts';
 import { invalidAt, quoted } from '../json-validation.ts';
 import type { CompleteUploadRequest } from './complete-request.ts';
+import type { PartsRequest } from './parts-request.ts';
 import { presign } from '../storage/presign.ts';
 import type { UploadRequest } from './upload-request.ts';
 import { newUploadKey } from './upload-key.ts';
@@ -65,6 +66,58 @@ export async function planMultipartUpload(request: UploadRequest): Promise<Multi
     complete: { method: 'POST', url: '/uploads/complete' },
     expires,
   };
+}
+
+/** Another space's upload is answered like one that does not exist: nothing about it shows. */
+export const noUploadInProgress = (uploadId: string) =>
+  new NotFound(
+    `No multipart upload ${JSON.stringify(uploadId)} is in progress at this path for this API key.`,
+  );
+
+export interface PresignedParts {
+  bucket: string;
+  path: string;
+  uploadId: string;
+  parts: { partNumber: number; url: string }[];
+  expires: string;
+}
+
+/** Whether S3 has this upload in progress; `undefined` from a store that cannot list parts (s3rver). */
+async function uploadInProgress(
+  bucket: string,
+  path: string,
+  uploadId: string,
+): Promise<boolean | undefined> {
+  try {
+    await s3().send(new ListPartsCommand({ Bucket: bucket, Key: path, UploadId: uploadId, MaxParts: 1 }));
+    return true;
+  } catch (error) {
+    const { name } = error as Error;
+    if (name === 'NoSuchUpload') return false;
+    if (NOT_IMPLEMENTED.has(name)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * New presigned PUTs for parts of an upload in progress, when the plan's have expired. Refused (404)
+ * when S3 does not have the upload; a store that cannot say signs them anyway, and they only work
+ * for an upload it has.
+ */
+export async function presignParts(request: PartsRequest): Promise<PresignedParts> {
+  const bucket = config().uploadBucket;
+  const { path, uploadId } = request;
+  if ((await uploadInProgress(bucket, path, uploadId)) === false) throw noUploadInProgress(uploadId);
+  let expires = '';
+  const parts = [];
+  for (const partNumber of request.partNumbers) {
+    const signed = await presign(
+      new UploadPartCommand({ Bucket: bucket, Key: path, UploadId: uploadId, PartNumber: partNumber }),
+    );
+    expires ||= signed.expires;
+    parts.push({ partNumber, url: signed.url });
+  }
+  return { bucket, path, uploadId, parts, expires };
 }
 
 const S3_CLIENT_ERRORS = new Set(['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall']);

@@ -42,6 +42,8 @@ export const stateMachines = {
       PrepareFixityFunctionArn: 'fixity/prepare',
       CheckFixityChunkFunctionArn: 'fixity/check-chunk',
       FindUntrackedFunctionArn: 'fixity/find-untracked',
+      ComputeChecksumsFunctionArn: 'fixity/compute-checksums',
+      CollectChecksumsFunctionArn: 'fixity/collect-checksums',
       FinishFixityFunctionArn: 'fixity/finish',
       RecordFixityFailureFunctionArn: 'fixity/record-failure',
     },

@@ -1,4 +1,7 @@
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3 } from '../../lambdas/aws-clients.ts';
+import { storageManifestKey } from '../../lambdas/storage/storage-layout.ts';
 import { createApiKey } from '../../lambdas/auth/api-key-repository.ts';
 import { ensureSpace } from '../../lambdas/spaces/space-repository.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
@@ -191,6 +194,31 @@ describe('GET /bags/{space}/{externalIdentifier}/files/{path}', () => {
     const { bytes } = await download('/bags/digitised/b1234/files/data/fetched.txt?version=v2');
     expect(bytes.toString()).toBe('only v1 holds these bytes\n');
     expect((await download('/bags/digitised/b1234/files/data/page-001.tif')).bytes.equals(page1)).toBe(true);
+  });
+
+  it('serves a fetched file from the stored-file index alone, without reading the storage manifest', async () => {
+    await storeBag({
+      externalIdentifier: 'b-fetch-index',
+      files: [{ path: 'data/kept.txt', content: 'v1 bytes\n' }],
+    });
+    const v2 = await storeBag({
+      externalIdentifier: 'b-fetch-index',
+      version: 'v2',
+      files: [{ path: 'data/new.txt', content: 'new\n' }],
+      fetched: { 'data/kept.txt': 'v1' },
+    });
+    // A manifest that cannot be read (gone, or too big to parse in the API function) is never needed.
+    await s3().send(
+      new DeleteObjectCommand({
+        Bucket: stack.buckets.primary,
+        Key: storageManifestKey(v2.space, v2.externalIdentifier, 'v2'),
+      }),
+    );
+    const { bytes } = await download('/bags/digitised/b-fetch-index/files/data/kept.txt?version=v2');
+    expect(bytes.toString()).toBe('v1 bytes\n');
+    expect(
+      await errorOf(await stack.api('/bags/digitised/b-fetch-index/files/data/none.txt?version=v2'), 404),
+    ).toBe('File not found: data/none.txt in digitised/b-fetch-index v2');
   });
 
   it('serves tag files too', async () => {

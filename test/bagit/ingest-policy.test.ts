@@ -3,7 +3,7 @@ import type { Bag } from '../../lambdas/bagit/bag.ts';
 import { checkFetchedFiles, checkIngestPolicy } from '../../lambdas/bagit/ingest-policy.ts';
 import { verifyDirectory } from '../../lambdas/bagit/verify-directory.ts';
 import { buildBag, digest, withFile, without, type BagSpec } from '../fixtures/bag-builder.ts';
-import { BagVerifier, each } from '../fixtures/verify-both-ways.ts';
+import { BagVerifier, eachAsync } from '../fixtures/verify-both-ways.ts';
 import { scratchDirectory, writeBagDirectory } from '../fixtures/scratch.ts';
 
 const scratch = await scratchDirectory();
@@ -28,24 +28,26 @@ const spec = (extra: Partial<BagSpec> = {}): BagSpec => ({
 
 describe('ingest policy', () => {
   it('accepts a bag with the requested identifier and a sha256 manifest', async () => {
-    expect(checkIngestPolicy(await bagOf(buildBag(spec())), { externalIdentifier: 'b1234' })).toEqual([]);
+    expect(await checkIngestPolicy(await bagOf(buildBag(spec())), { externalIdentifier: 'b1234' })).toEqual(
+      [],
+    );
   });
 
   it('requires External-Identifier to match the request', async () => {
-    expect(checkIngestPolicy(await bagOf(buildBag(spec())), { externalIdentifier: 'b9999' })).toEqual([
+    expect(await checkIngestPolicy(await bagOf(buildBag(spec())), { externalIdentifier: 'b9999' })).toEqual([
       'External identifier in bag-info.txt does not match request: b1234 is not b9999',
     ]);
   });
 
   it('requires an External-Identifier at all', async () => {
     expect(
-      checkIngestPolicy(await bagOf(buildBag(spec({ info: [] }))), { externalIdentifier: 'b1' }),
+      await checkIngestPolicy(await bagOf(buildBag(spec({ info: [] }))), { externalIdentifier: 'b1' }),
     ).toEqual(['No External-Identifier in bag-info.txt (the request says b1)']);
   });
 
   it('requires a sha256 or sha512 payload manifest', async () => {
     const bag = await bagOf(buildBag(spec({ algorithms: ['md5', 'sha1'] })));
-    expect(checkIngestPolicy(bag, { externalIdentifier: 'b1234' })).toEqual([
+    expect(await checkIngestPolicy(bag, { externalIdentifier: 'b1234' })).toEqual([
       'The bag has no sha256 or sha512 payload manifest (it has md5, sha1)',
     ]);
   });
@@ -58,22 +60,24 @@ describe('stored names', () => {
         payload: { 'data/a.tif': 'tiff', 'data/line\nbreak.txt': 'lf', 'data/carriage\rreturn.txt': 'cr' },
       }),
     );
-    each(await verifier.verify(files), (verification, path) => {
+    await eachAsync(await verifier.verify(files), async (verification, path) => {
       expect(verification.failures, path).toEqual([]);
-      expect(checkIngestPolicy(verification.bag!, { externalIdentifier: 'b1234' }), path).toEqual(
+      expect(await checkIngestPolicy(verification.bag!, { externalIdentifier: 'b1234' }), path).toEqual(
         expect.arrayContaining([
           "Cannot store data/line%0Abreak.txt: a stored file's name must not contain NUL or other control characters",
           "Cannot store data/carriage%0Dreturn.txt: a stored file's name must not contain NUL or other control characters",
         ]),
       );
-      expect(checkIngestPolicy(verification.bag!, { externalIdentifier: 'b1234' }), path).toHaveLength(2);
+      expect(await checkIngestPolicy(verification.bag!, { externalIdentifier: 'b1234' }), path).toHaveLength(
+        2,
+      );
     });
   });
 
   it('accepts a "%" in a name, shown percent-encoded only when the name is refused', async () => {
     const files = buildBag(spec({ payload: { 'data/100%.tif': 'tiff', 'data/50%\n.tif': 'lf' } }));
-    each(await verifier.verify(files), (verification, path) => {
-      expect(checkIngestPolicy(verification.bag!, { externalIdentifier: 'b1234' }), path).toEqual([
+    await eachAsync(await verifier.verify(files), async (verification, path) => {
+      expect(await checkIngestPolicy(verification.bag!, { externalIdentifier: 'b1234' }), path).toEqual([
         "Cannot store data/50%25%0A.tif: a stored file's name must not contain NUL or other control characters",
       ]);
     });
@@ -88,14 +92,14 @@ describe('stored names', () => {
         's3://primary/digitised/b1234/v1/data/old.tif 7 data/old%0D.tif\n',
       ),
     );
-    expect(checkIngestPolicy(bag, { externalIdentifier: 'b1234' })).toEqual([
+    expect(await checkIngestPolicy(bag, { externalIdentifier: 'b1234' })).toEqual([
       "Cannot store data/old%0D.tif: a stored file's name must not contain NUL or other control characters",
     ]);
   });
 
   it('names at most ten files and counts the rest', async () => {
     const payload = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`data/f\n${i}.txt`, `${i}`]));
-    const failures = checkIngestPolicy(await bagOf(buildBag(spec({ payload }))), {
+    const failures = await checkIngestPolicy(await bagOf(buildBag(spec({ payload }))), {
       externalIdentifier: 'b1234',
     });
     expect(failures).toHaveLength(11);

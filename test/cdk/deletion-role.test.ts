@@ -29,7 +29,11 @@ const deletionRoleId = idOf(stack.deletionRole.role);
 const ALLOWED: Record<'delete' | 'legalHold', ReadonlySet<string>> = {
   delete: new Set(['handlers/ingest/record-failure']),
   // Register holds what it registers; fixity repair holds the copy it rewrote (only ever ON).
-  legalHold: new Set(['handlers/ingest/register', 'handlers/fixity/check-chunk']),
+  legalHold: new Set([
+    'handlers/ingest/register',
+    'handlers/fixity/check-chunk',
+    'handlers/fixity/collect-checksums',
+  ]),
 };
 
 function matches(action: string, kind: 'delete' | 'legalHold'): boolean {

@@ -29,6 +29,7 @@ const bucketIds: Record<BucketName, string[]> = {
 const dataBucketIds = new Set(stack.buckets.dataBuckets().map(idOf));
 const tableId = idOf(stack.stateTable.table);
 const cursorSecretId = idOf(stack.cursorSecret.secret);
+const checksumRoleId = idOf(stack.checksumBatchRole.role);
 const stateMachineIds = Object.fromEntries(
   Object.entries(stack.workflows.stateMachines).map(([name, machine]) => [name, idOf(machine)]),
 );
@@ -37,6 +38,7 @@ const stateMachineIds = Object.fromEntries(
 const ACCESS_ACTIONS: Record<BucketAccess, string[]> = {
   read: ['s3:GetObject*'],
   put: ['s3:PutObject'],
+  'list-parts': ['s3:ListMultipartUploadParts'],
   delete: ['s3:DeleteObject*'],
   restore: ['s3:RestoreObject'],
   'legal-hold': ['s3:PutObjectLegalHold'],
@@ -102,7 +104,10 @@ describe('IAM', () => {
         if ('table' in need) declared.add(tableId);
         else if ('bucket' in need) bucketIds[need.bucket].forEach((id) => declared.add(id));
         else if ('secret' in need) declared.add(cursorSecretId);
-        else declared.add(stateMachineIds[need.stateMachine]);
+        else if ('checksumJobs' in need) {
+          // Creating a job passes the checksum role (iam:PassRole on it).
+          if (need.checksumJobs === 'create') declared.add(checksumRoleId);
+        } else declared.add(stateMachineIds[need.stateMachine]);
       }
       // Execution ARNs are built from the state machine's ARN, so they reference it too.
       expect([...referenced].sort()).toEqual([...declared].sort());
@@ -213,6 +218,8 @@ describe('IAM', () => {
       expect(holders.sort()).toEqual([
         'handlers/deletion/delete-objects',
         'handlers/fixity/check-chunk',
+        // Repairs a copy the Batch Operations checksum found changed, like check-chunk.
+        'handlers/fixity/collect-checksums',
         'handlers/ingest/register',
       ]);
       const held = allowedOnStorage('handlers/ingest/register')

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config.ts';
 import { routeKey, routes } from '../../lambdas/http/routes.ts';
 import { TABLE_KEYS } from '../../lambdas/table/keys.ts';
-import { FUNCTION_PROFILES } from '../../lib/handler-functions.ts';
+import { FUNCTION_PROFILES, STEP_SIZES } from '../../lib/handler-functions.ts';
 import { allHandlerModules, apiHandlerModule, AUTHORIZER_MODULE } from '../../lib/handler-modules.ts';
 import { synthStack } from './synth-stack.ts';
 import { functionsByModule, referencedIds, render, resourcesOfType } from './template-helpers.ts';
@@ -69,12 +69,26 @@ describe('the Bagvault stack', () => {
     for (const [module, id] of functionsByModule(template)) {
       const profile = module.startsWith('handlers/api/') || module === AUTHORIZER_MODULE ? 'api' : 'workflow';
       expect(functions[id].Properties, module).toMatchObject({
-        MemorySize: FUNCTION_PROFILES[profile].memorySize,
+        MemorySize: STEP_SIZES[module]?.memorySize ?? FUNCTION_PROFILES[profile].memorySize,
         Timeout: FUNCTION_PROFILES[profile].timeout.toSeconds(),
       });
     }
     expect(FUNCTION_PROFILES.workflow).toMatchObject({ memorySize: 1024 });
     expect(FUNCTION_PROFILES.workflow.timeout.toMinutes()).toBe(15);
+  });
+
+  it('sizes each ingest step to what it holds: /tmp for the sorted runs of Verify and Register, little for bookkeeping steps', () => {
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    const byModule = functionsByModule(template);
+    const properties = (module: string) => functions[byModule.get(module) as string]?.Properties ?? {};
+    for (const step of ['handlers/ingest/verify-bag', 'handlers/ingest/register']) {
+      expect(properties(step), step).toMatchObject({ MemorySize: 1024, EphemeralStorage: { Size: 2048 } });
+    }
+    for (const step of ['assign-version', 'aggregate-replicas', 'record-step', 'callback']) {
+      expect(properties(`handlers/ingest/${step}`), step).toMatchObject({ MemorySize: 256 });
+      expect(properties(`handlers/ingest/${step}`), step).not.toHaveProperty('EphemeralStorage');
+    }
+    for (const module of Object.keys(STEP_SIZES)) expect(byModule.has(module), module).toBe(true);
   });
 
   it('gives every function every configuration variable and the Powertools settings', () => {

@@ -122,16 +122,30 @@ describe('stored bags (primary and replicas)', () => {
     }
   });
 
-  it('deny changing lifecycle, versioning or Object Lock configuration to all but the deletion role', () => {
+  it('deny changing versioning or Object Lock configuration to all but the deletion role', () => {
     for (const id of storage) {
       const deny = statement(id, 'StorageProtectionNeverChanges');
       expect(asArray(deny.Action).sort()).toEqual([
         's3:PutBucketObjectLockConfiguration',
         's3:PutBucketVersioning',
-        's3:PutLifecycleConfiguration',
       ]);
       expect(render(deny.Resource)).toBe(`<${id}.Arn>`);
       expect(exemptions(deny)).toEqual([deletionRole]);
+    }
+  });
+
+  it('deny changing the lifecycle rules to all but the deletion role and the deployment (which sets them)', () => {
+    for (const id of storage) {
+      const deny = statement(id, 'LifecycleOnlyChangesByDeployment');
+      expect(asArray(deny.Action)).toEqual(['s3:PutLifecycleConfiguration']);
+      expect(render(deny.Resource)).toBe(`<${id}.Arn>`);
+      expect(exemptions(deny)).toContain(deletionRole);
+      expect(asArray(deny.Condition?.ArnNotEquals?.['aws:PrincipalArn']).slice(1)).toEqual([
+        {
+          'Fn::Sub':
+            'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-cfn-exec-role-${AWS::AccountId}-${AWS::Region}',
+        },
+      ]);
     }
   });
 
@@ -173,7 +187,7 @@ describe('stored bags (primary and replicas)', () => {
         })[];
       }
     ).Statement.filter((candidate) => candidate.Sid !== undefined);
-    expect(denials).toHaveLength(5);
+    expect(denials).toHaveLength(6);
     for (const deny of denials) expect(exemptions(deny), deny.Sid).toContain(deletionRole);
     expect(exemptions(denials.find((d) => d.Sid === 'StoredObjectsAreNeverDeleted')!)).toEqual([
       deletionRole,
@@ -182,6 +196,14 @@ describe('stored bags (primary and replicas)', () => {
     expect(exemptions(denials.find((d) => d.Sid === 'BucketPolicyOnlyChangesByDeployment')!)).toEqual([
       deletionRole,
       'arn:aws:iam::111111111111:role/deployer',
+    ]);
+    // CloudFormation sets the lifecycle rules at deploy (an update adding a rule must not be denied).
+    expect(exemptions(denials.find((d) => d.Sid === 'LifecycleOnlyChangesByDeployment')!)).toEqual([
+      deletionRole,
+      'arn:aws:iam::111111111111:role/deployer',
+    ]);
+    expect(exemptions(denials.find((d) => d.Sid === 'StorageProtectionNeverChanges')!)).toEqual([
+      deletionRole,
     ]);
   });
 
@@ -218,6 +240,30 @@ describe('stored bags (primary and replicas)', () => {
 });
 
 describe('lifecycle rules', () => {
+  it('abort unfinished multipart uploads in every bucket that receives them, within the upload expiry at most', () => {
+    // Uploads (clients), unpack (work area, big unpacked entries), primary and replicas (copies over
+    // 5 GiB, left behind by a copy that never resumed), bundles (carts streamed into parts).
+    const receivers = [
+      stack.buckets.uploads,
+      stack.buckets.unpack,
+      ...stack.buckets.storageBuckets(),
+      stack.buckets.bundles,
+    ];
+    expect(new Set(receivers)).toEqual(new Set(stack.buckets.dataBuckets()));
+    for (const bucket of receivers) {
+      const aborts = lifecycleRules(buckets[idOf(bucket)]).filter(
+        (rule) => rule.Status === 'Enabled' && rule.AbortIncompleteMultipartUpload !== undefined,
+      );
+      expect(aborts, idOf(bucket)).toHaveLength(1);
+      const days = (aborts[0]?.AbortIncompleteMultipartUpload as { DaysAfterInitiation: number })
+        .DaysAfterInitiation;
+      expect(days).toBeGreaterThan(0);
+      expect(days).toBeLessThanOrEqual(DEFAULT_DEPLOYMENT_OPTIONS.uploadExpiryDays);
+      // A rule with a prefix or tag filter would leave uploads elsewhere in the bucket.
+      expect(aborts[0]?.Prefix ?? aborts[0]?.Filter).toBeUndefined();
+    }
+  });
+
   it('expire uploads after uploadExpiryDays and abort their unfinished multipart uploads', () => {
     expect(lifecycleRules(buckets[idOf(stack.buckets.uploads)])).toEqual([
       expect.objectContaining({

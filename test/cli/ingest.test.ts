@@ -8,6 +8,7 @@ import { UploadStateFile, type MultipartPlan } from '../../cli/upload-state.ts';
 import { buildBag, withFile } from '../fixtures/bag-builder.ts';
 import { scratchDirectory, writeBagDirectory } from '../fixtures/scratch.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
+import { waitForIngest } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import { localS3 } from '../support/s3-client.ts';
 import { bagvault, cliEnvironment, spawnBagvault } from './run-bagvault.ts';
@@ -135,6 +136,41 @@ describe('bagvault ingest', () => {
     expect(await saved.read()).toBeUndefined();
     const again = await bagvault(['ingest', directory, '--space', 'digitised', '--wait'], env());
     expect(again.code, again.stderr).toBe(0);
+  });
+
+  it('resumes an upload whose part URLs expired: the same upload, with URLs signed anew', async () => {
+    const id = `cli-${randomUUID().slice(0, 8)}`;
+    const directory = await writeBagDirectory(bagWith(id, { 'data/a.txt': 'alpha' }), join(scratch.path, id));
+    // The API runs in this process and reads its settings when it uses them: a one-second plan.
+    process.env.BAGVAULT_PRESIGN_EXPIRES_SECONDS = '1';
+    let plan: MultipartPlan;
+    try {
+      const response = await stack.api('/uploads', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          space: 'digitised',
+          filename: `${id}.tar.gz`,
+          size: 100_000,
+          multipart: true,
+        }),
+      });
+      plan = (await response.json()) as MultipartPlan;
+    } finally {
+      delete process.env.BAGVAULT_PRESIGN_EXPIRES_SECONDS;
+    }
+    const saved = withStateDirectory(() => new UploadStateFile([stack.apiUrl, directory, 'digitised', id]));
+    const source = await bagSource(directory);
+    await saved.write({ fingerprint: source.fingerprint, plan, sent: {} });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await fetch(plan.parts[0]!.url, { method: 'PUT', body: 'x' })).status).toBe(403);
+
+    const resumed = await bagvault(['ingest', directory, '--space', 'digitised', '--json'], env());
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('Resuming the interrupted upload');
+    const summary = JSON.parse(resumed.stdout) as { ingestId: string; upload: { path: string } };
+    expect(summary.upload.path).toBe(plan.path);
+    expect((await waitForIngest(stack, summary.ingestId)).status.id).toBe('succeeded');
   });
 
   it('resumes an interrupted upload without sending the parts already uploaded again', async () => {

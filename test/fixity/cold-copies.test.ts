@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ENV } from '../../lambdas/config.ts';
 import { checkCopy, checkMethod } from '../../lambdas/fixity/copy-check.ts';
 import type { FixityFile } from '../../lambdas/fixity/fixity-plan.ts';
 import { rewriteCopy } from '../../lambdas/fixity/repair.ts';
@@ -37,7 +38,11 @@ const file: FixityFile = {
 };
 const noLookup = async () => undefined;
 
-beforeEach(() => s3.reset());
+beforeEach(() => {
+  s3.reset();
+  // A multipart repair would keep its progress in the run's work area.
+  process.env[ENV.unpackBucket] = 'unpack';
+});
 afterEach(() => {
   // Whatever a cold check does, it never restores and never reads the object.
   expect(s3.commandCalls(RestoreObjectCommand)).toHaveLength(0);
@@ -125,7 +130,7 @@ describe('checking a cold copy without a restore', () => {
 describe('repairing a cold copy', () => {
   it("rewrites it server side with the cold location's storage class and an S3-computed SHA-256", async () => {
     s3.on(CopyObjectCommand).resolves({});
-    await rewriteCopy(cold, warm, file, sha256.toString('hex'));
+    await rewriteCopy('run-1', cold, warm, file, sha256.toString('hex'));
     expect(s3.commandCalls(CopyObjectCommand)[0]?.args[0].input).toMatchObject({
       Bucket: 'replica-bucket',
       Key: 'digitised/b1/v1/data/a.txt',
@@ -156,7 +161,7 @@ describe('copies pinned by version (Object Lock locations)', () => {
   it('copies from the pinned source version and puts a legal hold on the new version', async () => {
     s3.on(CopyObjectCommand).resolves({ VersionId: 'repaired-version' });
     s3.on(PutObjectLegalHoldCommand).resolves({});
-    expect(await rewriteCopy(lockedCold, locked, pinned, sha256.toString('hex'))).toEqual({
+    expect(await rewriteCopy('run-1', lockedCold, locked, pinned, sha256.toString('hex'))).toEqual({
       versionId: 'repaired-version',
     });
     expect(s3.commandCalls(CopyObjectCommand)[0]?.args[0].input.CopySource).toBe(

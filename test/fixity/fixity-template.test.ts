@@ -36,11 +36,16 @@ describe('the fixity state machine', () => {
     expect(names).toContain('Bagvault-fixity');
   });
 
-  it('iterates over chunk numbers and location names only, never a file list', () => {
+  it('iterates over the chunk index in S3, a batch of chunk numbers and location names only, never a file list', () => {
     const maps = [...statesOf(definition.States)].filter(([, state]) => state.Type === 'Map');
-    expect(maps.map(([, state]) => state.ItemsPath).sort()).toEqual([
-      '$.prepared.chunks',
+    expect(maps.map(([, state]) => state.ItemsPath ?? state.ItemReader).sort()).toEqual([
+      '$.Items',
       '$.prepared.locations',
+      {
+        Resource: 'arn:aws:states:::s3:getObject',
+        ReaderConfig: { InputType: 'JSON' },
+        Parameters: { 'Bucket.$': '$.prepared.chunkList.bucket', 'Key.$': '$.prepared.chunkList.key' },
+      },
     ]);
     for (const [, state] of maps) expect(state.ResultPath).toBeNull();
   });

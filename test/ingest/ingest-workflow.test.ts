@@ -239,6 +239,23 @@ describe('updating a bag', () => {
     expect(await keysUnder(stack.buckets.primary, 'digitised/b2000/v2/data/')).toEqual([
       'digitised/b2000/v2/data/note.txt',
     ]);
+    // Downloads find the fetched file through v2's index item, which names v1's object.
+    const download = await stack.api('/bags/digitised/b2000/files/data/big.bin?version=v2');
+    expect(download.status).toBe(302);
+    const bytes = Buffer.from(await (await fetch(download.headers.get('location') as string)).arrayBuffer());
+    expect(bytes.equals(big)).toBe(true);
+
+    // That index item is no stored object: a later fetch.txt must still point at v1's.
+    const throughV2 = fetchLine.replace('/v1/', '/v2/');
+    const v3 = await ingestArchive(
+      stack,
+      { space: 'digitised', externalIdentifier: 'b2000', ingestType: 'update' },
+      await bagToTarGz(withFile(second, 'fetch.txt', throughV2)),
+    );
+    expect(v3.status.id).toBe('failed');
+    expect(descriptions(v3).join('\n')).toContain(
+      `fetch.txt entry data/big.bin: ${throughV2.split(' ')[0]} is not a stored file`,
+    );
   });
 
   it('refuses a fetch.txt entry whose declared length does not match the earlier version', async () => {

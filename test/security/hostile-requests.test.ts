@@ -130,6 +130,11 @@ const VALID_BODIES: Record<string, Record<string, unknown>> = {
     uploadId: 'no-such-upload',
     parts: [{ partNumber: 1, etag: 'e' }],
   },
+  'POST /uploads/parts': {
+    path: 'digitised/hostile/b1.tar.gz',
+    uploadId: 'no-such-upload',
+    partNumbers: [1],
+  },
   'POST /ingests': {
     type: 'Ingest',
     space: { id: 'digitised', type: 'Space' },
@@ -374,6 +379,8 @@ const DOCUMENTED_SUCCESS: Record<string, number[]> = {
   'GET /spaces/{id}': [200],
   'POST /uploads': [201],
   'POST /uploads/complete': [200],
+  // The local S3 cannot list parts, so it cannot tell an unknown upload id; S3 can (404).
+  'POST /uploads/parts': [200],
   'POST /ingests': [201],
   'GET /ingests': [200],
   'GET /ingests/{id}': [200],

@@ -13,9 +13,12 @@ import type { BagFile } from '../../lambdas/ingest-workflow/bag-files.ts';
 import { recordVersion } from '../../lambdas/ingest-workflow/registration.ts';
 import {
   buildStorageManifest,
+  type ManifestSource,
   type PinnedFile,
+  storageManifestSkeleton,
   storedFilesOf,
 } from '../../lambdas/ingest-workflow/storage-manifest-builder.ts';
+import { storageManifestText } from '../../lambdas/ingest-workflow/storage-manifest-writer.ts';
 import { mapConcurrently } from '../../lambdas/map-concurrently.ts';
 import { PRIMARY_LOCATION_NAME, storageLocations } from '../../lambdas/storage/locations.ts';
 import { storedFileKey } from '../../lambdas/storage/storage-layout.ts';
@@ -128,7 +131,7 @@ export async function storeBag(options: StoredBagOptions): Promise<StoredBag> {
   const files = [...held.map(({ pinned }) => pinned), ...fetched, ...padding];
   const payload = files.filter(({ file }) => file.kind === 'payload');
   const payloadBytes = payload.reduce((sum, { file }) => sum + file.size, 0);
-  const manifest = buildStorageManifest({
+  const source: ManifestSource = {
     space,
     externalIdentifier,
     version,
@@ -141,18 +144,25 @@ export async function storeBag(options: StoredBagOptions): Promise<StoredBag> {
     manifestAlgorithms: algorithms,
     files,
     locations,
-  });
-  // Padding entries have no objects behind them, so no stored-file records either.
-  const stored = storedFilesOf(
-    space,
-    externalIdentifier,
-    version,
-    held.map(({ pinned }) => pinned),
+  };
+  const manifest = buildStorageManifest(source);
+  // Padding entries have no objects behind them, so no stored-file records either; fetched files get
+  // the reference Register writes for them.
+  const items = storedFilesOf(space, externalIdentifier, version, [
+    ...held.map(({ pinned }) => pinned),
+    ...fetched,
+  ]);
+  const skeleton = storageManifestSkeleton(source);
+  await recordVersion(
+    skeleton,
+    storageManifestText(skeleton, manifest.manifest.files, manifest.tagManifest.files),
+    items,
+    {
+      size: files.reduce((sum, { file }) => sum + file.size, 0),
+      fileCount: files.length,
+    },
   );
-  await recordVersion(manifest, stored, {
-    size: files.reduce((sum, { file }) => sum + file.size, 0),
-    fileCount: files.length,
-  });
+  const stored = items.slice(0, held.length).map(({ record }) => record);
   return {
     space,
     externalIdentifier,

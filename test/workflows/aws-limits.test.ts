@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BUNDLE_TIME_BUDGET_MS } from '../../lambdas/carts/bundle-cart.ts';
 import { DEFAULTS } from '../../lambdas/config.ts';
+import { CHECKSUM_JOB_DEADLINE_HOURS } from '../../lambdas/fixity/batch-checksums.ts';
 import { ChunkPacker, maxChunkCount } from '../../lambdas/workflows/chunk-list.ts';
 import {
   type ExecutionBudget,
@@ -78,12 +79,20 @@ function ingestScale(taskOutputs: Partial<Scale['taskOutputs']> = {}): Scale {
 }
 
 function fixityScale(taskOutputs: Partial<Scale['taskOutputs']> = {}): Scale {
+  const fixity = asl('statemachines/fixity.asl.json');
+  const wait = fixity.States.WaitForChecksums as { Seconds: number } | undefined;
+  // The Batch Operations checksum job is polled until its deadline (lambdas/fixity/batch-checksums.ts).
+  const checksumPolls = wait ? Math.ceil((CHECKSUM_JOB_DEADLINE_HOURS * 3600) / wait.Seconds) + 1 : 0;
   return {
     input: { runId: ingestId },
     itemsAt: { '$.prepared.locations': LOCATIONS.length, '$.prepared.chunks': Math.ceil(FILES / 500) },
     readerItems: { CheckingChunks: CHUNKS },
-    loopBounds: {},
+    loopBounds: wait
+      ? loop(['ChecksumsPending', 'WaitForChecksums', 'CollectingChecksums'], checksumPolls)
+      : {},
     taskOutputs: {
+      ComputeChecksumsFunctionArn: { pending: false },
+      CollectChecksumsFunctionArn: { pending: false },
       PrepareFixityFunctionArn: {
         chunkList: chunkList(`.work/fixity-${ingestId}/chunks/index.json`),
         locations: LOCATIONS,

@@ -1,0 +1,251 @@
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** What one sorted run may hold in memory before it goes to disk (string lengths, roughly bytes). */
+export const DEFAULT_RUN_CHARS = 2 << 20;
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Sorts more items than memory should hold: items are kept as JSON lines in runs of bounded size,
+ * each run sorted and written to a temporary directory, and the runs merged as they are read back.
+ * Keys compare by UTF-16 code units (as `<` does); equal keys keep the order they were added in.
+ * A sort that fits in one run never touches the disk.
+ */
+export class ExternalSorter<T> {
+  private readonly keyOf: (item: T) => string;
+  private readonly runChars: number;
+  private run: { key: string; line: string }[] = [];
+  private runSize = 0;
+  private readonly runFiles: string[] = [];
+  private directory: string | undefined;
+  private count = 0;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(keyOf: (item: T) => string, options: { runChars?: number } = {}) {
+    this.keyOf = keyOf;
+    this.runChars = options.runChars ?? DEFAULT_RUN_CHARS;
+  }
+
+  /** How many items were added. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** How many runs went to disk so far. */
+  get spilledRuns(): number {
+    return this.runFiles.length;
+  }
+
+  /** Safe to call concurrently: a run going to disk holds back the next adds until it is written. */
+  add(item: T): Promise<void> {
+    const key = this.keyOf(item);
+    const line = JSON.stringify([key, item]);
+    this.count++;
+    this.writing = this.writing.then(async () => {
+      this.run.push({ key, line });
+      this.runSize += line.length + 64;
+      if (this.runSize >= this.runChars) await this.spill();
+    });
+    return this.writing;
+  }
+
+  /** Every item added, in key order. Call once; the temporary files are removed when it ends. */
+  async *sorted(): AsyncGenerator<T> {
+    await this.writing;
+    try {
+      if (this.runFiles.length === 0) {
+        const run = this.sortedRun();
+        for (const { line } of run) yield (JSON.parse(line) as [string, T])[1];
+        return;
+      }
+      await this.spill();
+      yield* mergeRuns(this.runFiles);
+    } finally {
+      await this.dispose();
+    }
+  }
+
+  /** Removes the temporary files (for a sort abandoned before reading it to the end). */
+  async dispose(): Promise<void> {
+    this.run = [];
+    if (this.directory) await rm(this.directory, { recursive: true, force: true });
+    this.directory = undefined;
+  }
+
+  private sortedRun() {
+    const run = this.run;
+    this.run = [];
+    this.runSize = 0;
+    return run.sort((a, b) => compare(a.key, b.key));
+  }
+
+  private async spill(): Promise<void> {
+    if (this.run.length === 0) return;
+    this.directory ??= await mkdtemp(join(tmpdir(), 'bagvault-sort-'));
+    const path = join(this.directory, `run-${this.runFiles.length}`);
+    const out = createWriteStream(path);
+    let batch = '';
+    for (const { line } of this.sortedRun()) {
+      batch += `${line}\n`;
+      if (batch.length >= 1 << 16) {
+        if (!out.write(batch)) await once(out, 'drain');
+        batch = '';
+      }
+    }
+    out.end(batch);
+    await once(out, 'finish');
+    this.runFiles.push(path);
+  }
+}
+
+interface RunHead {
+  key: string;
+  item: unknown;
+  run: number;
+  lines: AsyncIterator<string>;
+}
+
+async function* mergeRuns<T>(files: readonly string[]): AsyncGenerator<T> {
+  const heap: RunHead[] = [];
+  const before = (a: RunHead, b: RunHead) => a.key < b.key || (a.key === b.key && a.run < b.run);
+  const push = (head: RunHead) => {
+    heap.push(head);
+    for (let i = heap.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if (!before(heap[i] as RunHead, heap[parent] as RunHead)) break;
+      [heap[i], heap[parent]] = [heap[parent] as RunHead, heap[i] as RunHead];
+      i = parent;
+    }
+  };
+  const pop = (): RunHead => {
+    const top = heap[0] as RunHead;
+    const last = heap.pop() as RunHead;
+    if (heap.length > 0) {
+      heap[0] = last;
+      for (let i = 0; ;) {
+        const left = 2 * i + 1;
+        const right = left + 1;
+        let least = i;
+        if (left < heap.length && before(heap[left] as RunHead, heap[least] as RunHead)) least = left;
+        if (right < heap.length && before(heap[right] as RunHead, heap[least] as RunHead)) least = right;
+        if (least === i) break;
+        [heap[i], heap[least]] = [heap[least] as RunHead, heap[i] as RunHead];
+        i = least;
+      }
+    }
+    return top;
+  };
+  const advance = async (run: number, lines: AsyncIterator<string>) => {
+    const next = await lines.next();
+    if (next.done) return;
+    const [key, item] = JSON.parse(next.value) as [string, unknown];
+    push({ key, item, run, lines });
+  };
+  const readers = files.map((file) => readLines(file));
+  try {
+    for (const [run, reader] of readers.entries()) await advance(run, reader);
+    while (heap.length > 0) {
+      const head = pop();
+      yield head.item as T;
+      await advance(head.run, head.lines);
+    }
+  } finally {
+    for (const reader of readers) await reader.return(undefined);
+  }
+}
+
+/** The lines of a file of JSON lines (JSON escapes every line break inside a value). */
+async function* readLines(path: string): AsyncGenerator<string> {
+  const stream = createReadStream(path, { highWaterMark: 1 << 16, encoding: 'utf8' });
+  let pending = '';
+  try {
+    for await (const chunk of stream) {
+      pending += chunk as string;
+      const lines = pending.split('\n');
+      pending = lines.pop() as string;
+      yield* lines;
+    }
+    if (pending !== '') yield pending;
+  } finally {
+    stream.destroy();
+  }
+}
+
+/**
+ * Items kept in the order added, to be read back as often as needed: in memory while they fit in one
+ * run, then appended to a temporary file as JSON lines. `dispose` removes the file.
+ */
+export class Spool<T> {
+  private readonly runChars: number;
+  private memory: T[] = [];
+  private memoryChars = 0;
+  private pending = '';
+  private file: string | undefined;
+  private directory: string | undefined;
+  private out: ReturnType<typeof createWriteStream> | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(options: { runChars?: number } = {}) {
+    this.runChars = options.runChars ?? DEFAULT_RUN_CHARS;
+  }
+
+  /** Safe to call concurrently; items keep the order of the calls. */
+  add(item: T): Promise<void> {
+    this.writing = this.writing.then(() => this.append(item));
+    return this.writing;
+  }
+
+  private async append(item: T): Promise<void> {
+    if (!this.out) {
+      this.memory.push(item);
+      this.memoryChars += JSON.stringify(item).length + 64;
+      if (this.memoryChars < this.runChars) return;
+      this.directory = await mkdtemp(join(tmpdir(), 'bagvault-spool-'));
+      this.file = join(this.directory, 'items');
+      this.out = createWriteStream(this.file);
+      for (const kept of this.memory) await this.write(JSON.stringify(kept));
+      this.memory = [];
+      return;
+    }
+    await this.write(JSON.stringify(item));
+  }
+
+  /** Call once everything is added. */
+  async close(): Promise<void> {
+    await this.writing;
+    if (!this.out) return;
+    const out = this.out;
+    out.end(this.pending);
+    this.pending = '';
+    await once(out, 'finish');
+  }
+
+  async *items(): AsyncGenerator<T> {
+    if (!this.file) {
+      yield* this.memory;
+      return;
+    }
+    for await (const line of readLines(this.file)) yield JSON.parse(line) as T;
+  }
+
+  async dispose(): Promise<void> {
+    this.memory = [];
+    if (this.out && !this.out.closed) this.out.destroy();
+    if (this.directory) await rm(this.directory, { recursive: true, force: true });
+    this.directory = undefined;
+    this.file = undefined;
+  }
+
+  private async write(line: string): Promise<void> {
+    this.pending += `${line}\n`;
+    if (this.pending.length < 1 << 16) return;
+    const out = this.out as ReturnType<typeof createWriteStream>;
+    const ok = out.write(this.pending);
+    this.pending = '';
+    if (!ok) await once(out, 'drain');
+  }
+}
