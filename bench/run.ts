@@ -9,6 +9,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   fixity: () => import('./fixity.ts'),
   cli: () => import('./cli.ts'),
   scale: () => import('./scale.ts'),
+  unpack: () => import('./unpack.ts'),
 };
 
 const requested = process.argv.slice(2);

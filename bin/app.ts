@@ -13,6 +13,9 @@
  *   fixityMaxConcurrentRuns  scheduled fixity runs in flight at once, at most (default 4)
  *   fixitySweepMinutes     minutes between two sweeps of the fixity schedule (default 60)
  *   corsAllowOrigins       browser origins allowed to call the API, comma-separated (default none)
+ *   fargateUnpackAboveBytes  archives larger than this unpack on ECS Fargate (default 20000000000)
+ *   unpackVpcId, unpackSubnetIds  run the Fargate Unpack task in these subnets of an existing VPC
+ *                          (with a route to AWS APIs); default: a VPC of its own with public subnets
  *
  * AWS Solutions checks (cdk-nag) run on every synth: an unacknowledged error fails it, warnings are
  * printed. Accepted findings and their reasons are in lib/nag-suppressions.ts.

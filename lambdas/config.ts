@@ -40,6 +40,10 @@ export interface Config {
   cartTtlSeconds: number;
   maxUnpackedBytes: number;
   maxUnpackedFiles: number;
+  /** Unpack writes a checkpoint after at most this many files (default 1,000). */
+  unpackCheckpointFiles: number;
+  /** Archives larger than this unpack on ECS Fargate instead of Lambda (default 20 GB). */
+  fargateUnpackAboveBytes: number;
   /**
    * A chunk of a bag's file list (what one Task replicates, verifies or fixity-checks) holds at most
    * this many files and, unless a single file is bigger, this many bytes: one invocation's work.
@@ -89,6 +93,8 @@ export const ENV = {
   cartTtlSeconds: 'BAGVAULT_CART_TTL_SECONDS',
   maxUnpackedBytes: 'BAGVAULT_MAX_UNPACKED_BYTES',
   maxUnpackedFiles: 'BAGVAULT_MAX_UNPACKED_FILES',
+  unpackCheckpointFiles: 'BAGVAULT_UNPACK_CHECKPOINT_FILES',
+  fargateUnpackAboveBytes: 'BAGVAULT_FARGATE_UNPACK_ABOVE_BYTES',
   chunkMaxFiles: 'BAGVAULT_CHUNK_MAX_FILES',
   chunkMaxBytes: 'BAGVAULT_CHUNK_MAX_BYTES',
   allowLoopbackCallbacks: 'BAGVAULT_ALLOW_LOOPBACK_CALLBACKS',
@@ -108,6 +114,8 @@ export const DEFAULTS = {
   fixitySweepSeconds: 3600,
   maxUnpackedBytes: 1024 ** 4,
   maxUnpackedFiles: 1_000_000,
+  unpackCheckpointFiles: 1000,
+  fargateUnpackAboveBytes: 20 * 1000 ** 3,
   chunkMaxFiles: 500,
   chunkMaxBytes: 10 * 1024 ** 3,
   primaryStorageClass: 'STANDARD',
@@ -206,6 +214,12 @@ const CONFIG: Config = {
   },
   get maxUnpackedFiles() {
     return integer(ENV.maxUnpackedFiles, DEFAULTS.maxUnpackedFiles);
+  },
+  get unpackCheckpointFiles() {
+    return integer(ENV.unpackCheckpointFiles, DEFAULTS.unpackCheckpointFiles);
+  },
+  get fargateUnpackAboveBytes() {
+    return integer(ENV.fargateUnpackAboveBytes, DEFAULTS.fargateUnpackAboveBytes);
   },
   get chunkMaxFiles() {
     return integer(ENV.chunkMaxFiles, DEFAULTS.chunkMaxFiles);

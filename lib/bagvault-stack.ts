@@ -8,8 +8,8 @@ import { ChecksumBatchRole } from './checksum-batch-role.ts';
 import { CursorSecret } from './cursor-secret.ts';
 import type { DeploymentOptions } from './deployment-options.ts';
 import { DELETING_MODULE, DeletionRole } from './deletion-role.ts';
-import { applyHandlerAccess } from './handler-access.ts';
-import { allHandlerModules, moduleExists } from './handler-modules.ts';
+import { applyHandlerAccess, grantHandlerAccess } from './handler-access.ts';
+import { allHandlerModules, moduleExists, taskHandlerModule } from './handler-modules.ts';
 import { handlerEnvironment } from './handler-environment.ts';
 import { HandlerFunctions } from './handler-functions.ts';
 import { BagvaultHttpApi } from './http-api.ts';
@@ -18,6 +18,7 @@ import { FixityMonitoring } from './fixity-monitoring.ts';
 import { acknowledgeNagFindings } from './nag-suppressions.ts';
 import { StateTable } from './state-table.ts';
 import { StorageBuckets } from './storage-buckets.ts';
+import { UnpackTask } from './unpack-task.ts';
 import { stateMachineArn, Workflows } from './workflows.ts';
 import { routeKey, routes } from '../lambdas/http/routes.ts';
 
@@ -30,6 +31,7 @@ export class BagvaultStack extends Stack {
   readonly stateTable: StateTable;
   readonly functions: HandlerFunctions;
   readonly workflows: Workflows;
+  readonly unpackTask: UnpackTask;
   readonly httpApi: BagvaultHttpApi;
   readonly deletionRole: DeletionRole;
   readonly cursorSecret: CursorSecret;
@@ -52,23 +54,26 @@ export class BagvaultStack extends Stack {
     this.stateTable = new StateTable(this, 'State');
     this.cursorSecret = new CursorSecret(this, 'CursorSecret');
 
+    const environment = handlerEnvironment({
+      stack: this,
+      table: this.stateTable.table,
+      buckets: this.buckets,
+      ingestStateMachineArn: stateMachineArn(this, 'ingest'),
+      cartStateMachineArn: stateMachineArn(this, 'cart'),
+      fixityStateMachineArn: stateMachineArn(this, 'fixity'),
+      deletionStateMachineArn: stateMachineArn(this, 'deletion'),
+      cursorSecretArn: this.cursorSecret.secret.secretArn,
+      batchOperationsRoleArn: this.checksumBatchRole.role.roleArn,
+      options,
+    });
     this.functions = new HandlerFunctions(this, 'Functions', {
-      environment: handlerEnvironment({
-        stack: this,
-        table: this.stateTable.table,
-        buckets: this.buckets,
-        ingestStateMachineArn: stateMachineArn(this, 'ingest'),
-        cartStateMachineArn: stateMachineArn(this, 'cart'),
-        fixityStateMachineArn: stateMachineArn(this, 'fixity'),
-        deletionStateMachineArn: stateMachineArn(this, 'deletion'),
-        cursorSecretArn: this.cursorSecret.secret.secretArn,
-        batchOperationsRoleArn: this.checksumBatchRole.role.roleArn,
-        options,
-      }),
+      environment,
       roles: { [DELETING_MODULE]: this.deletionRole.role },
     });
+    this.unpackTask = new UnpackTask(this, 'UnpackTask', { environment, network: options.unpackNetwork });
     this.workflows = new Workflows(this, 'Workflows', {
       functions: this.functions,
+      containerTasks: { ingest: this.unpackTask },
       workBucket: this.buckets.unpack,
     });
     this.httpApi = new BagvaultHttpApi(this, 'Api', {
@@ -81,18 +86,23 @@ export class BagvaultStack extends Stack {
       sweepMinutes: options.fixitySweepMinutes,
     });
 
-    applyHandlerAccess(this.functions, {
+    const accessTargets = {
       table: this.stateTable.table,
       buckets: this.buckets,
       stateMachines: this.workflows.stateMachines,
       cursorSecret: this.cursorSecret.secret,
       checksumBatchRole: this.checksumBatchRole.role,
-    });
+    };
+    applyHandlerAccess(this.functions, accessTargets);
+    // The Fargate task runs the Unpack handler: the same needs, and it answers its Task by token.
+    grantHandlerAccess(this.unpackTask.taskRole, taskHandlerModule('ingest/unpack'), accessTargets);
+    this.unpackTask.grantTaskResponse(stateMachineArn(this, 'ingest'));
 
     acknowledgeNagFindings(this, {
       functions: this.functions,
       accessLogsBucket: this.buckets.accessLogs,
       cursorSecret: this.cursorSecret.secret,
+      unpackTaskDefinition: this.unpackTask.taskDefinition,
       openRoutes: routes
         .filter((route) => route.role === undefined)
         .map((route) => this.httpApi.routes.get(routeKey(route)))

@@ -39,6 +39,10 @@ export interface DeploymentOptions {
   fixitySweepMinutes: number;
   /** Browser origins allowed to call the API (CORS); none by default, so browsers get no access. */
   corsAllowOrigins: string[];
+  /** Archives larger than this unpack on ECS Fargate instead of in a Lambda invocation. */
+  fargateUnpackAboveBytes: number;
+  /** Subnets of an existing VPC for the Fargate Unpack task (else the stack makes a VPC for it). */
+  unpackNetwork?: { vpcId: string; subnetIds: string[] };
 }
 
 export const DEFAULT_DEPLOYMENT_OPTIONS: DeploymentOptions = {
@@ -52,6 +56,7 @@ export const DEFAULT_DEPLOYMENT_OPTIONS: DeploymentOptions = {
   fixityMaxConcurrentRuns: DEFAULTS.fixityMaxConcurrentRuns,
   fixitySweepMinutes: 60,
   corsAllowOrigins: [],
+  fargateUnpackAboveBytes: DEFAULTS.fargateUnpackAboveBytes,
 };
 
 /** SigV4 presigned URLs cannot live longer than seven days. */
@@ -97,6 +102,28 @@ function origins(scope: IConstruct, name: keyof DeploymentOptions): string[] {
   return list;
 }
 
+/** `unpackVpcId` and `unpackSubnetIds` (comma-separated) come together or not at all. */
+function unpackNetwork(scope: IConstruct): DeploymentOptions['unpackNetwork'] {
+  const vpcId: unknown = scope.node.tryGetContext('unpackVpcId');
+  const subnets: unknown = scope.node.tryGetContext('unpackSubnetIds');
+  const given = (value: unknown) => value !== undefined && value !== null && value !== '';
+  if (!given(vpcId) && !given(subnets)) return undefined;
+  const subnetIds = (Array.isArray(subnets) ? subnets.map(String) : String(subnets ?? '').split(','))
+    .map((one) => one.trim())
+    .filter((one) => one !== '');
+  if (!/^vpc-[0-9a-f]+$/.test(String(vpcId)) || subnetIds.length === 0) {
+    throw new Error(
+      `CDK context "unpackVpcId" (vpc-…) and "unpackSubnetIds" (subnet-…,subnet-…) go together, got ${JSON.stringify({ unpackVpcId: vpcId, unpackSubnetIds: subnets })}`,
+    );
+  }
+  for (const subnetId of subnetIds) {
+    if (!/^subnet-[0-9a-f]+$/.test(subnetId)) {
+      throw new Error(`CDK context "unpackSubnetIds" must list subnet ids, got ${JSON.stringify(subnetId)}`);
+    }
+  }
+  return { vpcId: String(vpcId), subnetIds };
+}
+
 export function readDeploymentOptions(scope: IConstruct): DeploymentOptions {
   const defaults = DEFAULT_DEPLOYMENT_OPTIONS;
   return {
@@ -119,5 +146,11 @@ export function readDeploymentOptions(scope: IConstruct): DeploymentOptions {
     ),
     fixitySweepMinutes: positiveInteger(scope, 'fixitySweepMinutes', defaults.fixitySweepMinutes),
     corsAllowOrigins: origins(scope, 'corsAllowOrigins'),
+    fargateUnpackAboveBytes: positiveInteger(
+      scope,
+      'fargateUnpackAboveBytes',
+      defaults.fargateUnpackAboveBytes,
+    ),
+    unpackNetwork: unpackNetwork(scope),
   };
 }

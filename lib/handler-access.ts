@@ -118,6 +118,7 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   ],
 
   // Ingest workflow tasks
+  [task('ingest/measure-archive')]: [TABLE_READ_WRITE, { bucket: 'uploads', access: ['read'] }],
   [task('ingest/unpack')]: [
     TABLE_READ_WRITE,
     { bucket: 'uploads', access: ['read'] },
@@ -253,6 +254,13 @@ export function applyHandlerAccess(functions: HandlerFunctions, targets: AccessT
     if (!needs) throw new Error(`lib/handler-access.ts declares no access for lambdas/${module}.ts`);
     for (const need of needs) grantNeed(fn, need, targets);
   }
+}
+
+/** Grants one handler module's needs to another principal that runs it (the Fargate Unpack task). */
+export function grantHandlerAccess(grantee: IGrantable, module: string, targets: AccessTargets): void {
+  const needs = HANDLER_ACCESS[module];
+  if (!needs) throw new Error(`lib/handler-access.ts declares no access for lambdas/${module}.ts`);
+  for (const need of needs) grantNeed(grantee, need, targets);
 }
 
 function grantNeed(grantee: IGrantable, need: AccessNeed, targets: AccessTargets): void {

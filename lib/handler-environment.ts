@@ -62,6 +62,7 @@ export function handlerEnvironment(props: HandlerEnvironmentProps): Record<strin
     [ENV.cartTtlSeconds]: String(options.cartTtlDays * 86_400),
     [ENV.maxUnpackedBytes]: String(options.maxUnpackedBytes),
     [ENV.maxUnpackedFiles]: String(options.maxUnpackedFiles),
+    [ENV.fargateUnpackAboveBytes]: String(options.fargateUnpackAboveBytes),
     POWERTOOLS_SERVICE_NAME: 'bagvault',
     POWERTOOLS_METRICS_NAMESPACE: 'Bagvault',
   };

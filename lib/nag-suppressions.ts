@@ -70,6 +70,13 @@ export const ACCEPTED_IAM_FINDINGS: readonly AcceptedFinding[] = [
   },
   {
     rule: 'AwsSolutions-IAM5',
+    finding:
+      /^Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task\/<UnpackTaskCluster\w+>\/\*$/,
+    reason:
+      'Watching and stopping the Fargate Unpack tasks of its own cluster (ecs:runTask.sync); task ids are only known at run time.',
+  },
+  {
+    rule: 'AwsSolutions-IAM5',
     finding: /^Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:[\w-]+\/\*$/,
     reason:
       "A Distributed Map's child executions of its own state machine (`{machine}/{map run}:{id}`), named by Step Functions at run time.",
@@ -107,6 +114,8 @@ export const ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS = new Set([
   'logs:PutResourcePolicy',
   'logs:DescribeResourcePolicies',
   'logs:DescribeLogGroups',
+  // The Fargate task's execution role signing in to ECR to pull its image.
+  'ecr:GetAuthorizationToken',
 ]);
 
 /** Runs at synth, when every grant is in place, and acknowledges the accepted IAM findings. */
@@ -167,6 +176,8 @@ export interface NagAcknowledgementTargets {
   cursorSecret: IConstruct;
   /** Routes that are open by design (no role in the route table). */
   openRoutes: HttpRoute[];
+  /** The Fargate Unpack task's definition. */
+  unpackTaskDefinition: IConstruct;
 }
 
 export function acknowledgeNagFindings(stack: Stack, targets: NagAcknowledgementTargets): void {
@@ -187,6 +198,11 @@ export function acknowledgeNagFindings(stack: Stack, targets: NagAcknowledgement
     id: 'AwsSolutions-SMG4',
     reason:
       'The cursor secret only seals ?next= cursors, which live minutes; rotating it would need a rotation function for no gain, and a redeploy (or a manual new value) replaces it at the cost of cursors in flight.',
+  });
+  Validations.of(targets.unpackTaskDefinition).acknowledge({
+    id: 'AwsSolutions-ECS2',
+    reason:
+      'The container gets the same non-secret configuration as every function (table and bucket names, state machine and secret ARNs); the one secret is read at run time through its ARN.',
   });
   for (const route of targets.openRoutes) {
     Validations.of(route).acknowledge({

@@ -60,6 +60,14 @@ export interface WorkflowsProps {
   functions: HandlerFunctions;
   /** The unpack bucket, whose work area holds the chunk indexes. */
   workBucket: IBucket;
+  /** Tasks that run as ECS tasks (lambdas/workflows/tasks.ts `containerTasks`), by state machine. */
+  containerTasks: Partial<Record<StateMachineName, ContainerTaskResources>>;
+}
+
+/** What an ASL file's ECS task states need: their substitutions, and the grants to run them. */
+export interface ContainerTaskResources {
+  substitutions(): Record<string, string>;
+  grantRun(stateMachine: StateMachine): void;
 }
 
 export class Workflows extends Construct {
@@ -76,14 +84,16 @@ export class Workflows extends Construct {
         ([variable, module]) =>
           [variable, props.functions.add(taskHandlerModule(module), 'workflow')] as const,
       );
+      const containers = props.containerTasks[name];
       const title = name.charAt(0).toUpperCase() + name.slice(1);
       const stateMachine = new StateMachine(this, `${title}StateMachine`, {
         stateMachineName: stateMachineName(stack, name),
         stateMachineType: StateMachineType.STANDARD,
         definitionBody: DefinitionBody.fromFile(path.join(STATE_MACHINES_DIR, definition.file)),
-        definitionSubstitutions: Object.fromEntries(
-          taskFunctions.map(([variable, fn]) => [variable, fn.functionArn]),
-        ),
+        definitionSubstitutions: {
+          ...Object.fromEntries(taskFunctions.map(([variable, fn]) => [variable, fn.functionArn])),
+          ...containers?.substitutions(),
+        },
         // Full execution history in CloudWatch: states carry ids and S3 keys (never file lists or secrets).
         logs: {
           destination: new LogGroup(this, `${title}StateMachineLogs`, { retention: RetentionDays.ONE_YEAR }),
@@ -94,6 +104,7 @@ export class Workflows extends Construct {
       });
       // Invoke permission on exactly the functions the definition names, nothing else.
       for (const fn of new Set(taskFunctions.map(([, fn]) => fn))) fn.grantInvoke(stateMachine);
+      containers?.grantRun(stateMachine);
       const maps = distributedMapsOf(
         JSON.parse(readFileSync(path.join(STATE_MACHINES_DIR, definition.file), 'utf8')),
       );

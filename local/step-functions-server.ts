@@ -4,7 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { StateMachine } from 'aws-local-stepfunctions';
 
 type JSONValue = Parameters<StateMachine['run']>[0];
-import { type StateMachineName, stateMachines } from '../lambdas/workflows/tasks.ts';
+import {
+  type StateMachineDefinition,
+  type StateMachineName,
+  stateMachines,
+} from '../lambdas/workflows/tasks.ts';
+import { containerModuleOf, containerTaskInput, containerTaskModules } from './container-tasks.ts';
 import { runDistributedMapsLocally } from './distributed-map.ts';
 import { handlerPath, lambdaContext, loadHandler } from './handler-modules.ts';
 import { close, listen } from './listen.ts';
@@ -70,7 +75,7 @@ function loadStateMachine(
   hooks: TaskHooks,
   waitTimeOverrides: Record<string, number> | undefined,
 ) {
-  const { file, tasks } = stateMachines[name];
+  const { file, tasks, containerTasks }: StateMachineDefinition = stateMachines[name];
   let text = readFileSync(fileURLToPath(new URL(`../statemachines/${file}`, import.meta.url)), 'utf8');
   const moduleByArn = new Map<string, string>();
   for (const [variable, module] of Object.entries(tasks)) {
@@ -78,17 +83,24 @@ function loadStateMachine(
     text = text.replaceAll(`\${${variable}}`, arn);
     moduleByArn.set(arn, module);
   }
+  const moduleByTaskDefinition = new Map<string, string>();
+  for (const { variable, arn, module } of containerTaskModules(containerTasks)) {
+    text = text.replaceAll(`\${${variable}}`, arn);
+    moduleByTaskDefinition.set(arn, module);
+  }
   const definition = JSON.parse(text) as { StartAt: string; States: Record<string, JsonObject> };
   const taskHandlers: Record<string, (input: JSONValue) => Promise<JSONValue>> = {};
   for (const [stateName, state] of allStates(definition.States)) {
     if (state.Type !== 'Task') continue;
-    const module = moduleByArn.get(state.Resource as string);
+    const containerModule = containerModuleOf(state, moduleByTaskDefinition);
+    const module = containerModule ?? moduleByArn.get(state.Resource as string);
     if (!module) throw new Error(`${file}: Task "${stateName}" has no handler in lambdas/workflows/tasks.ts`);
     taskHandlers[stateName] = async (input) => {
       await hooks.beforeTask?.(stateName, input);
       const handler = await loadHandler(handlerPath(module));
       // Like a Lambda invocation, a task goes on after StopExecution; it is tracked so drain() can wait.
-      const task = handler(input, lambdaContext(`bagvault-${module.replace('/', '-')}`));
+      const event = containerModule ? containerTaskInput(input) : input;
+      const task = handler(event, lambdaContext(`bagvault-${module.replace('/', '-')}`));
       runningTasks.add(task);
       void task.catch(() => undefined).finally(() => runningTasks.delete(task));
       const output = (await task) as JSONValue;
@@ -178,6 +190,8 @@ export async function startStepFunctionsServer(options: {
           Input: JSON.parse(input),
           StartTime: new Date().toISOString(),
         },
+        // Read by Tasks that hand their token to a container (they run in-process here, so unused).
+        Task: { Token: `local-task-token:${name}` },
       },
     });
     const execution: Execution = {

@@ -85,3 +85,13 @@ export function hashOnly(entry: TarEntry, hash: StreamHash): Promise<void> {
     entry.on('close', () => reject(new Error('The archive entry ended early')));
   });
 }
+
+/** Read past an entry whose bytes are neither stored nor hashed. */
+export function skipContent(entry: TarEntry): Promise<void> {
+  return new Promise((resolve, reject) => {
+    entry.on('end', resolve);
+    entry.on('error', reject);
+    entry.on('close', () => reject(new Error('The archive entry ended early')));
+    entry.resume();
+  });
+}

@@ -15,6 +15,11 @@ export interface UnpackSink {
   wantsContent?(path: string, size: number): boolean;
   /** Remove everything this sink wrote (called when the archive is refused or unpacking fails). */
   discard(): Promise<void>;
+  /**
+   * Optional, for sinks that finish writes after writeFile returns: resolves once every file handed
+   * over so far is stored, and rejects with the first write that failed.
+   */
+  settle?(): Promise<void>;
 }
 
 /** One stored file and the digests computed while it streamed past. */

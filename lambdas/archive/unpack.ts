@@ -5,7 +5,7 @@ import tar from 'tar-stream';
 import { ArchiveRefusedError } from './archive-refused-error.ts';
 import { explainFailure, mostTelling } from './archive-failure.ts';
 import { EntryClaims } from './entry-claims.ts';
-import { EntryContent, hashOnly, type TarEntry } from './entry-content.ts';
+import { EntryContent, hashOnly, skipContent, type TarEntry } from './entry-content.ts';
 import { normaliseEntryPath, type EntryNames } from './entry-path.ts';
 import { GzipMagicCheck } from './gzip-magic-check.ts';
 import type { DigestAlgorithm } from './hashing/algorithms.ts';
@@ -36,6 +36,23 @@ export interface UnpackOptions {
   listFiles?: boolean;
   /** Share hashing threads with other work; otherwise a pool is started and stopped here. */
   hashPool?: HashPool;
+  /**
+   * Resume an interrupted run: the files it already stored, in archive order (the first regular
+   * files of the archive). They are read past without being hashed, written or reported again; the
+   * archive is still checked entry by entry (paths, duplicates, limits) from its first byte.
+   */
+  finished?: AsyncIterator<FinishedFile>;
+  /**
+   * Keep what was stored when unpacking fails for a reason other than a refused archive, so that a
+   * retry can resume from its checkpoint (a refused archive is always discarded).
+   */
+  keepOnFailure?: boolean;
+}
+
+/** A file an earlier run of the same unpack already stored. */
+export interface FinishedFile {
+  path: string;
+  size: number;
 }
 
 export interface UnpackResult {
@@ -45,6 +62,8 @@ export interface UnpackResult {
   files: number;
   /** Present when `listFiles` was set. */
   list?: UnpackedFile[];
+  /** Of `files`, those an earlier run had stored (see `finished`): read past, not written again. */
+  resumed: number;
 }
 
 export const DEFAULT_UNPACK_DIGESTS: readonly DigestAlgorithm[] = ['sha256'];
@@ -74,6 +93,10 @@ export async function unpackArchive(
     return await unpacker.run();
   } catch (error) {
     unpacker.stop();
+    if (options.keepOnFailure && !(error instanceof ArchiveRefusedError)) {
+      await sink.settle?.().catch(() => {});
+      throw error;
+    }
     // The failure itself is what the caller needs to hear about; a failed clean-up is left to the
     // caller's own clean-up of the sink's location.
     await sink.discard().catch(() => {});
@@ -99,6 +122,8 @@ class Unpacker {
   private readonly sink: UnpackSink;
   private readonly pool: HashPool;
   private readonly options: UnpackOptions;
+  /** Files an earlier run stored and this one has not met yet; undefined once past them. */
+  private finished: AsyncIterator<FinishedFile> | undefined;
 
   constructor(source: Readable, sink: UnpackSink, pool: HashPool, options: UnpackOptions) {
     this.source = source;
@@ -108,7 +133,8 @@ class Unpacker {
     this.name = JSON.stringify(options.archiveName ?? 'archive');
     this.maxBytes = options.limits?.maxBytes ?? Number.MAX_SAFE_INTEGER;
     this.maxFiles = options.limits?.maxFiles ?? Number.MAX_SAFE_INTEGER;
-    this.result = { bytes: 0, files: 0, ...(options.listFiles ? { list: [] } : {}) };
+    this.result = { bytes: 0, files: 0, resumed: 0, ...(options.listFiles ? { list: [] } : {}) };
+    this.finished = options.finished;
   }
 
   async run(): Promise<UnpackResult> {
@@ -182,7 +208,9 @@ class Unpacker {
         `Archive ${this.name} expands beyond the limit of ${this.maxBytes} bytes at entry ${quoted}`,
       );
     }
-    const hash = this.pool.stream(this.digestsFor(path), header.size);
+    const digests = this.digestsFor(path); // also for a finished file: the plan learns from every path
+    if (this.finished && (await this.skipFinished(entry, path, quoted))) return;
+    const hash = this.pool.stream(digests, header.size);
     try {
       if (this.sink.wantsContent?.(path, header.size) === false) {
         await hashOnly(entry, hash);
@@ -204,6 +232,27 @@ class Unpacker {
     this.result.files += 1;
     this.report(path, header.size, hash.digest());
     if (this.unreported > MAX_UNREPORTED_FILES) await this.reporting;
+  }
+
+  /** Reads past the entry when an earlier run stored it; false once past every such file. */
+  private async skipFinished(entry: TarEntry, path: string, quoted: string): Promise<boolean> {
+    const next = await (this.finished as AsyncIterator<FinishedFile>).next();
+    if (next.done) {
+      this.finished = undefined;
+      return false;
+    }
+    if (next.value.path !== path || next.value.size !== entry.header.size) {
+      // Not a refusal: the archive is the one the checkpoint was taken from (the caller checks), so
+      // this is a checkpoint that cannot be trusted, and nothing may be skipped on its word.
+      throw new Error(
+        `The unpack checkpoint does not match archive ${this.name} at entry ${quoted}: it lists ${JSON.stringify(next.value.path)} (${next.value.size} bytes)`,
+      );
+    }
+    await skipContent(entry);
+    this.result.bytes += entry.header.size;
+    this.result.files += 1;
+    this.result.resumed += 1;
+    return true;
   }
 
   private refuseSpecialEntry(header: tar.Header, quoted: string): void {

@@ -40,6 +40,11 @@ export function unpackedPartsKey(ingestId: string): string {
   return `${workPrefix(ingestId)}unpacked/parts.json`;
 }
 
+/** How far an interrupted unpack got (lambdas/ingest-workflow/unpack-checkpoint.ts). */
+export function unpackCheckpointKey(ingestId: string): string {
+  return `${workPrefix(ingestId)}unpacked/checkpoint.json`;
+}
+
 export function chunkKey(ingestId: string, chunk: number): string {
   return `${workPrefix(ingestId)}chunks/${String(chunk).padStart(6, '0')}.json`;
 }

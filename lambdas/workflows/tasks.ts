@@ -9,12 +9,19 @@ export interface StateMachineDefinition {
   file: string;
   /** Substitution variable → handler module (relative to lambdas/handlers, no extension). */
   tasks: Record<string, string>;
+  /**
+   * Tasks run as ECS Fargate tasks (`arn:aws:states:::ecs:runTask.sync`): the substitution variable of
+   * the Task's `TaskDefinition` → the handler module the container runs (lambdas/containers/ gives
+   * each its entry point). The local stack runs that handler in-process, like any other Task.
+   */
+  containerTasks?: Record<string, string>;
 }
 
 export const stateMachines = {
   ingest: {
     file: 'ingest.asl.json',
     tasks: {
+      MeasureArchiveFunctionArn: 'ingest/measure-archive',
       UnpackFunctionArn: 'ingest/unpack',
       DetectBagRootFunctionArn: 'ingest/detect-bag-root',
       VerifyBagFunctionArn: 'ingest/verify-bag',
@@ -26,6 +33,9 @@ export const stateMachines = {
       RegisterFunctionArn: 'ingest/register',
       CallbackFunctionArn: 'ingest/callback',
       RecordFailureFunctionArn: 'ingest/record-failure',
+    },
+    containerTasks: {
+      UnpackTaskDefinitionArn: 'ingest/unpack',
     },
   },
   cart: {

@@ -60,9 +60,10 @@ async function refusal(archive: Buffer, options: UnpackOptions = {}): Promise<st
   throw new Error('the archive was not refused');
 }
 
+const BAGIT_TXT = 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n';
 const good: TarEntry[] = [
   { name: 'bag/', type: 'directory' },
-  { name: 'bag/bagit.txt', content: 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n' },
+  { name: 'bag/bagit.txt', content: BAGIT_TXT },
   { name: 'bag/data/a.txt', content: 'alpha' },
 ];
 
@@ -71,7 +72,7 @@ describe('unpacking a good archive', () => {
     const { root, files, result } = await unpack(await buildTarGz(good), {
       digests: ['md5', 'sha1', 'sha256', 'sha512'],
     });
-    expect(result).toEqual({ bytes: 59, files: 2 });
+    expect(result).toEqual({ bytes: 59, files: 2, resumed: 0 });
     expect(files.map((file) => file.path)).toEqual(['bag/bagit.txt', 'bag/data/a.txt']);
     expect(files[1]).toEqual({
       path: 'bag/data/a.txt',
@@ -131,6 +132,59 @@ describe('unpacking a good archive', () => {
       digests: (path) => (path.endsWith('a.txt') ? ['md5'] : []),
     });
     expect(files.map((file) => Object.keys(file.digests))).toEqual([[], ['md5']]);
+  });
+});
+
+describe('resuming an interrupted unpack', () => {
+  async function* listed(files: { path: string; size: number }[]) {
+    yield* files;
+  }
+
+  it('reads past the files an earlier run stored, and stores and reports only the rest', async () => {
+    const { root, files, result } = await unpack(await buildTarGz(good), {
+      finished: listed([{ path: 'bag/bagit.txt', size: BAGIT_TXT.length }]),
+    });
+    expect(result).toEqual({ bytes: 59, files: 2, resumed: 1 });
+    expect(files.map((file) => file.path)).toEqual(['bag/data/a.txt']);
+    expect(existsSync(join(root, 'bag/bagit.txt')), 'a finished file is not written again').toBe(false);
+    expect(await readFile(join(root, 'bag/data/a.txt'), 'utf8')).toBe('alpha');
+  });
+
+  it('still refuses a hostile entry after the finished ones', async () => {
+    const archive = await buildTarGz([...good, { name: 'bag/data/a.txt', content: 'again' }]);
+    expect(
+      await refusal(archive, { finished: listed([{ path: 'bag/bagit.txt', size: BAGIT_TXT.length }]) }),
+    ).toContain('appears twice');
+  });
+
+  it('trusts no checkpoint that does not list the archive as it is', async () => {
+    const root = join(scratch.path, `case-${++cases}`);
+    const run = unpackArchive(Readable.from([await buildTarGz(good)]), new DirectorySink(root), {
+      hashPool: pool,
+      finished: listed([{ path: 'bag/other.txt', size: BAGIT_TXT.length }]),
+    });
+    await expect(run).rejects.toThrow('The unpack checkpoint does not match archive');
+  });
+
+  it('keeps what was stored when asked and the failure is not a refusal, for the retry', async () => {
+    const root = join(scratch.path, `case-${++cases}`);
+    // Uncompressed, so the first entries are whole in the bytes that arrive before the failure.
+    const archive = gzipSync(
+      await buildTar([...good, { name: 'bag/data/b.bin', content: randomBytes(1 << 20) }]),
+      {
+        level: 0,
+      },
+    );
+    const broken = Readable.from(
+      (async function* () {
+        yield archive.subarray(0, 1 << 19);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        throw new Error('connection reset');
+      })(),
+    );
+    const run = unpackArchive(broken, new DirectorySink(root), { hashPool: pool, keepOnFailure: true });
+    await expect(run).rejects.toThrow('connection reset');
+    expect(existsSync(join(root, 'bag/bagit.txt'))).toBe(true);
   });
 });
 

@@ -27,6 +27,9 @@ describe('deployment options (CDK context)', () => {
         fixityMaxConcurrentRuns: 2,
         fixitySweepMinutes: '15',
         corsAllowOrigins: 'https://archive.example.org, http://localhost:3000',
+        fargateUnpackAboveBytes: '5000000000',
+        unpackVpcId: 'vpc-0abc',
+        unpackSubnetIds: 'subnet-01, subnet-02',
       }),
     ).toEqual({
       replicaStorageClass: 'GLACIER',
@@ -39,6 +42,8 @@ describe('deployment options (CDK context)', () => {
       fixityMaxConcurrentRuns: 2,
       fixitySweepMinutes: 15,
       corsAllowOrigins: ['https://archive.example.org', 'http://localhost:3000'],
+      fargateUnpackAboveBytes: 5_000_000_000,
+      unpackNetwork: { vpcId: 'vpc-0abc', subnetIds: ['subnet-01', 'subnet-02'] },
     });
   });
 
@@ -51,6 +56,9 @@ describe('deployment options (CDK context)', () => {
     [{ fixityIntervalDays: '0' }, /fixityIntervalDays/],
     [{ corsAllowOrigins: '*' }, /corsAllowOrigins.*origins such as/],
     [{ corsAllowOrigins: 'https://a.example/path' }, /corsAllowOrigins/],
+    [{ fargateUnpackAboveBytes: '20GB' }, /fargateUnpackAboveBytes/],
+    [{ unpackSubnetIds: 'subnet-01' }, /unpackVpcId.*go together/],
+    [{ unpackVpcId: 'vpc-0abc', unpackSubnetIds: 'sg-01' }, /"unpackSubnetIds" must list subnet ids/],
   ])('refuse %j', (context, message) => {
     expect(() => optionsFrom(context)).toThrow(message);
   });

@@ -29,7 +29,10 @@ describe('cdk-nag AwsSolutions checks', () => {
       .findAll()
       .flatMap((construct) => construct.node.metadata)
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>))
+      // CDK's own constructs (the Unpack task's VPC and its flow log) acknowledge cfn-lint findings
+      // about what they generate; every other acknowledgement is ours.
+      .filter(([id]) => !id.startsWith('CloudFormation-Validate::'));
     expect(acknowledgements.length).toBeGreaterThan(0);
     for (const [id, reason] of acknowledgements) {
       expect(id).toMatch(/AwsSolutions-/);

@@ -13,7 +13,10 @@ import {
   statementsOfRole,
 } from './template-helpers.ts';
 
-const { template, assemblyDir } = synthStack();
+const { template, assemblyDir, stack } = synthStack();
+/** Variables of the ECS task states (UnpackingOnFargate), given by the Unpack task construct. */
+const containerVariables = (name: StateMachineName) =>
+  'containerTasks' in stateMachines[name] ? Object.keys(stack.unpackTask.substitutions()) : [];
 const machines = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
 const functions = functionsByModule(template);
 
@@ -50,7 +53,9 @@ describe.each(Object.keys(stateMachines) as StateMachineName[])('the %s state ma
 
   it('substitutes every variable of the file with the ARN of the function built from its mapped module', () => {
     const variables = new Set([...fileText.matchAll(SUBSTITUTION)].map((match) => match[1]));
-    expect([...variables].sort()).toEqual(Object.keys(definition.tasks).sort());
+    expect([...variables].sort()).toEqual(
+      [...Object.keys(definition.tasks), ...containerVariables(name)].sort(),
+    );
     expect(Object.keys(substitutions).sort()).toEqual([...variables].sort());
     for (const [variable, module] of Object.entries(definition.tasks)) {
       const functionId = functions.get(taskHandlerModule(module));
@@ -67,12 +72,13 @@ describe.each(Object.keys(stateMachines) as StateMachineName[])('the %s state ma
     expect(JSON.stringify(deployed)).not.toContain('${');
     const expected = substitute(
       JSON.parse(fileText),
-      Object.fromEntries(
-        Object.entries(definition.tasks).map(([variable, module]) => [
+      Object.fromEntries([
+        ...Object.entries(definition.tasks).map(([variable, module]) => [
           variable,
           `<${functions.get(taskHandlerModule(module))}.Arn>`,
         ]),
-      ),
+        ...containerVariables(name).map((variable) => [variable, placeholders[variable]]),
+      ]),
     );
     expect(deployed).toEqual(expected);
   });

@@ -85,6 +85,8 @@ async function waitForStatus(path: string, status: number): Promise<Response> {
 let finishFails = false;
 
 beforeAll(async () => {
+  // The tests below drive the re-drive themselves; the local timer only runs at start.
+  process.env.BAGVAULT_DELETION_REDRIVE_SECONDS = '3600';
   stack = await startTestStack({
     taskHooks: {
       beforeTask: (state) => {
@@ -420,8 +422,11 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
 }
 
 describe('an approved deletion whose workflow did not run to its end', () => {
-  it('is started by approving again when StartExecution failed after the approval was recorded', async () => {
-    expect((await ingest('unstarted', { 'data/u.txt': 'never started\n' })).status.id).toBe('succeeded');
+  /** Requests and approves the deletion of a fresh bag while StartExecution of deletions fails. */
+  async function approveWhileStartsFail(externalIdentifier: string): Promise<string> {
+    expect((await ingest(externalIdentifier, { 'data/u.txt': 'never started\n' })).status.id).toBe(
+      'succeeded',
+    );
     const client = stepFunctions();
     const send = client.send.bind(client);
     let refused = 0;
@@ -432,17 +437,32 @@ describe('an approved deletion whose workflow did not run to its end', () => {
       }
       return (send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
     }) as typeof client.send;
-    let id: string;
     try {
-      ({ id } = (await (
-        await post('/bags/digitised/unstarted/deletion-requests', requester, { reason: 'Start fails' })
-      ).json()) as { id: string });
+      const { id } = (await (
+        await post(`/bags/digitised/${externalIdentifier}/deletion-requests`, requester, {
+          reason: 'Start fails',
+        })
+      ).json()) as { id: string };
       // The approval is recorded (two people decided) even though its workflow could not start.
       expect((await post(`/deletion-requests/${id}/approve`, approver)).status).toBe(202);
       expect(refused).toBeGreaterThanOrEqual(1);
+      return id;
     } finally {
       client.send = send as typeof client.send;
     }
+  }
+
+  it('is started by the re-drive sweep when StartExecution failed after the approval was recorded', async () => {
+    const id = await approveWhileStartsFail('unstarted-swept');
+    expect(executionStatus(id)).toBeUndefined();
+    expect((await stack.api('/bags/digitised/unstarted-swept')).status).toBe(409);
+    expect((await redriveUnfinishedDeletions())[id]).toBe('started');
+    await waitForStatus('/bags/digitised/unstarted-swept', 410);
+    expect(await storedKeys(stack.buckets.replica, 'unstarted-swept')).toEqual([]);
+  });
+
+  it('is started by approving again when StartExecution failed after the approval was recorded', async () => {
+    const id = await approveWhileStartsFail('unstarted');
     expect(executionStatus(id)).toBeUndefined();
     expect((await stack.api('/bags/digitised/unstarted')).status).toBe(409);
 
@@ -485,6 +505,10 @@ describe('an approved deletion whose workflow did not run to its end', () => {
       tombstone: { bytes: number; deletionRequestId: string };
     };
     expect(body.tombstone.deletionRequestId).toBe(id);
+    const { workflowAttempt } = (await (await stack.api(`/deletion-requests/${id}`)).json()) as {
+      workflowAttempt: number;
+    };
+    expect(workflowAttempt).toBe(2);
     expect(executionStatus(executionName(id, 2))).toBe('SUCCEEDED');
     const after = await space();
     expect(after.used).toBe(stored.used - body.tombstone.bytes);

@@ -58,7 +58,10 @@ function ingestScale(taskOutputs: Partial<Scale['taskOutputs']> = {}): Scale {
     readerItems: { ReplicatingChunks: CHUNKS, VerifyingChunks: CHUNKS },
     loopBounds: {},
     taskOutputs: {
+      // A 5 TB bag's archive is far above the Fargate threshold: Unpack runs as the ECS task.
+      MeasureArchiveFunctionArn: { bytes: BAG_BYTES, fargateAboveBytes: DEFAULTS.fargateUnpackAboveBytes },
       UnpackFunctionArn: { bytes: BAG_BYTES, files: FILES },
+      'arn:aws:states:::ecs:runTask.sync': { bytes: BAG_BYTES, files: FILES },
       DetectBagRootFunctionArn: 'bag-of-a-million-files/',
       VerifyBagFunctionArn: {
         chunkList: chunkList(`.work/${ingestId}/chunks/index.json`),
@@ -176,7 +179,8 @@ describe('the AWS limits at the sizes SPEC §2 names', () => {
     expectHistoriesWithinLimit(executions);
     const [calm] = historyBudget(ingest, ingestScale(), { retries: false });
     console.log(`ingest parent without a retry: ${calm!.events} events`);
-    const payload = await largestPayload(ingest, ingestScale());
+    // UnpackingOnFargate hands its task token to the container (a real one is at most 1,024 characters).
+    const payload = await largestPayload(ingest, ingestScale(), { Task: { Token: 'T'.repeat(1024) } });
     report(`ingest, ${FILES.toLocaleString('en')} files in ${CHUNKS} chunks`, executions, payload);
     // The chunk Maps run as children of each location's child execution.
     expect(executions.map((execution) => execution.execution)).toEqual([
