@@ -25,10 +25,15 @@ export function s3(): S3Client {
 }
 
 export function dynamo(): DynamoDBDocumentClient {
-  documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({ credentials: dynamoDBCredentials() }), {
     marshallOptions: { removeUndefinedValues: true },
   });
   return documentClient;
+}
+
+function dynamoDBCredentials() {
+  const { dynamoDBAccessKeyId: accessKeyId, dynamoDBSecretAccessKey: secretAccessKey } = config();
+  return accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined;
 }
 
 export function stepFunctions(): SFNClient {

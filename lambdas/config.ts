@@ -60,6 +60,12 @@ export interface Config {
   cursorSecret: string | undefined;
   cursorSecretArn: string | undefined;
   /**
+   * Credentials for a DynamoDB-compatible service whose keys differ from S3's (the local stack pointed
+   * at other engines, SPEC §2); unset in AWS, where the role's credentials serve every client.
+   */
+  dynamoDBAccessKeyId: string | undefined;
+  dynamoDBSecretAccessKey: string | undefined;
+  /**
    * The role S3 Batch Operations assumes to compute checksums of cold copies that have no recorded
    * full-object SHA-256 (fixity). Unset (the local S3 has no Batch Operations): such copies are
    * reported as not checkable without a restore.
@@ -95,6 +101,8 @@ export const ENV = {
   s3ForcePathStyle: 'BAGVAULT_S3_FORCE_PATH_STYLE',
   cursorSecret: 'BAGVAULT_CURSOR_SECRET',
   cursorSecretArn: 'BAGVAULT_CURSOR_SECRET_ARN',
+  dynamoDBAccessKeyId: 'BAGVAULT_DYNAMODB_ACCESS_KEY_ID',
+  dynamoDBSecretAccessKey: 'BAGVAULT_DYNAMODB_SECRET_ACCESS_KEY',
   batchOperationsRoleArn: 'BAGVAULT_BATCH_OPERATIONS_ROLE_ARN',
 } as const satisfies Record<keyof Config, string>;
 
@@ -230,6 +238,12 @@ const CONFIG: Config = {
   },
   get cursorSecretArn() {
     return optional(ENV.cursorSecretArn);
+  },
+  get dynamoDBAccessKeyId() {
+    return optional(ENV.dynamoDBAccessKeyId);
+  },
+  get dynamoDBSecretAccessKey() {
+    return optional(ENV.dynamoDBSecretAccessKey);
   },
   get batchOperationsRoleArn() {
     return optional(ENV.batchOperationsRoleArn);

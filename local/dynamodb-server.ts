@@ -1,18 +1,16 @@
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import dynalite from 'dynalite';
-import { listen } from './listen.ts';
+import { close, listen } from './listen.ts';
+import { startServerThread, type ServerThread, type ThreadedServer } from './server-thread.ts';
 
-export interface LocalDynamoDB {
-  endpoint: string;
-  close(): Promise<void>;
-}
-
-/** A real DynamoDB protocol server (dynalite) storing its LevelDB under `directory`. */
-export async function startDynamoDBServer(options: {
+export interface DynamoDBServerOptions {
   port: number;
   directory: string;
-}): Promise<LocalDynamoDB> {
+}
+
+/** A real DynamoDB protocol server (dynalite) storing its LevelDB under `directory`, in this thread. */
+export async function start(options: DynamoDBServerOptions): Promise<ThreadedServer> {
   await mkdir(options.directory, { recursive: true });
   const server: Server = dynalite({
     path: options.directory,
@@ -20,9 +18,14 @@ export async function startDynamoDBServer(options: {
     deleteTableMs: 0,
     updateTableMs: 0,
   });
-  await listen(server, options.port, 'DynamoDB');
+  await listen(server, options.port, 'DynamoDB', 'BAGVAULT_DYNAMODB_PORT');
   return {
     endpoint: `http://127.0.0.1:${options.port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => close(server),
   };
+}
+
+/** The local DynamoDB in its own thread (local/server-thread.ts). */
+export function startDynamoDBServer(options: DynamoDBServerOptions): Promise<ServerThread> {
+  return startServerThread('DynamoDB', new URL(import.meta.url), options);
 }

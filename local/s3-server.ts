@@ -1,45 +1,80 @@
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import S3rver from 's3rver';
+import { type FilesystemStore, indexListings } from './s3-store-index.ts';
+import { startServerThread, type ServerThread, type ThreadedServer } from './server-thread.ts';
 
 /** s3rver's own default credentials; the local S3 accepts them (SPEC §2). */
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
-export interface LocalS3 {
-  endpoint: string;
-  close(): Promise<void>;
-}
-
-interface ObjectStore {
-  deleteObject(bucket: string, key: string): Promise<void>;
-}
-
-/**
- * s3rver deletes the objects of one DeleteObjects request all at once and then removes the emptied
- * directories, so deletes in one directory race each other (ENOENT, ENOTEMPTY) and a 1000-key request
- * fails with InternalError where S3 succeeds. Deletes run one after another here; a directory that
- * another delete already removed, or that a new object already refilled, is fine.
- */
-function serialiseDeletes(server: S3rver): void {
-  const store = (server as unknown as { store: ObjectStore }).store;
-  const deleteObject = store.deleteObject.bind(store);
-  let queue: Promise<void> = Promise.resolve();
-  store.deleteObject = (bucket, key) => {
-    const run = queue.then(() =>
-      deleteObject(bucket, key).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT' && error.code !== 'ENOTEMPTY') throw error;
-      }),
-    );
-    queue = run.catch(() => undefined);
-    return run;
-  };
-}
-
-/** A real S3 protocol server keeping objects on disk under `directory`. */
-export async function startS3Server(options: {
+export interface S3ServerOptions {
   port: number;
   directory: string;
   buckets: string[];
-}): Promise<LocalS3> {
+}
+
+/**
+ * s3rver's copy with new metadata (how replication copies) writes no MD5 for the copy, so the copy's
+ * response reads the whole copied object again to compute one, or answers the MD5 of whatever object
+ * was at the key before. The bytes are the source's, and so is their MD5: it is copied first.
+ */
+function copyChecksums(store: FilesystemStore): void {
+  const copyObject = store.copyObject.bind(store);
+  store.copyObject = async (srcBucket, srcKey, destBucket, destKey, metadata) => {
+    const md5 = (bucket: string, key: string) => `${store.getResourcePath(bucket, key, 'object')}.md5`;
+    if (metadata && md5(srcBucket, srcKey) !== md5(destBucket, destKey)) {
+      await mkdir(dirname(md5(destBucket, destKey)), { recursive: true });
+      await copyFile(md5(srcBucket, srcKey), md5(destBucket, destKey)).catch(
+        (error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+          return rm(md5(destBucket, destKey), { force: true });
+        },
+      );
+    }
+    return copyObject(srcBucket, srcKey, destBucket, destKey, metadata);
+  };
+}
+
+/**
+ * s3rver reads a bucket's CORS and website configuration files for every request it answers (two
+ * file reads, mostly of files that do not exist); they change only through the store, so they are
+ * kept in memory until the store writes or deletes one.
+ */
+function cacheSubresources(store: FilesystemStore): void {
+  const cache = new Map<string, Promise<unknown>>();
+  const id = (bucket: string, key: string | undefined, type: string) => `${bucket}\0${key ?? ''}\0${type}`;
+  const getSubresource = store.getSubresource.bind(store);
+  store.getSubresource = (bucket, key, type) => {
+    const at = id(bucket, key, type);
+    let result = cache.get(at);
+    if (!result) {
+      result = getSubresource(bucket, key, type);
+      cache.set(at, result);
+      result.catch(() => cache.delete(at));
+    }
+    return result;
+  };
+  const putSubresource = store.putSubresource.bind(store);
+  store.putSubresource = async (bucket, key, resource) => {
+    cache.delete(id(bucket, key, resource.type));
+    await putSubresource(bucket, key, resource);
+    cache.delete(id(bucket, key, resource.type));
+  };
+  const deleteSubresource = store.deleteSubresource.bind(store);
+  store.deleteSubresource = async (bucket, key, type) => {
+    cache.delete(id(bucket, key, type));
+    await deleteSubresource(bucket, key, type);
+    cache.delete(id(bucket, key, type));
+  };
+  const deleteBucket = store.deleteBucket.bind(store);
+  store.deleteBucket = async (bucket) => {
+    await deleteBucket(bucket);
+    cache.clear();
+  };
+}
+
+/** A real S3 protocol server keeping objects on disk under `directory`, in this thread. */
+export async function start(options: S3ServerOptions): Promise<ThreadedServer> {
   await mkdir(options.directory, { recursive: true });
   const server = new S3rver({
     address: '127.0.0.1',
@@ -49,10 +84,18 @@ export async function startS3Server(options: {
     resetOnClose: false,
     configureBuckets: options.buckets.map((name) => ({ name, configs: [] })),
   });
-  serialiseDeletes(server);
+  const store = (server as unknown as { store: FilesystemStore }).store;
+  copyChecksums(store);
+  cacheSubresources(store);
+  indexListings(store);
   await server.run();
   return {
     endpoint: `http://127.0.0.1:${options.port}`,
     close: () => server.close(),
   };
+}
+
+/** The local S3 in its own thread (local/server-thread.ts). */
+export function startS3Server(options: S3ServerOptions): Promise<ServerThread> {
+  return startServerThread('S3', new URL(import.meta.url), options);
 }

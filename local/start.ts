@@ -8,8 +8,8 @@ try {
   console.log(`Bagvault local stack is running.
 
   API:              ${stack.apiUrl}
-  S3 endpoint:      ${stack.s3Endpoint}  (access key ${stack.s3Credentials.accessKeyId}, secret ${stack.s3Credentials.secretAccessKey})
-  DynamoDB:         ${stack.dynamoDBEndpoint}  (table ${stack.tableName})
+  S3 endpoint:      ${stack.s3Endpoint}  (${stack.embedded.s3 ? `access key ${stack.s3Credentials.accessKeyId}, secret ${stack.s3Credentials.secretAccessKey}` : 'external'})
+  DynamoDB:         ${stack.dynamoDBEndpoint}  (table ${stack.tableName}${stack.embedded.dynamodb ? '' : ', external'})
   Step Functions:   ${stack.stepFunctionsEndpoint}
   Buckets:          uploads=${stack.buckets.uploads} primary=${stack.buckets.primary} replica=${stack.buckets.replica} bundles=${stack.buckets.bundles} unpack=${stack.buckets.unpack}
   Data:             ${stack.home}
@@ -25,6 +25,10 @@ try {
     );
   }
   let stopping = false;
+  void stack.failed.then(() => {
+    stopping = true;
+    process.exit(1);
+  });
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;

@@ -64,6 +64,9 @@ export async function storedObjectProblem(
   }
 }
 
+/** Read-backs in flight: each mostly waits on S3, hashing as the bytes arrive. */
+const READS_IN_FLIGHT = 16;
+
 /**
  * Checks every file this version holds in one location against the bag's checksums: the very
  * versions replication wrote (`versionOf`), which are the ones Register will hold. Files that came
@@ -81,7 +84,7 @@ export async function verifyReplicaFiles(
   const failures: { path: string; reason: string }[] = [];
   await mapConcurrently(
     files.filter((file) => file.heldBy === 'this'),
-    8,
+    READS_IN_FLIGHT,
     async (file) => {
       const key = storedFileKey(bag.space, bag.externalIdentifier, bag.version, file.name);
       const reason = await storedObjectProblem(

@@ -4,7 +4,7 @@ import { config } from '../config.ts';
 import { mapConcurrently } from '../map-concurrently.ts';
 import { copyObject, workAreaProgress } from '../storage/object-copy.ts';
 import { pinnedVersion, type VersionIds } from '../storage/object-versions.ts';
-import { getJson, headObjectOrAbsent, putJson } from '../storage/s3-objects.ts';
+import { getJson, headObjectOrAbsent, listKeys, putJson } from '../storage/s3-objects.ts';
 import { storedFileKey, workPrefix } from '../storage/storage-layout.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
 import type { BagFile } from './bag-files.ts';
@@ -58,9 +58,14 @@ export interface ReplicatedFile {
  * versioned location writing again adds a version: the bad one is never held, so the failure
  * cleanup or the noncurrent-version lifecycle rule removes it.
  */
-export async function replicateFile(target: ReplicationTarget, file: BagFile): Promise<ReplicatedFile> {
+export async function replicateFile(
+  target: ReplicationTarget,
+  file: BagFile,
+  /** The caller listed the location and saw no object at the key: no HEAD needed. */
+  knownAbsent = false,
+): Promise<ReplicatedFile> {
   const key = storedFileKey(target.space, target.externalIdentifier, target.version, file.name);
-  const there = await headObjectOrAbsent(target.location.bucket, key);
+  const there = knownAbsent ? undefined : await headObjectOrAbsent(target.location.bucket, key);
   if (there) {
     const versionId = pinnedVersion(target.location, key, there.VersionId);
     const source = unpackedFile(target.space, target.ingestId, target.bagRoot, file.name);
@@ -75,6 +80,32 @@ export async function replicateFile(target: ReplicationTarget, file: BagFile): P
     outcome: 'copied',
     versionId: pinnedVersion(target.location, key, await copyFile(target, key, file)),
   };
+}
+
+/** Server-side copies in flight per chunk: each waits on S3, not on this function's CPU. */
+const COPIES_IN_FLIGHT = 16;
+
+/**
+ * Which of `keys` exist, from one listing of the range they span instead of a HEAD per key: a first
+ * attempt finds the range empty in one request. Undefined when the range holds many more objects
+ * than the chunk (keys spread across a large retried version): then HEAD each key as before. A key
+ * missed here (S3 orders by UTF-8 bytes, JavaScript by UTF-16 units) is only copied once more.
+ */
+async function keysPresent(bucket: string, keys: readonly string[]): Promise<Set<string> | undefined> {
+  if (keys.length === 0) return new Set();
+  const sorted = [...keys].sort();
+  const [first, last] = [sorted[0] as string, sorted[sorted.length - 1] as string];
+  let common = 0;
+  while (common < first.length && first[common] === last[common]) common++;
+  const wanted = new Set(keys);
+  const present = new Set<string>();
+  let listed = 0;
+  for await (const { key } of listKeys(bucket, first.slice(0, common))) {
+    if (key > last) break;
+    if (wanted.has(key)) present.add(key);
+    if (++listed > 2 * keys.length + 1000) return undefined;
+  }
+  return present;
 }
 
 /** Where replicate-chunk leaves the version ids it wrote, for verification and Register to pin. */
@@ -104,8 +135,15 @@ export async function replicateChunk(target: ReplicationTarget, chunk: number, f
     );
   }
   const versions: VersionIds = {};
-  await mapConcurrently(files, 8, async (file) => {
-    const { versionId } = await replicateFile(target, file);
+  const keyOf = (file: BagFile) =>
+    storedFileKey(target.space, target.externalIdentifier, target.version, file.name);
+  const present = await keysPresent(target.location.bucket, files.map(keyOf));
+  await mapConcurrently(files, COPIES_IN_FLIGHT, async (file) => {
+    const { versionId } = await replicateFile(
+      target,
+      file,
+      present !== undefined && !present.has(keyOf(file)),
+    );
     if (versionId) versions[file.name] = versionId;
   });
   if (!target.location.objectLock) return;

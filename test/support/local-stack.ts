@@ -56,6 +56,8 @@ export async function startTestStack(overrides: Partial<LocalStackOptions> = {})
     home,
     ...(await freePorts()),
     adminKey: 'admin:test-admin-secret-0123456789',
+    // In-process, so tests can inject faults into the clients the API handlers use.
+    apiThread: false,
     ...overrides,
     settings: { allowLoopbackCallbacks: 'true', ...overrides.settings },
   };
