@@ -84,8 +84,11 @@ describe('the functions around it', () => {
   });
 
   it('passes exactly the checksum role, and only to S3 Batch Operations', () => {
-    const passes = (allPolicyStatements(template) as Statement[]).filter((statement) =>
-      asArray(statement.Action).includes('iam:PassRole'),
+    // Other PassRole grants (the ingest workflow passing the Fargate Unpack task's roles to ECS) must
+    // not name the checksum role; the one that does names only it.
+    const passes = (allPolicyStatements(template) as Statement[]).filter(
+      (statement) =>
+        asArray(statement.Action).includes('iam:PassRole') && referencedIds(statement.Resource).has(roleId),
     );
     expect(passes).toHaveLength(1);
     expect([...referencedIds(passes[0]?.Resource)]).toEqual([roleId]);
