@@ -1,6 +1,6 @@
 import { canUseSpace } from '../auth/principal.ts';
 import { NotFound } from '../errors.ts';
-import { type ApiRequest, callerOf, json } from '../http/api-handler.ts';
+import { type ApiRequest, callerOf, json, locationOf } from '../http/api-handler.ts';
 import { parseQuery } from '../schemas/problems.ts';
 import { versionQuery } from '../schemas/query-parameters.ts';
 import { startFixity } from './start-fixity.ts';
@@ -19,5 +19,5 @@ export async function startFixityRequest(request: ApiRequest, space: string, ext
     );
   }
   const run = await startFixity(space, externalIdentifier, version, { type: 'user', id: caller.user });
-  return json(202, { id: run.id }, { location: `/fixity/${run.id}` });
+  return json(202, { id: run.id }, locationOf(request, `/fixity/${run.id}`));
 }

@@ -33,6 +33,11 @@ export function callerOf(request: ApiRequest): Principal {
   return request.principal;
 }
 
+/** A `Location` header naming `path` where the client reached the API (SPEC §5: absolute). */
+export function locationOf(request: ApiRequest, path: string): Record<string, string> {
+  return { location: `${request.baseUrl}${path}` };
+}
+
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
   return {
     statusCode: status,

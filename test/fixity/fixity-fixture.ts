@@ -61,5 +61,6 @@ export async function runFixity(
   const response = await startFixity(stack, bagId, query);
   expect(response.status, await response.clone().text()).toBe(202);
   const { id } = (await response.json()) as { id: string };
+  expect(response.headers.get('location')).toBe(`${stack.apiUrl}/fixity/${id}`);
   return waitForFixity(stack, id, timeoutMs);
 }

@@ -136,6 +136,7 @@ describe('two-person deletion', () => {
     expect(created.status).toBe(202);
     const { id, message } = (await created.json()) as { id: string; message: string };
     expect(message).toBe('Delete request created successfully.');
+    expect(created.headers.get('location')).toBe(`${stack.apiUrl}/deletion-requests/${id}`);
 
     const duplicate = await post('/bags/digitised/doomed/deletion-requests', requester, { reason: 'Again' });
     expect(duplicate.status).toBe(200);

@@ -24,6 +24,7 @@ describe('spaces over HTTP', () => {
   it('creates a space with a quota, shows used and bagCount, and changes its quota', async () => {
     const created = await send('/spaces', 'POST', { id: 'maps', description: 'Maps', quota: 10_000 });
     expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toBe(`${stack.apiUrl}/spaces/maps`);
     expect(await created.json()).toEqual({
       id: 'maps',
       description: 'Maps',

@@ -3,7 +3,14 @@ import type { Role } from '../../auth/roles.ts';
 import { REQUEST_CREATED, REQUEST_EXISTS, requestDeletion } from '../../deletion/deletion-requests.ts';
 import { Forbidden, NotFound } from '../../errors.ts';
 import { startFixityRequest } from '../../fixity/fixity-request.ts';
-import { type ApiRequest, type ApiResult, apiHandler, callerOf, json } from '../../http/api-handler.ts';
+import {
+  type ApiRequest,
+  type ApiResult,
+  apiHandler,
+  callerOf,
+  json,
+  locationOf,
+} from '../../http/api-handler.ts';
 import { isExternalIdentifier } from '../../identifiers.ts';
 
 interface BagAction {
@@ -25,7 +32,7 @@ const ACTIONS: Record<string, BagAction> = {
         ? json(
             202,
             { id: outcome.id, message: REQUEST_CREATED },
-            { location: `/deletion-requests/${outcome.id}` },
+            locationOf(request, `/deletion-requests/${outcome.id}`),
           )
         : json(200, { message: REQUEST_EXISTS });
     },

@@ -1,7 +1,7 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { stepFunctions } from '../../aws-clients.ts';
 import { config } from '../../config.ts';
-import { apiHandler, callerOf, json } from '../../http/api-handler.ts';
+import { apiHandler, callerOf, json, locationOf } from '../../http/api-handler.ts';
 import type { Ingest } from '../../ingests/ingest.ts';
 import { parseIngestRequest } from '../../ingests/ingest-request.ts';
 import { putNewIngest, recordEvent, updateIngest } from '../../ingests/ingest-repository.ts';
@@ -36,5 +36,5 @@ export const handler = apiHandler(async (request) => {
   const executionArn = await startWorkflow(ingest);
   await updateIngest(ingest.id, { set: { executionArn } });
   // Absolute (SPEC §5): clients such as Wellcome's python client cannot follow a relative one.
-  return json(201, ingest, { location: `${request.baseUrl}/ingests/${ingest.id}` });
+  return json(201, ingest, locationOf(request, `/ingests/${ingest.id}`));
 });
