@@ -1,4 +1,4 @@
-import type { StorageManifest } from '../bags/storage-manifest.ts';
+import type { ManifestFile, StorageManifest } from '../bags/storage-manifest.ts';
 import { config } from '../config.ts';
 import { PRIMARY_LOCATION_NAME, type StorageLocation, storageLocations } from '../storage/locations.ts';
 import { getJson, putJson } from '../storage/s3-objects.ts';
@@ -64,18 +64,31 @@ export function manifestLocations(manifest: StorageManifest): StorageLocation[] 
   ];
 }
 
-/** Splits the manifest's files into chunk files in the work area and writes the plan. */
-export async function writePlan(runId: string, manifest: StorageManifest): Promise<FixityPlan> {
+/** Every file a version's manifest lists, payload then tags, handed to `visit` one at a time. */
+export type ManifestFiles = (visit: (file: ManifestFile) => Promise<void>) => Promise<void>;
+
+/**
+ * Splits the manifest's files into chunk files in the work area and writes the plan. `manifest` is
+ * the document without its file lists (a 1,000,000-file list is not held): `files` streams them.
+ */
+export async function writePlan(
+  runId: string,
+  manifest: StorageManifest,
+  files: ManifestFiles,
+): Promise<FixityPlan> {
   const bucket = config().unpackBucket;
   const prefix = manifest.location.path;
-  const all = [...manifest.manifest.files, ...manifest.tagManifest.files];
   const chunks = new ChunkListWriter<FixityFile>({
     bucket,
     chunkKey: (chunk) => fixityChunkKey(runId, chunk),
     indexKey: fixityChunkIndexKey(runId),
     sizeOf: (file) => file.size,
   });
-  for (const file of all) {
+  let count = 0;
+  let bytes = 0;
+  await files(async (file) => {
+    count += 1;
+    bytes += file.size;
     await chunks.add({
       name: file.name,
       key: `${prefix}/${file.path}`,
@@ -83,7 +96,7 @@ export async function writePlan(runId: string, manifest: StorageManifest): Promi
       checksum: file.checksum,
       ...(file.versionIds ? { versionIds: file.versionIds } : {}),
     });
-  }
+  });
   const chunkList = await chunks.finish();
   const plan: FixityPlan = {
     runId,
@@ -94,8 +107,8 @@ export async function writePlan(runId: string, manifest: StorageManifest): Promi
     locations: manifestLocations(manifest),
     chunkCount: chunkList.chunkCount,
     chunkList,
-    files: all.length,
-    bytes: all.reduce((sum, file) => sum + file.size, 0),
+    files: count,
+    bytes,
   };
   await putJson(bucket, planKey(runId), plan);
   return plan;
