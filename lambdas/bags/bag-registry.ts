@@ -20,6 +20,7 @@ import { config } from '../config.ts';
 import { mapConcurrently } from '../map-concurrently.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import { queryPage } from '../table/query-page.ts';
+import { queryPages } from '../table/query-pages.ts';
 
 /**
  * The registry of bags, their versions and their stored files, all in the one table under
@@ -50,25 +51,19 @@ const tableName = () => config().tableName;
 
 export async function claimsOf(space: string, externalIdentifier: string): Promise<VersionClaim[]> {
   const claims: VersionClaim[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :claim)',
-        ExpressionAttributeValues: { ':pk': bagPartition(space, externalIdentifier), ':claim': 'CLAIM#' },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
+  const pages = queryPages({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :claim)',
+    ExpressionAttributeValues: { ':pk': bagPartition(space, externalIdentifier), ':claim': 'CLAIM#' },
+    ConsistentRead: true,
+  });
+  for await (const page of pages)
     for (const item of page.Items ?? [])
       claims.push({
         version: item.version as number,
         ingestId: item.ingestId as string,
         ...(item.retained ? { retained: true } : {}),
       });
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
   return claims;
 }
 
@@ -126,21 +121,14 @@ export async function allRegisteredVersions(
   externalIdentifier: string,
 ): Promise<RegisteredVersion[]> {
   const versions: RegisteredVersion[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :version)',
-        ExpressionAttributeValues: { ':pk': bagPartition(space, externalIdentifier), ':version': 'VERSION#' },
-        ScanIndexForward: false,
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    versions.push(...(page.Items ?? []).map(toRegistered));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const pages = queryPages({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :version)',
+    ExpressionAttributeValues: { ':pk': bagPartition(space, externalIdentifier), ':version': 'VERSION#' },
+    ScanIndexForward: false,
+    ConsistentRead: true,
+  });
+  for await (const page of pages) versions.push(...(page.Items ?? []).map(toRegistered));
   return versions;
 }
 

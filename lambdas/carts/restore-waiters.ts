@@ -1,8 +1,9 @@
-import { BatchWriteCommand, DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { mapConcurrently } from '../map-concurrently.ts';
 import { isConditionFailure } from '../table/conditions.ts';
+import { queryPages } from '../table/query-pages.ts';
 import type { CartIncarnation } from './cart-record.ts';
 import { nowInSeconds } from './cart-record.ts';
 
@@ -93,24 +94,18 @@ export async function awaitRestores(
 /** The carts waiting for this object, all pages. */
 async function waitersOf(object: AwaitedObject): Promise<CartIncarnation[]> {
   const waiters: CartIncarnation[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': waiterPk(object) },
-        ExclusiveStartKey: start,
-      }),
-    );
+  const pages = queryPages({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': waiterPk(object) },
+  });
+  for await (const page of pages)
     for (const item of page.Items ?? [])
       waiters.push({
         user: item.user as string,
         cartId: item.cartId as string,
         executionName: item.executionName as string,
       });
-    start = page.LastEvaluatedKey;
-  } while (start);
   return waiters;
 }
 

@@ -1,10 +1,11 @@
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo, stepFunctions } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { logger } from '../observability.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import { TABLE_KEYS } from '../table/keys.ts';
+import { queryPages } from '../table/query-pages.ts';
 import {
   type DeletionRequest,
   getMarker,
@@ -146,22 +147,15 @@ export async function redriveDeletion(requestId: string): Promise<RedriveOutcome
  */
 async function unfinishedApprovals(): Promise<string[]> {
   const ids: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: config().tableName,
-        IndexName: TABLE_KEYS.listIndex,
-        KeyConditionExpression: '#pk = :approved',
-        FilterExpression: 'attribute_not_exists(completedDate)',
-        ExpressionAttributeNames: { '#pk': TABLE_KEYS.listPartitionKey },
-        ExpressionAttributeValues: { ':approved': statusPartition('approved') },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) ids.push(item.id as string);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const pages = queryPages({
+    TableName: config().tableName,
+    IndexName: TABLE_KEYS.listIndex,
+    KeyConditionExpression: '#pk = :approved',
+    FilterExpression: 'attribute_not_exists(completedDate)',
+    ExpressionAttributeNames: { '#pk': TABLE_KEYS.listPartitionKey },
+    ExpressionAttributeValues: { ':approved': statusPartition('approved') },
+  });
+  for await (const page of pages) for (const item of page.Items ?? []) ids.push(item.id as string);
   return ids;
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo, s3 } from '../aws-clients.ts';
 import { allRegisteredVersions, bagPartition, claimsOf } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
@@ -9,6 +9,7 @@ import { PRIMARY_LOCATION_NAME, storageLocation, storageLocations } from '../sto
 import { listKeys } from '../storage/s3-objects.ts';
 import { bagPrefix, storageManifestKey, versionLabel } from '../storage/storage-layout.ts';
 import { isConditionFailure } from '../table/conditions.ts';
+import { queryPages } from '../table/query-pages.ts';
 import { EVENT_PREFIX } from '../preservation-events/bag-events.ts';
 import { recordDeletionEvent } from './bag-events.ts';
 import { markDeleting } from './deletion-requests.ts';
@@ -173,17 +174,13 @@ async function takeFromSpace(space: string, requestId: string, bytes: number): P
 async function removeBagIndex(space: string, externalIdentifier: string): Promise<void> {
   const tableName = config().tableName;
   const pk = bagPartition(space, externalIdentifier);
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ProjectionExpression: 'pk, sk',
-        ExclusiveStartKey: startKey,
-      }),
-    );
+  const pages = queryPages({
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': pk },
+    ProjectionExpression: 'pk, sk',
+  });
+  for await (const page of pages) {
     // The marker becomes the tombstone, and the preservation history outlives the bag.
     const keys = (page.Items ?? []).filter(
       (item) => item.sk !== 'DELETION' && !String(item.sk).startsWith(EVENT_PREFIX),
@@ -194,8 +191,7 @@ async function removeBagIndex(space: string, externalIdentifier: string): Promis
       if (Object.keys(result.UnprocessedItems ?? {}).length > 0)
         throw new Error('DynamoDB left bag index deletes unprocessed');
     }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  }
 }
 
 /**

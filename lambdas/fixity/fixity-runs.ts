@@ -1,10 +1,4 @@
-import {
-  BatchWriteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { bagPartition } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
@@ -12,6 +6,7 @@ import { isConditionFailure } from '../table/conditions.ts';
 import { type Finding, findingSchema, type FixityRun, fixityRunSchema } from './fixity-schema.ts';
 import { parseStored } from '../schemas/problems.ts';
 import { queryPage } from '../table/query-page.ts';
+import { queryPages } from '../table/query-pages.ts';
 
 /**
  * Fixity runs in the one table. A run lives in its bag's partition (`FIXITYRUN#{date}#{id}`, so a
@@ -177,22 +172,17 @@ export async function putFindings(id: string, findings: readonly Finding[]): Pro
 
 /** A run's findings, page by page (memory bounded by the page, not the run). */
 export async function* findingsOf(id: string): AsyncGenerator<Finding> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :finding)',
-        ExpressionAttributeValues: { ':pk': runPartition(id), ':finding': 'FINDING#' },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
+  const pages = queryPages({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :finding)',
+    ExpressionAttributeValues: { ':pk': runPartition(id), ':finding': 'FINDING#' },
+    ConsistentRead: true,
+  });
+  for await (const page of pages) {
     for (const item of page.Items ?? []) {
       yield parseStored('fixity finding', item, findingSchema);
     }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  }
 }
 
 /** One page of a bag's runs, newest first; cursors are bound to the caller and this list. */
@@ -215,19 +205,12 @@ export async function bagRunsPage(
 /** The runs in flight (the schedule's cap counts them; the sweep ends those whose workflow died). */
 export async function runningRuns(): Promise<FixityRun[]> {
   const runs: FixityRun[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': RUNNING_LIST },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    runs.push(...(page.Items ?? []).map(toRun));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const pages = queryPages({
+    TableName: tableName(),
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': RUNNING_LIST },
+  });
+  for await (const page of pages) runs.push(...(page.Items ?? []).map(toRun));
   return runs;
 }

@@ -1,10 +1,11 @@
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { bagPartition } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
 import { NotFound } from '../errors.ts';
 import { logger } from '../observability.ts';
 import { isConditionFailure } from '../table/conditions.ts';
+import { queryPages } from '../table/query-pages.ts';
 import { runningRuns } from './fixity-runs.ts';
 
 /**
@@ -58,48 +59,37 @@ export const NEVER_CHECKED = '0000-00-00T00:00:00.000Z';
 /** Bags last checked at or before `before`, oldest check first, at most `limit`. */
 export async function dueBags(before: string, limit: number): Promise<DueBag[]> {
   const bags: DueBag[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: config().tableName,
-        IndexName: 'gsi1',
-        // `~` sorts after the `#space#id` suffix, so a bag checked exactly at `before` is included.
-        KeyConditionExpression: 'gsi1pk = :list AND gsi1sk < :before',
-        ExpressionAttributeValues: { ':list': SCHEDULE_LIST, ':before': `${before}~` },
-        Limit: limit - bags.length,
-        ExclusiveStartKey: startKey,
-      }),
-    );
+  const pages = queryPages(
+    {
+      TableName: config().tableName,
+      IndexName: 'gsi1',
+      // `~` sorts after the `#space#id` suffix, so a bag checked exactly at `before` is included.
+      KeyConditionExpression: 'gsi1pk = :list AND gsi1sk < :before',
+      ExpressionAttributeValues: { ':list': SCHEDULE_LIST, ':before': `${before}~` },
+    },
+    limit,
+  );
+  for await (const page of pages)
     for (const item of page.Items ?? [])
       bags.push({
         space: item.space as string,
         externalIdentifier: item.externalIdentifier as string,
         lastChecked: item.lastChecked as string,
       });
-    startKey = page.LastEvaluatedKey;
-  } while (startKey && bags.length < limit);
   return bags;
 }
 
 /** How many bags the schedule lists (every stored bag, once the backfill has run). */
 async function listedBags(): Promise<number> {
   let count = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: config().tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :list',
-        ExpressionAttributeValues: { ':list': SCHEDULE_LIST },
-        Select: 'COUNT',
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    count += page.Count ?? 0;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const pages = queryPages({
+    TableName: config().tableName,
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :list',
+    ExpressionAttributeValues: { ':list': SCHEDULE_LIST },
+    Select: 'COUNT',
+  });
+  for await (const page of pages) count += page.Count ?? 0;
   return count;
 }
 

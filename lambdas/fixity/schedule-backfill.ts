@@ -1,8 +1,9 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { bagListPartition } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
 import { allSpaceIds } from '../spaces/space-repository.ts';
+import { queryPages } from '../table/query-pages.ts';
 import { NEVER_CHECKED, noteBagChecked } from './fixity-schedule.ts';
 
 /**
@@ -39,33 +40,32 @@ export async function backfillSchedule(batch = BACKFILL_BATCH): Promise<number> 
   const spaces = (await allSpaceIds()).filter((space) => state.space === undefined || space >= state.space);
   let seen = 0;
   for (const space of spaces) {
-    let startKey = space === state.space ? state.startKey : undefined;
-    do {
-      const page = await dynamo().send(
-        new QueryCommand({
-          TableName: config().tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :list',
-          ExpressionAttributeValues: { ':list': bagListPartition(space) },
-          ProjectionExpression: 'pk, sk, gsi1pk, gsi1sk, #space, externalIdentifier',
-          ExpressionAttributeNames: { '#space': 'space' },
-          Limit: batch - seen,
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    const pages = queryPages(
+      {
+        TableName: config().tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :list',
+        ExpressionAttributeValues: { ':list': bagListPartition(space) },
+        ProjectionExpression: 'pk, sk, gsi1pk, gsi1sk, #space, externalIdentifier',
+        ExpressionAttributeNames: { '#space': 'space' },
+        ExclusiveStartKey: space === state.space ? state.startKey : undefined,
+      },
+      batch - seen,
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         await noteBagChecked(space, item.externalIdentifier as string, NEVER_CHECKED, {
           onlyIfUnlisted: true,
         });
       }
       seen += page.Items?.length ?? 0;
-      startKey = page.LastEvaluatedKey;
       if (seen >= batch) {
         // Stopped mid-space (or at its end: the next sweep finds the rest of it empty and moves on).
+        const startKey = page.LastEvaluatedKey;
         await saveProgress({ space, ...(startKey ? { startKey } : {}) });
         return seen;
       }
-    } while (startKey);
+    }
   }
   await saveProgress({ done: true });
   return seen;

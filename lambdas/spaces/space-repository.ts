@@ -1,11 +1,12 @@
 import { parseStored } from '../schemas/problems.ts';
 import { type Space, spaceSchema } from './space-schema.ts';
 import { canUseSpace, type Principal } from '../auth/principal.ts';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import { queryPage } from '../table/query-page.ts';
+import { queryPages } from '../table/query-pages.ts';
 
 export type { Space } from './space-schema.ts';
 
@@ -80,21 +81,14 @@ export async function listSpaces(limit: number, cursor: string | undefined, view
 /** Every space's id, in id order (spaces are few: an operator creates each). */
 export async function allSpaceIds(): Promise<string[]> {
   const ids: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo().send(
-      new QueryCommand({
-        TableName: config().tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :list',
-        ExpressionAttributeValues: { ':list': LIST_PARTITION },
-        ProjectionExpression: 'id',
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) ids.push(item.id as string);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const pages = queryPages({
+    TableName: config().tableName,
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :list',
+    ExpressionAttributeValues: { ':list': LIST_PARTITION },
+    ProjectionExpression: 'id',
+  });
+  for await (const page of pages) for (const item of page.Items ?? []) ids.push(item.id as string);
   return ids;
 }
 

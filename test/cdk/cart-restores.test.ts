@@ -3,23 +3,18 @@
  * events to EventBridge, one rule hands S3's "Object Restore Completed" of exactly those buckets to the
  * handler that counts carts down, and that handler may touch the table and nothing else.
  */
-import type { CfnElement } from 'aws-cdk-lib';
-import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import { RESTORE_COMPLETED_MODULE, taskHandlerModule } from '../../lib/handler-modules.ts';
-import { synthStack } from './synth-stack.ts';
 import {
-  functionsByModule,
   referencedIds,
   render,
   resourcesOfType,
   roleOfFunction,
   statementsOfRole,
+  synthForAssertions,
 } from './template-helpers.ts';
 
-const { stack, template } = synthStack();
-const idOf = (bucket: Bucket) => stack.getLogicalId(bucket.node.defaultChild as CfnElement);
-const functions = functionsByModule(template);
+const { stack, template, functions, idOf } = synthForAssertions();
 const storageIds = stack.buckets.storageBuckets().map(idOf);
 const restoreRules = Object.values(resourcesOfType(template, 'AWS::Events::Rule')).filter((rule) =>
   render(rule.Properties.EventPattern).includes('Object Restore Completed'),
@@ -70,7 +65,7 @@ describe('S3 restore events', () => {
   });
 
   it('the restore handler touches the table alone; the CheckRestores task only reads it', () => {
-    const tableId = stack.getLogicalId(stack.stateTable.table.node.defaultChild as CfnElement);
+    const tableId = idOf(stack.stateTable.table);
     for (const [module, write] of [
       [RESTORE_COMPLETED_MODULE, true],
       [taskHandlerModule('cart/check-restores'), false],

@@ -1,23 +1,18 @@
 /** SPEC §5.6: only the deletion workflow's role deletes stored objects or lifts their legal holds. */
-import type { CfnElement } from 'aws-cdk-lib';
-import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { DELETING_MODULE } from '../../lib/deletion-role.ts';
-import { synthStack } from './synth-stack.ts';
 import {
   asArray,
-  functionsByModule,
   type PolicyStatement,
   referencedIds,
   render,
   resourcesOfType,
   roleOfFunction,
   statementsOfRole,
+  synthForAssertions,
 } from './template-helpers.ts';
 
-const { stack, template } = synthStack();
-const idOf = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
-const functions = functionsByModule(template);
+const { stack, template, functions, idOf } = synthForAssertions();
 const storageIds = new Set(stack.buckets.storageBuckets().map(idOf));
 const deletionRoleId = idOf(stack.deletionRole.role);
 

@@ -1,23 +1,18 @@
-import type { CfnElement } from 'aws-cdk-lib';
-import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { type BucketAccess, type BucketName, HANDLER_ACCESS } from '../../lib/handler-access.ts';
 import { allHandlerModules } from '../../lib/handler-modules.ts';
 import { ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS } from '../../lib/nag-suppressions.ts';
-import { synthStack } from './synth-stack.ts';
 import {
   allPolicyStatements,
   asArray,
-  functionsByModule,
   type PolicyStatement,
   referencedIds,
   roleOfFunction,
   statementsOfRole,
+  synthForAssertions,
 } from './template-helpers.ts';
 
-const { stack, template } = synthStack();
-const idOf = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
-const functions = functionsByModule(template);
+const { stack, template, functions, idOf } = synthForAssertions();
 
 const bucketIds: Record<BucketName, string[]> = {
   uploads: [idOf(stack.buckets.uploads)],

@@ -1,5 +1,8 @@
 /** Small readers over a synthesized CloudFormation template, shared by the CDK tests. */
+import type { CfnElement } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { synthStack } from './synth-stack.ts';
 
 export interface CfnResource {
   Type: string;
@@ -87,4 +90,15 @@ export function allPolicyStatements(template: Template): PolicyStatement[] {
   return Object.values(resourcesOfType(template, 'AWS::IAM::Policy')).flatMap(
     (policy) => (policy.Properties.PolicyDocument as { Statement: PolicyStatement[] }).Statement,
   );
+}
+
+/** The synthesized stack with what most template tests look up first: functions and logical ids. */
+export function synthForAssertions(context: Record<string, unknown> = {}) {
+  const synthesized = synthStack(context);
+  const { stack, template } = synthesized;
+  return {
+    ...synthesized,
+    functions: functionsByModule(template),
+    idOf: (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement),
+  };
 }

@@ -3,22 +3,20 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type StateMachineName, stateMachines } from '../../lambdas/workflows/tasks.ts';
 import { STATE_MACHINES_DIR, taskHandlerModule } from '../../lib/handler-modules.ts';
-import { synthStack } from './synth-stack.ts';
 import {
   asArray,
-  functionsByModule,
   referencedIds,
   render,
   resourcesOfType,
   statementsOfRole,
+  synthForAssertions,
 } from './template-helpers.ts';
 
-const { template, assemblyDir, stack } = synthStack();
+const { template, assemblyDir, stack, functions } = synthForAssertions();
 /** Variables of the ECS task states (UnpackingOnFargate), given by the Unpack task construct. */
 const containerVariables = (name: StateMachineName) =>
   'containerTasks' in stateMachines[name] ? Object.keys(stack.unpackTask.substitutions()) : [];
 const machines = resourcesOfType(template, 'AWS::StepFunctions::StateMachine');
-const functions = functionsByModule(template);
 
 const SUBSTITUTION = /\$\{(\w+)\}/g;
 

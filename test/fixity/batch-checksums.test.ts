@@ -35,6 +35,7 @@ import { collectChecksums, startChecksumJob } from '../../lambdas/fixity/batch-c
 import { checkChunk } from '../../lambdas/fixity/check-chunk.ts';
 import type { FixityFile, FixityPlan } from '../../lambdas/fixity/fixity-plan.ts';
 import type { Finding } from '../../lambdas/fixity/fixity-runs.ts';
+import { registeredVersionItem } from '../support/registered-version.ts';
 
 const s3 = mockClient(S3Client);
 const control = mockClient(S3ControlClient);
@@ -159,17 +160,7 @@ beforeEach(() => {
     });
   }
   dynamo.on(GetCommand, { Key: { pk: 'BAG#digitised#b1', sk: 'VERSION#000001' } }).resolves({
-    Item: {
-      space: 'digitised',
-      externalIdentifier: 'b1',
-      version: 'v1',
-      createdDate: '2026-01-01T00:00:00.000Z',
-      ingestId: 'ingest-1',
-      manifestKey: 'digitised/b1/v1/storage-manifest.json',
-      manifestBytes: 1,
-      size: 1,
-      fileCount: 1,
-    },
+    Item: registeredVersionItem(),
   });
 });
 afterEach(() => {

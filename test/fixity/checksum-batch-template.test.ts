@@ -5,28 +5,23 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { CfnElement } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config.ts';
 import { stateMachines } from '../../lambdas/workflows/tasks.ts';
 import { STATE_MACHINES_DIR, taskHandlerModule } from '../../lib/handler-modules.ts';
-import { synthStack } from '../cdk/synth-stack.ts';
 import {
   allPolicyStatements,
   asArray,
-  functionsByModule,
   type PolicyStatement,
   referencedIds,
   render,
   resourcesOfType,
   roleOfFunction,
   statementsOfRole,
+  synthForAssertions,
 } from '../cdk/template-helpers.ts';
 
-const { stack, template } = synthStack();
-const functions = functionsByModule(template);
-const idOf = (construct: { node: { defaultChild?: unknown } }) =>
-  stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const { stack, template, functions, idOf } = synthForAssertions();
 const roleId = idOf(stack.checksumBatchRole.role);
 const role = resourcesOfType(template, 'AWS::IAM::Role')[roleId];
 const roleStatements = statementsOfRole(template, roleId);

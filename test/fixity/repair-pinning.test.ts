@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config.ts';
 import { checkChunk } from '../../lambdas/fixity/check-chunk.ts';
 import type { FixityFile, FixityPlan } from '../../lambdas/fixity/fixity-plan.ts';
+import { registeredVersionItem } from '../support/registered-version.ts';
 
 /**
  * Object Lock locations keep every version, and the storage manifest (which pins each copy's
@@ -84,17 +85,7 @@ beforeEach(() => {
     },
   }));
   dynamo.on(GetCommand, { Key: { pk: 'BAG#digitised#b1', sk: 'VERSION#000001' } }).resolves({
-    Item: {
-      space: 'digitised',
-      externalIdentifier: 'b1',
-      version: 'v1',
-      createdDate: '2026-01-01T00:00:00.000Z',
-      ingestId: 'ingest-1',
-      manifestKey: 'digitised/b1/v1/storage-manifest.json',
-      manifestBytes: 1,
-      size: file.size,
-      fileCount: 1,
-    },
+    Item: registeredVersionItem({ size: file.size }),
   });
 });
 

@@ -2,19 +2,17 @@
 import { describe, expect, it } from 'vitest';
 import { DELETION_REDRIVE_MINUTES } from '../../lib/deletion-redrive.ts';
 import { DELETION_REDRIVE_MODULE } from '../../lib/handler-modules.ts';
-import { synthStack } from '../cdk/synth-stack.ts';
 import {
   asArray,
-  functionsByModule,
   referencedIds,
   render,
   resourcesOfType,
   roleOfFunction,
   statementsOfRole,
+  synthForAssertions,
 } from '../cdk/template-helpers.ts';
 
-const { template } = synthStack();
-const functions = functionsByModule(template);
+const { template, functions } = synthForAssertions();
 const redriveId = functions.get(DELETION_REDRIVE_MODULE) as string;
 
 describe('the deletion re-drive', () => {

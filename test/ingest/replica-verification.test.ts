@@ -16,6 +16,7 @@ import {
   verifyReplicaFiles,
 } from '../../lambdas/ingest-workflow/replica-verification.ts';
 import { replicateChunk, replicateFile } from '../../lambdas/ingest-workflow/replication.ts';
+import { registeredVersionItem } from '../support/registered-version.ts';
 
 /**
  * Cold storage classes cannot be read back without a restore, which the local S3 cannot show; these
@@ -205,19 +206,7 @@ describe('replicating into a version that is registered', () => {
   it('is refused before anything is written: registered objects are never written again', async () => {
     process.env.BAGVAULT_TABLE = 'table';
     dynamo.on(GetCommand).resolves({
-      Item: {
-        pk: 'BAG#digitised#b1',
-        sk: 'VERSION#000001',
-        space: 'digitised',
-        externalIdentifier: 'b1',
-        version: 'v1',
-        createdDate: '2026-01-01T00:00:00.000Z',
-        ingestId: 'ingest-1',
-        manifestKey: 'digitised/b1/v1/storage-manifest.json',
-        manifestBytes: 1,
-        size: 1,
-        fileCount: 1,
-      },
+      Item: registeredVersionItem({ pk: 'BAG#digitised#b1', sk: 'VERSION#000001' }),
     });
     await expect(
       replicateChunk({ ingestId: 'i1', ...bag, bagRoot: 'bag/', location: warm }, 0, [file]),

@@ -4,16 +4,9 @@
  * gave (so every reader keeps working), BatchWrites overlap and what DynamoDB leaves unprocessed is
  * written again, and a file taken through fetch.txt gets a reference to the version holding it.
  */
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import {
-  BatchWriteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { forgetClients } from '../../lambdas/aws-clients.ts';
 import type { StorageManifest } from '../../lambdas/bags/storage-manifest.ts';
 import { ENV } from '../../lambdas/config.ts';
@@ -22,13 +15,9 @@ import { registerBag } from '../../lambdas/ingest-workflow/registration.ts';
 import { buildStorageManifest } from '../../lambdas/ingest-workflow/storage-manifest-builder.ts';
 import type { IngestRecord } from '../../lambdas/ingests/ingest-repository.ts';
 import { storageLocations } from '../../lambdas/storage/locations.ts';
+import { mockS3AndDynamo } from '../support/mocked-aws.ts';
 
-const s3 = mockClient(S3Client);
-const dynamo = mockClient(DynamoDBDocumentClient);
-afterAll(() => {
-  s3.restore();
-  dynamo.restore();
-});
+const { s3, dynamo } = mockS3AndDynamo();
 
 const json = (value: unknown) =>
   ({ Body: { transformToString: async () => JSON.stringify(value) } }) as never;

@@ -10,19 +10,16 @@ import {
   PutObjectCommand,
   PutObjectLegalHoldCommand,
   RestoreObjectCommand,
-  S3Client,
 } from '@aws-sdk/client-s3';
 import {
   BatchWriteCommand,
-  DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { forgetClients } from '../../lambdas/aws-clients.ts';
 import type { RegisteredVersion } from '../../lambdas/bags/bag-registry.ts';
 import { fileDownloadUrl, manifestResponse } from '../../lambdas/bags/bag-downloads.ts';
@@ -35,13 +32,9 @@ import type { BagFile, BagSummary } from '../../lambdas/ingest-workflow/bag-file
 import { registerBag } from '../../lambdas/ingest-workflow/registration.ts';
 import type { IngestRecord } from '../../lambdas/ingests/ingest-repository.ts';
 import { storageLocations } from '../../lambdas/storage/locations.ts';
+import { mockS3AndDynamo } from '../support/mocked-aws.ts';
 
-const s3 = mockClient(S3Client);
-const dynamo = mockClient(DynamoDBDocumentClient);
-afterAll(() => {
-  s3.restore();
-  dynamo.restore();
-});
+const { s3, dynamo } = mockS3AndDynamo();
 
 function configure(objectLock: boolean) {
   Object.assign(process.env, {
