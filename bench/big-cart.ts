@@ -10,7 +10,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { ADMIN_KEY, startStackProcess, useStack } from './cart.ts';
+import { adminApi, cartUntilReady, startStackProcess, useStack } from './cart.ts';
 
 const FILES = Number(process.env.BENCH_BIG_CART_FILES ?? 100_000);
 const DISTINCT = Number(process.env.BENCH_BIG_CART_DISTINCT ?? 1000);
@@ -36,11 +36,7 @@ export async function run(): Promise<void> {
       })),
       algorithms: ['sha256', 'md5'],
     });
-    const api = (path: string, init: RequestInit = {}) =>
-      fetch(`${stack.apiUrl}${path}`, {
-        ...init,
-        headers: { authorization: `ApiKey ${ADMIN_KEY}`, ...(init.headers as Record<string, string>) },
-      });
+    const api = adminApi(stack.apiUrl);
 
     /** POSTs a cart of `count` entries gzip-compressed, then HEADs until ready; seconds per status. */
     async function cart(count: number) {
@@ -56,23 +52,12 @@ export async function run(): Promise<void> {
       const json = Buffer.from(JSON.stringify({ fileids }));
       const body = gzipSync(json);
       const cartId = randomUUID();
-      const start = performance.now();
-      const seen: Record<string, number> = {};
-      const created = await api(`/carts/${cartId}`, {
-        method: 'POST',
-        headers: { 'content-encoding': 'gzip' },
-        body,
-      });
-      if (created.status !== 201) throw new Error(`POST /carts: ${created.status} ${await created.text()}`);
-      seen['201'] = (performance.now() - start) / 1000;
-      for (;;) {
-        const head = await api(`/carts/${cartId}`, { method: 'HEAD' });
-        const status = head.headers.get('x-pacifica-status') as string;
-        seen[status] ??= (performance.now() - start) / 1000;
-        if (status === 'ready') break;
-        if (status === 'error') throw new Error(`cart failed: ${head.headers.get('x-pacifica-message')}`);
-        await new Promise((resolve) => setTimeout(resolve, count > 10_000 ? 1000 : 50));
-      }
+      const seen = await cartUntilReady(
+        api,
+        cartId,
+        { headers: { 'content-encoding': 'gzip' }, body },
+        count > 10_000 ? 1000 : 50,
+      );
       const redirect = await api(`/carts/${cartId}`, { redirect: 'manual' });
       const bundle = await fetch(redirect.headers.get('location') as string, { method: 'HEAD' });
       const expected = bundleBytes(

@@ -47,6 +47,42 @@ function writeFiles(directory: string): BenchFile[] {
   return files;
 }
 
+export type BenchApi = (path: string, init?: RequestInit) => Promise<Response>;
+
+/** Requests to the local stack's API as the admin, keeping any headers of `init`. */
+export function adminApi(apiUrl: string): BenchApi {
+  return (path, init = {}) =>
+    fetch(`${apiUrl}${path}`, {
+      ...init,
+      headers: { authorization: `ApiKey ${ADMIN_KEY}`, ...(init.headers as Record<string, string>) },
+    });
+}
+
+/**
+ * POST /carts/{cartId} with `init`, then HEAD every `pollMs` until ready: when HEAD first showed each
+ * status (and when the 201 came), in seconds from the POST.
+ */
+export async function cartUntilReady(
+  api: BenchApi,
+  cartId: string,
+  init: RequestInit,
+  pollMs: number,
+): Promise<Record<string, number>> {
+  const start = performance.now();
+  const seen: Record<string, number> = {};
+  const created = await api(`/carts/${cartId}`, { ...init, method: 'POST' });
+  if (created.status !== 201) throw new Error(`POST /carts: ${created.status} ${await created.text()}`);
+  seen['201 Created'] = (performance.now() - start) / 1000;
+  for (;;) {
+    const head = await api(`/carts/${cartId}`, { method: 'HEAD' });
+    const status = head.headers.get('x-pacifica-status') as string;
+    seen[status] ??= (performance.now() - start) / 1000;
+    if (status === 'ready') return seen;
+    if (status === 'error') throw new Error(`cart failed: ${head.headers.get('x-pacifica-message')}`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
 async function best(runs: number, once: () => Promise<void>): Promise<number> {
   let fastest = Infinity;
   for (let i = 0; i < runs; i++) {
@@ -137,8 +173,7 @@ export async function run(): Promise<void> {
       files: files.map((file) => ({ path: file.path, content: () => readFileSync(join(source, file.path)) })),
       algorithms: ['sha256', 'md5'],
     });
-    const api = (path: string, init: RequestInit = {}) =>
-      fetch(`${stack.apiUrl}${path}`, { ...init, headers: { authorization: `ApiKey ${ADMIN_KEY}` } });
+    const api = adminApi(stack.apiUrl);
 
     // (a) Pacifica's usage: an md5 per file with an empty hashsum (the manifest's), sha256 checked too.
     const fileids = stored.map((file) => ({ id: file.id, path: file.path, hashtype: 'md5', hashsum: '' }));
@@ -148,19 +183,7 @@ export async function run(): Promise<void> {
     let fastestApi = Infinity;
     const viaApi = await best(RUNS, async () => {
       const cartId = randomUUID();
-      const start = performance.now();
-      const seen: Record<string, number> = {};
-      const created = await api(`/carts/${cartId}`, { method: 'POST', body });
-      if (created.status !== 201) throw new Error(`POST /carts: ${created.status} ${await created.text()}`);
-      seen['201 Created'] = (performance.now() - start) / 1000;
-      for (;;) {
-        const head = await api(`/carts/${cartId}`, { method: 'HEAD' });
-        const status = head.headers.get('x-pacifica-status') as string;
-        seen[status] ??= (performance.now() - start) / 1000;
-        if (status === 'ready') break;
-        if (status === 'error') throw new Error(`cart failed: ${head.headers.get('x-pacifica-message')}`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      const seen = await cartUntilReady(api, cartId, { body }, 10);
       if (seen.ready! < fastestApi) [fastestApi, phases] = [seen.ready!, seen];
       await api(`/carts/${cartId}`, { method: 'DELETE' });
     });
