@@ -58,15 +58,19 @@ async function objectBytes(key: string) {
   return Buffer.from(await Body!.transformToByteArray());
 }
 
+const target = (key: string) => ({ bucket: config().bundleBucket, key });
+
+/** What every bundle here shares (read once the stack's settings are in place). */
+const bundleOptions = () => ({
+  files,
+  locations: storageLocations(),
+  mtime: 1_700_000_000,
+  preferredPartBytes: 5 * MiB,
+});
+
 describe('a bundle written over several invocations', () => {
   it('is byte-identical to the same bundle written at once', async () => {
-    const target = (key: string) => ({ bucket: config().bundleBucket, key });
-    const common = {
-      files,
-      locations: storageLocations(),
-      mtime: 1_700_000_000,
-      preferredPartBytes: 5 * MiB,
-    };
+    const common = bundleOptions();
     const whole = `bundles/test/${randomUUID()}.tar`;
     await writeBundle({ ...common, target: target(whole) });
 
@@ -89,13 +93,7 @@ describe('a bundle written over several invocations', () => {
   });
 
   it('goes on inside a file: the stream position and the running digests travel in the checkpoint', async () => {
-    const target = (key: string) => ({ bucket: config().bundleBucket, key });
-    const common = {
-      files,
-      locations: storageLocations(),
-      mtime: 1_700_000_000,
-      preferredPartBytes: 5 * MiB,
-    };
+    const common = bundleOptions();
     const whole = `bundles/test/${randomUUID()}.tar`;
     await writeBundle({ ...common, target: target(whole) });
 
