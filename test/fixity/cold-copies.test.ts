@@ -14,19 +14,15 @@ import { ENV } from '../../lambdas/config.ts';
 import { checkCopy, checkMethod } from '../../lambdas/fixity/copy-check.ts';
 import type { FixityFile } from '../../lambdas/fixity/fixity-plan.ts';
 import { rewriteCopy } from '../../lambdas/fixity/repair.ts';
+import { coldLocation, warmLocation } from '../support/mocked-aws.ts';
 
 /**
  * Cold copies cannot be read without a restore, and the local S3 has neither cold storage nor
  * checksums: these paths are checked against the S3 API with aws-sdk-client-mock.
  */
 const s3 = mockClient(S3Client);
-const cold = {
-  name: 'replica-glacier',
-  bucket: 'replica-bucket',
-  storageClass: 'DEEP_ARCHIVE',
-  objectLock: false,
-};
-const warm = { name: 'primary', bucket: 'primary-bucket', storageClass: 'STANDARD', objectLock: false };
+const cold = coldLocation;
+const warm = warmLocation;
 const content = Buffer.from('page one');
 const sha256 = createHash('sha256').update(content).digest();
 const sha512 = createHash('sha512').update(content).digest('hex');

@@ -17,19 +17,15 @@ import {
 } from '../../lambdas/ingest-workflow/replica-verification.ts';
 import { replicateChunk, replicateFile } from '../../lambdas/ingest-workflow/replication.ts';
 import { registeredVersionItem } from '../support/registered-version.ts';
+import { coldLocation, warmLocation } from '../support/mocked-aws.ts';
 
 /**
  * Cold storage classes cannot be read back without a restore, which the local S3 cannot show; these
  * paths are checked against the S3 API with aws-sdk-client-mock.
  */
 const s3 = mockClient(S3Client);
-const cold = {
-  name: 'replica-glacier',
-  bucket: 'replica-bucket',
-  storageClass: 'DEEP_ARCHIVE',
-  objectLock: false,
-};
-const warm = { name: 'primary', bucket: 'primary-bucket', storageClass: 'STANDARD', objectLock: false };
+const cold = coldLocation;
+const warm = warmLocation;
 const bag = { space: 'digitised', externalIdentifier: 'b1', version: 'v1' };
 const content = Buffer.from('page one');
 const sha256 = createHash('sha256').update(content).digest();

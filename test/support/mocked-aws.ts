@@ -13,3 +13,17 @@ export function mockS3AndDynamo() {
   });
   return { s3, dynamo };
 }
+
+/** Storage locations as the mocked S3 knows them: a warm primary and a Deep Archive replica. */
+export const warmLocation = {
+  name: 'primary',
+  bucket: 'primary-bucket',
+  storageClass: 'STANDARD',
+  objectLock: false,
+};
+export const coldLocation = {
+  name: 'replica-glacier',
+  bucket: 'replica-bucket',
+  storageClass: 'DEEP_ARCHIVE',
+  objectLock: false,
+};
