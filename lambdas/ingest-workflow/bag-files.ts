@@ -1,4 +1,7 @@
 import type { Digests } from '../archive/hashing/algorithms.ts';
+import { config } from '../config.ts';
+import { getJson, putJson } from '../storage/s3-objects.ts';
+import { bagSummaryKey, chunkKey } from './work-area.ts';
 
 /**
  * One file of the bag as the later steps need it, written to S3 in chunks (the workflow's Map runs
@@ -28,4 +31,16 @@ export interface BagSummary {
   /** Files and bytes held by this version (what replication copies). */
   newFiles: number;
   newBytes: number;
+}
+
+export function readBagSummary(ingestId: string): Promise<BagSummary> {
+  return getJson<BagSummary>(config().unpackBucket, bagSummaryKey(ingestId));
+}
+
+export function writeBagSummary(ingestId: string, summary: BagSummary): Promise<void> {
+  return putJson(config().unpackBucket, bagSummaryKey(ingestId), summary);
+}
+
+export function readChunk(ingestId: string, chunk: number): Promise<BagFile[]> {
+  return getJson<BagFile[]>(config().unpackBucket, chunkKey(ingestId, chunk));
 }

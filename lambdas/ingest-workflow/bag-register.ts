@@ -7,10 +7,12 @@ import {
   type StoredFileItem,
 } from '../bags/bag-registry.ts';
 import type { ManifestFile, StorageManifest } from '../bags/storage-manifest.ts';
-import { config } from '../config.ts';
 import { ExternalSorter } from '../external-sort.ts';
 import type { IngestRecord } from '../ingests/ingest-repository.ts';
+import { STEP_DETAILS } from '../ingests/ingest.ts';
 import { mapConcurrently } from '../map-concurrently.ts';
+import { recordVersionIngested } from '../preservation-events/ingest-events.ts';
+import { commitQuota } from '../spaces/quota.ts';
 import {
   PRIMARY_LOCATION_NAME,
   type StorageLocation,
@@ -19,7 +21,7 @@ import {
 } from '../storage/locations.ts';
 import { holdVersion, pinnedVersion, type VersionIds } from '../storage/object-versions.ts';
 import { storageManifestKey, storedFileKey } from '../storage/storage-layout.ts';
-import type { BagSummary } from './bag-files.ts';
+import { readBagSummary, readChunk } from './bag-files.ts';
 import {
   manifestAlgorithmOf,
   manifestEntry,
@@ -28,9 +30,9 @@ import {
   storedFilesOf,
 } from './storage-manifest-builder.ts';
 import { storageManifestText, uploadStorageManifest } from './storage-manifest-writer.ts';
-import { readReplicatedVersions } from './replicator.ts';
-import { bagSummaryKey, readChunk } from './verifier.ts';
-import { getJson } from '../storage/s3-objects.ts';
+import type { StepResult } from './ingest-step.ts';
+import { cleanUnpackArea } from './unpack-area.ts';
+import { readReplicatedVersions } from './replicated-versions.ts';
 
 const HOLDS_IN_FLIGHT = 32;
 
@@ -99,7 +101,7 @@ export async function registerBag(ingest: IngestRecord): Promise<RegisteredVersi
       throw new Error(`${space}/${externalIdentifier} ${version} belongs to another ingest`);
     return undefined;
   }
-  const summary = await getJson<BagSummary>(config().unpackBucket, bagSummaryKey(ingest.id));
+  const summary = await readBagSummary(ingest.id);
   const locations = storageLocations();
   const algorithm = manifestAlgorithmOf(summary.manifestAlgorithms);
   const payload = new ExternalSorter<ManifestFile>((entry) => entry.name);
@@ -183,4 +185,24 @@ export async function recordVersion(
   };
   await registerVersion(registered);
   return registered;
+}
+
+/**
+ * What follows a registered version, whoever finishes it (Register, or the failure path finding a
+ * Register that died after registering): the quota reservation becomes `used` (idempotent, however
+ * often it runs) and the unpack area is emptied, before the ingest says succeeded (so a reader never
+ * sees leftovers). Returns the success detail.
+ */
+export async function completeRegistration(ingest: IngestRecord): Promise<string> {
+  const { space, bag } = ingest;
+  await commitQuota(space.id, ingest.id, bag.info.version === 'v1');
+  await cleanUnpackArea(space.id, ingest.id);
+  return STEP_DETAILS.registered(space.id, bag.info.externalIdentifier, bag.info.version as string);
+}
+
+/** Register: the version, its place in the bag's history, then the ingest's end (ingest-step.ts `finishes`). */
+export async function register(ingest: IngestRecord): Promise<StepResult<null>> {
+  await registerBag(ingest);
+  await recordVersionIngested(ingest);
+  return { output: null, detail: await completeRegistration(ingest) };
 }

@@ -1,15 +1,18 @@
 import { findBagRoot } from '../bagit/bag-root.ts';
+import type { IngestRecord } from '../ingests/ingest-repository.ts';
+import { STEP_DETAILS } from '../ingests/ingest.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
+import type { StepResult } from './ingest-step.ts';
 import { readUnpackedFiles } from './unpacked-files.ts';
 
-/** `bagit.txt` at the top of the archive, or inside its one top-level directory. Returns "" or "name/". */
-export async function detectBagRoot(ingestId: string): Promise<string> {
-  async function* paths() {
-    for await (const file of readUnpackedFiles(ingestId)) yield file.path;
-  }
-  const collected: string[] = [];
-  for await (const path of paths()) collected.push(path);
-  const root = findBagRoot(collected);
+/**
+ * Detecting bag root: `bagit.txt` at the top of the archive, or inside its one top-level directory.
+ * The root ("" or "name/") goes on to Verify.
+ */
+export async function locateBagRoot(ingest: IngestRecord): Promise<StepResult<string>> {
+  const paths: string[] = [];
+  for await (const file of readUnpackedFiles(ingest.id)) paths.push(file.path);
+  const root = findBagRoot(paths);
   if (!root.ok) throw new RefusalError(root.problem);
-  return root.prefix;
+  return { output: root.prefix, detail: STEP_DETAILS.bagRoot(root.prefix) };
 }

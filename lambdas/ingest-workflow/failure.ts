@@ -2,17 +2,19 @@ import { claimsOf, getVersion, releaseClaim, retainClaim } from '../bags/bag-reg
 import { recordIngestOutcome } from '../ingests/ingest-metrics.ts';
 import { type IngestRecord, recordEvent, requireIngest } from '../ingests/ingest-repository.ts';
 import {
+  FAILURE_REASONS,
   FINAL_STATUSES,
   failedEvent,
   replicatingStep,
   STEPS,
-  succeededEvent,
   verifyingReplicaStep,
 } from '../ingests/ingest.ts';
 import { logger } from '../observability.ts';
-import { commitQuota, releaseQuota } from '../spaces/quota.ts';
+import { releaseQuota } from '../spaces/quota.ts';
 import { describeLocation } from '../storage/locations.ts';
 import { reasonFromCause } from '../workflows/task-errors.ts';
+import { completeRegistration } from './bag-register.ts';
+import { finishIngest } from './step-events.ts';
 import { removeUnregisteredVersion } from './storage-cleanup.ts';
 import { recordedLocationFailure, MAP_RUN_FAILED } from './location-failures.ts';
 import { cleanUnpackArea } from './unpack-area.ts';
@@ -35,11 +37,9 @@ export interface ExecutionEnd {
 /** Errors of our own that carry a reason for the user; anything else is reported without internals. */
 const USER_FACING = new Set(['RefusalError']);
 
-const RETRY_HINT = 'the ingest can be retried';
-
 function reasonOf(caught: CaughtError): string {
   if (USER_FACING.has(caught.Error ?? '')) return reasonFromCause(caught.Cause);
-  return `internal error (${caught.Error ?? 'unknown'}); ${RETRY_HINT}`;
+  return FAILURE_REASONS.internal(caught.Error ?? 'unknown');
 }
 
 /** The step that failed: the location branch's own when one recorded it, else the step the ingest last started. */
@@ -97,19 +97,8 @@ async function registeredVersionOf(ingest: IngestRecord): Promise<boolean> {
 
 /** Completes what Register had done all but the end of: never cleaned, it ends `succeeded`. */
 async function finishRegistered(ingest: IngestRecord): Promise<void> {
-  const { space, bag } = ingest;
-  await commitQuota(space.id, ingest.id, bag.info.version === 'v1');
-  await cleanUnpackArea(space.id, ingest.id);
-  const recorded = await recordEvent(
-    ingest.id,
-    `${STEPS.registering}#succeeded`,
-    succeededEvent(
-      STEPS.registering,
-      `registered ${space.id}/${bag.info.externalIdentifier} ${bag.info.version}`,
-    ),
-    { status: 'succeeded', onlyFrom: ['accepted', 'processing'] },
-  );
-  if (recorded) recordIngestOutcome('succeeded');
+  const detail = await completeRegistration(ingest);
+  await finishIngest(ingest.id, STEPS.registering, detail, ['accepted', 'processing']);
 }
 
 /**
@@ -144,20 +133,34 @@ export async function recordFailure(ingestId: string, caught: CaughtError): Prom
 /** An execution that ended outside its Catch (AWS: the EventBridge rule on its status change). */
 export async function recordExecutionEnd(ingestId: string, execution: ExecutionEnd): Promise<void> {
   const ingest = await requireIngest(ingestId);
-  const how =
+  const reason =
     execution.status === 'TIMED_OUT'
-      ? 'the ingest workflow timed out'
+      ? FAILURE_REASONS.timedOut
       : execution.status === 'ABORTED'
-        ? 'the ingest workflow was stopped'
-        : `the ingest workflow failed (${execution.error || 'unknown error'})`;
+        ? FAILURE_REASONS.stopped
+        : FAILURE_REASONS.workflowFailed(execution.error || 'unknown error');
   if (!FINAL_STATUSES.includes(ingest.status.id))
     logger.error('Ingest workflow ended outside its Catch', { ingestId, execution });
-  await endIngest(ingest, ingest.currentStep ?? 'Ingest', `${how}; ${RETRY_HINT}`);
+  await endIngest(ingest, ingest.currentStep ?? 'Ingest', reason);
 }
 
 /** An ingest whose workflow died with the process running it (the local stack, on its next start). */
 export async function recordInterruption(ingestId: string): Promise<void> {
   const ingest = await requireIngest(ingestId);
   const step = ingest.currentStep ?? 'Ingest';
-  await endIngest(ingest, step, `interrupted: the service restarted during ${step}; ${RETRY_HINT}`);
+  await endIngest(ingest, step, FAILURE_REASONS.interrupted(step));
+}
+
+/**
+ * The failure Task's input. Two callers: the workflow's Catch path (`error`), and, in AWS, the
+ * EventBridge rule on the execution's FAILED/TIMED_OUT/ABORTED status (`execution`, lib/ingest-failure-rule.ts).
+ */
+export type FailureInput =
+  { ingestId: string; error: CaughtError } | { ingestId: string; execution: ExecutionEnd };
+
+/** Ends a failed ingest cleanly, however it is told of the failure. */
+export async function endFailedIngest(input: FailureInput): Promise<null> {
+  if ('execution' in input) await recordExecutionEnd(input.ingestId, input.execution);
+  else await recordFailure(input.ingestId, input.error);
+  return null;
 }

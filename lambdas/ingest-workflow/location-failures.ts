@@ -1,7 +1,7 @@
 import { config } from '../config.ts';
 import { getJson, isMissingObject, putJson } from '../storage/s3-objects.ts';
-import { workPrefix } from '../storage/storage-layout.ts';
 import type { CaughtError } from './failure.ts';
+import { locationFailureKey } from './work-area.ts';
 
 /**
  * Why a location's branch of the ingest failed. The branches and their chunks run as child
@@ -18,11 +18,9 @@ export interface LocationFailure {
 /** What a parent sees when a child execution of its Distributed Map failed. */
 export const MAP_RUN_FAILED = 'States.ExceedToleratedFailureThreshold';
 
-const failureKey = (ingestId: string) => `${workPrefix(ingestId)}failures/location.json`;
-
 export async function recordedLocationFailure(ingestId: string): Promise<LocationFailure | undefined> {
   try {
-    return await getJson<LocationFailure>(config().unpackBucket, failureKey(ingestId));
+    return await getJson<LocationFailure>(config().unpackBucket, locationFailureKey(ingestId));
   } catch (error) {
     if (isMissingObject(error)) return undefined;
     throw error;
@@ -35,5 +33,5 @@ export async function recordedLocationFailure(ingestId: string): Promise<Locatio
  */
 export async function keepLocationFailure(ingestId: string, failure: LocationFailure): Promise<void> {
   if (await recordedLocationFailure(ingestId)) return;
-  await putJson(config().unpackBucket, failureKey(ingestId), failure);
+  await putJson(config().unpackBucket, locationFailureKey(ingestId), failure);
 }

@@ -2,8 +2,14 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { config } from '../config.ts';
-import { type IngestRecord, recordEvent, toApiIngest, updateIngest } from '../ingests/ingest-repository.ts';
-import { truncateDetail } from '../ingests/ingest.ts';
+import {
+  type IngestRecord,
+  recordEvent,
+  requireIngest,
+  toApiIngest,
+  updateIngest,
+} from '../ingests/ingest-repository.ts';
+import { CALLBACK_FAILURES, INGEST_EVENTS } from '../ingests/ingest.ts';
 import { type CallbackTarget, type Resolver, resolveCallbackTarget } from '../ingests/callback-url.ts';
 
 const TIMEOUT_MS = 10_000;
@@ -37,12 +43,12 @@ function post(target: CallbackTarget, body: string, timeoutMs: number): Promise<
       (response) => {
         response.resume();
         const status = response.statusCode ?? 0;
-        resolve(status < 200 || status > 299 ? `the server answered ${status}` : undefined);
+        resolve(status < 200 || status > 299 ? CALLBACK_FAILURES.answered(status) : undefined);
         outgoing.destroy();
       },
     );
     outgoing.on('error', (error) =>
-      resolve(error.name === 'AbortError' ? `no answer within ${timeoutMs / 1000} s` : error.message),
+      resolve(error.name === 'AbortError' ? CALLBACK_FAILURES.noAnswer(timeoutMs / 1000) : error.message),
     );
     outgoing.end(body);
   });
@@ -78,9 +84,13 @@ export async function deliverCallback(ingest: IngestRecord): Promise<void> {
   await recordEvent(
     ingest.id,
     'Callback',
-    failure ? `Callback failed - ${truncateDetail(failure)}` : 'Callback succeeded',
-    {
-      status: ingest.status.id,
-    },
+    failure ? INGEST_EVENTS.callbackFailed(failure) : INGEST_EVENTS.callbackSucceeded,
+    { status: ingest.status.id },
   );
+}
+
+/** The Callback Task, after the ingest's end either way. */
+export async function notify({ ingestId }: { ingestId: string }): Promise<null> {
+  await deliverCallback(await requireIngest(ingestId));
+  return null;
 }

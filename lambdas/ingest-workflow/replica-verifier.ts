@@ -2,14 +2,18 @@ import { GetObjectAttributesCommand, GetObjectCommand } from '@aws-sdk/client-s3
 import type { Readable } from 'node:stream';
 import { s3 } from '../aws-clients.ts';
 import { describeFileFailures } from '../bagit/file-failures.ts';
-import { isCold, type StorageLocation } from '../storage/locations.ts';
+import type { IngestRecord } from '../ingests/ingest-repository.ts';
+import { isCold, type StorageLocation, storageLocation } from '../storage/locations.ts';
 import { isMissingObject } from '../storage/s3-objects.ts';
 import { storedFileKey } from '../storage/storage-layout.ts';
 import { digestStream } from '../storage/stream-digest.ts';
 import { pinnedVersion } from '../storage/object-versions.ts';
+import { FAILURE_REASONS } from '../ingests/ingest.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
-import type { BagFile } from './bag-files.ts';
+import { type BagFile, readBagSummary, readChunk } from './bag-files.ts';
 import { partsMatchSource } from './multipart-checksums.ts';
+import { readReplicatedVersions } from './replicated-versions.ts';
+import { unpackedFile } from './work-area.ts';
 import { mapConcurrently } from '../map-concurrently.ts';
 
 export type VerificationMethod = 'read-back hashing' | 'S3-stored SHA-256 checksums';
@@ -98,6 +102,27 @@ export async function verifyReplicaFiles(
     },
   );
   if (failures.length > 0) {
-    throw new RefusalError(`${describeFileFailures(failures)} in ${location.name}`);
+    throw new RefusalError(FAILURE_REASONS.replicaFiles(describeFileFailures(failures), location.name));
   }
+}
+
+/** A Task of the verification Map: one chunk's files in one location, as replication wrote them. */
+export async function verifyReplica(
+  ingest: IngestRecord,
+  { location, chunk }: { location: string; chunk: number },
+): Promise<void> {
+  const { bagRoot } = await readBagSummary(ingest.id);
+  const where = storageLocation(location);
+  const versions = await readReplicatedVersions(ingest.id, where, chunk);
+  await verifyReplicaFiles(
+    where,
+    {
+      space: ingest.space.id,
+      externalIdentifier: ingest.bag.info.externalIdentifier,
+      version: ingest.bag.info.version as string,
+    },
+    await readChunk(ingest.id, chunk),
+    (file) => unpackedFile(ingest.space.id, ingest.id, bagRoot, file.name),
+    (file) => versions[file.name],
+  );
 }

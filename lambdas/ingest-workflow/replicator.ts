@@ -1,15 +1,19 @@
-import type { StorageLocation } from '../storage/locations.ts';
+import type { IngestRecord } from '../ingests/ingest-repository.ts';
+import { type StorageLocation, storageLocation } from '../storage/locations.ts';
 import { getVersion } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
 import { mapConcurrently } from '../map-concurrently.ts';
 import { copyObject, workAreaProgress } from '../storage/object-copy.ts';
 import { pinnedVersion, type VersionIds } from '../storage/object-versions.ts';
-import { getJson, headObjectOrAbsent, listKeys, putJson } from '../storage/s3-objects.ts';
-import { storedFileKey, workPrefix } from '../storage/storage-layout.ts';
+import { headObjectOrAbsent, listKeys } from '../storage/s3-objects.ts';
+import { storedFileKey } from '../storage/storage-layout.ts';
+import { FAILURE_REASONS } from '../ingests/ingest.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
-import type { BagFile } from './bag-files.ts';
+import { type BagFile, readBagSummary, readChunk } from './bag-files.ts';
+import { countReplicatedChunk } from './progress.ts';
 import { storedObjectProblem } from './replica-verifier.ts';
-import { unpackedFile } from './unpack-area.ts';
+import { writeReplicatedVersions } from './replicated-versions.ts';
+import { copyProgressArea, unpackedFile } from './work-area.ts';
 
 export interface ReplicationTarget {
   ingestId: string;
@@ -37,7 +41,7 @@ async function copyFile(target: ReplicationTarget, key: string, file: BagFile): 
       size: file.size,
       metadata: { [CHECKSUM_METADATA]: file.checksums.sha256 as string },
     },
-    workAreaProgress(config().unpackBucket, workPrefix(target.ingestId), destination),
+    workAreaProgress(config().unpackBucket, copyProgressArea(target.ingestId), destination),
   );
   return versionId;
 }
@@ -108,20 +112,6 @@ async function keysPresent(bucket: string, keys: readonly string[]): Promise<Set
   return present;
 }
 
-/** Where replicate-chunk leaves the version ids it wrote, for verification and Register to pin. */
-export const replicatedVersionsKey = (ingestId: string, location: string, chunk: number) =>
-  `${workPrefix(ingestId)}replicated/${encodeURIComponent(location)}/${String(chunk).padStart(6, '0')}.json`;
-
-/** File name → version id, for the files of one chunk in one location ({} without Object Lock). */
-export async function readReplicatedVersions(
-  ingestId: string,
-  location: StorageLocation,
-  chunk: number,
-): Promise<VersionIds> {
-  if (!location.objectLock) return {};
-  return getJson<VersionIds>(config().unpackBucket, replicatedVersionsKey(ingestId, location.name, chunk));
-}
-
 /**
  * Replicates one chunk of the bag's files into one location and records the version ids S3 answered
  * in the work area, so a million files never pass through Step Functions state and Register needs
@@ -131,7 +121,12 @@ export async function readReplicatedVersions(
 export async function replicateChunk(target: ReplicationTarget, chunk: number, files: readonly BagFile[]) {
   if (await getVersion(target.space, target.externalIdentifier, target.version)) {
     throw new RefusalError(
-      `Refusing to overwrite ${target.space}/${target.externalIdentifier} ${target.version} in ${target.location.name}: that version is registered`,
+      FAILURE_REASONS.versionRegistered(
+        target.space,
+        target.externalIdentifier,
+        target.version,
+        target.location.name,
+      ),
     );
   }
   const versions: VersionIds = {};
@@ -146,10 +141,28 @@ export async function replicateChunk(target: ReplicationTarget, chunk: number, f
     );
     if (versionId) versions[file.name] = versionId;
   });
-  if (!target.location.objectLock) return;
-  await putJson(
-    config().unpackBucket,
-    replicatedVersionsKey(target.ingestId, target.location.name, chunk),
-    versions,
-  );
+  await writeReplicatedVersions(target.ingestId, target.location, chunk, versions);
+}
+
+/**
+ * A Task of the replication Map: one chunk of the files this version holds into one location, then
+ * counted towards the ingest's progress (once, however often the Task is retried).
+ */
+export async function replicate(
+  ingest: IngestRecord,
+  { location, chunk }: { location: string; chunk: number },
+): Promise<void> {
+  const { bagRoot } = await readBagSummary(ingest.id);
+  const files = (await readChunk(ingest.id, chunk)).filter((file) => file.heldBy === 'this');
+  const target = {
+    ingestId: ingest.id,
+    space: ingest.space.id,
+    externalIdentifier: ingest.bag.info.externalIdentifier,
+    version: ingest.bag.info.version as string,
+    bagRoot,
+    location: storageLocation(location),
+  };
+  await replicateChunk(target, chunk, files);
+  const bytes = files.reduce((total, file) => total + file.size, 0);
+  await countReplicatedChunk(ingest.id, `${location}#${chunk}`, bytes, files.length);
 }

@@ -1,6 +1,7 @@
+import { recordIngestOutcome } from '../ingests/ingest-metrics.ts';
 import { type IngestRecord, recordEvent, requireIngest } from '../ingests/ingest-repository.ts';
+import { type IngestStatus, startedEvent, succeededEvent } from '../ingests/ingest.ts';
 import { cleanUnpackArea } from './unpack-area.ts';
-import { startedEvent, succeededEvent } from '../ingests/ingest.ts';
 
 /** Thrown by a step that finds its ingest cancelled: the Catch path then only cleans up. */
 export class IngestCancelledError extends Error {
@@ -35,6 +36,23 @@ export async function startStep(id: string, step: string, key = step): Promise<v
 
 export async function succeedStep(id: string, step: string, detail?: string, key = step): Promise<void> {
   await recordEvent(id, `${key}#succeeded`, succeededEvent(step, detail));
+}
+
+/**
+ * The success that ends the ingest: event and status `succeeded` in one write, only from `onlyFrom`
+ * (so a failure recorded meanwhile stands), counted once in the ingest metrics.
+ */
+export async function finishIngest(
+  id: string,
+  step: string,
+  detail: string | undefined,
+  onlyFrom: IngestStatus[],
+): Promise<void> {
+  const recorded = await recordEvent(id, `${step}#succeeded`, succeededEvent(step, detail), {
+    status: 'succeeded',
+    onlyFrom,
+  });
+  if (recorded) recordIngestOutcome('succeeded');
 }
 
 /**

@@ -1,6 +1,6 @@
 import { config } from '../config.ts';
 import { getJson, isMissingObject, putJson } from '../storage/s3-objects.ts';
-import { unpackCheckpointKey } from '../storage/storage-layout.ts';
+import { unpackCheckpointKey } from './work-area.ts';
 
 /** Which object was being unpacked: a checkpoint only holds for the very same bytes. */
 export interface ArchiveIdentity {

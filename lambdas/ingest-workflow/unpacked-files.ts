@@ -1,7 +1,7 @@
 import type { UnpackedFile } from '../archive/unpack-sink.ts';
 import { config } from '../config.ts';
 import { getJson, putJson } from '../storage/s3-objects.ts';
-import { unpackedListKey, unpackedPartsKey } from '../storage/storage-layout.ts';
+import { unpackedListKey, unpackedPartsKey } from './work-area.ts';
 
 /** A part is written after `config().unpackCheckpointFiles` files, or this many bytes of files, */
 const PART_BYTES = 256 * 1024 ** 2;

@@ -6,10 +6,12 @@ import { s3 } from '../aws-clients.ts';
 import { manifestAwareDigests } from '../bagit/digest-plan.ts';
 import { config } from '../config.ts';
 import type { IngestRecord } from '../ingests/ingest-repository.ts';
+import { FAILURE_REASONS, STEP_DETAILS } from '../ingests/ingest.ts';
 import { deletePrefix, isMissingObject } from '../storage/s3-objects.ts';
 import { S3PrefixSink } from '../storage/s3-prefix-sink.ts';
-import { unpackPrefix } from '../storage/storage-layout.ts';
+import { unpackedFilesPrefix } from './work-area.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
+import type { StepResult } from './ingest-step.ts';
 import { unpackProgress } from './progress.ts';
 import { type ArchiveIdentity, readCheckpoint, writeCheckpoint } from './unpack-checkpoint.ts';
 import { readUnpackedParts, UnpackedFileWriter } from './unpacked-files.ts';
@@ -17,10 +19,10 @@ import { readUnpackedParts, UnpackedFileWriter } from './unpacked-files.ts';
 /** The archive is not there or cannot be read: the user's problem, named as such. */
 function sourceProblem(ingest: IngestRecord, error: unknown): unknown {
   const { bucket, path } = ingest.sourceLocation;
-  if (isMissingObject(error)) return new RefusalError(`There is no archive at s3://${bucket}/${path}`);
+  if (isMissingObject(error)) return new RefusalError(FAILURE_REASONS.noArchive(bucket, path));
   const name = (error as Error).name;
   if (name === 'AccessDenied' || name === 'NoSuchBucket' || name === 'Forbidden') {
-    return new RefusalError(`The archive at s3://${bucket}/${path} cannot be read (${name})`);
+    return new RefusalError(FAILURE_REASONS.unreadableArchive(bucket, path, name));
   }
   return error;
 }
@@ -41,9 +43,12 @@ async function openSource(ingest: IngestRecord): Promise<{ body: Readable; archi
  * The archive's size, and the size above which it unpacks on ECS Fargate rather than in a Lambda
  * invocation: the workflow's Choice compares the two (statemachines/ingest.asl.json).
  */
-export async function measureArchive(
-  ingest: IngestRecord,
-): Promise<{ bytes: number; fargateAboveBytes: number }> {
+export interface ArchiveMeasure {
+  bytes: number;
+  fargateAboveBytes: number;
+}
+
+export async function measureArchive(ingest: IngestRecord): Promise<ArchiveMeasure> {
   const { bucket, path } = ingest.sourceLocation;
   try {
     const { ContentLength } = await s3().send(new HeadObjectCommand({ Bucket: bucket, Key: path }));
@@ -71,7 +76,7 @@ export async function unpackIngest(ingest: IngestRecord): Promise<UnpackOutcome>
   const settings = config();
   const { body, archive } = await openSource(ingest);
   const progress = await unpackProgress(ingest.id, archive.bytes);
-  const prefix = unpackPrefix(ingest.space.id, ingest.id);
+  const prefix = unpackedFilesPrefix(ingest.space.id, ingest.id);
   const { checkpoint, stale } = await readCheckpoint(ingest.id, archive);
   if (stale) await deletePrefix(settings.unpackBucket, prefix);
   const sink = new S3PrefixSink(settings.unpackBucket, prefix);
@@ -102,4 +107,15 @@ export async function unpackIngest(ingest: IngestRecord): Promise<UnpackOutcome>
     if (error instanceof ArchiveRefusedError) throw new RefusalError(error.message);
     throw error;
   }
+}
+
+/** Measuring the archive opens Unpacking: is it there, and big enough to unpack on Fargate? */
+export async function measure(ingest: IngestRecord): Promise<StepResult<ArchiveMeasure>> {
+  return { output: await measureArchive(ingest) };
+}
+
+/** Unpacking, in a Lambda or on Fargate: "Unpacked 168 KB from 3 files". */
+export async function unpack(ingest: IngestRecord): Promise<StepResult<{ bytes: number; files: number }>> {
+  const { bytes, files } = await unpackIngest(ingest);
+  return { output: { bytes, files }, detail: STEP_DETAILS.unpacked(bytes, files) };
 }

@@ -6,22 +6,16 @@ import { verifyBag } from '../bagit/verify-bag.ts';
 import { getStoredFile, type StoredFileRecord } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
 import type { IngestRecord } from '../ingests/ingest-repository.ts';
+import { FAILURE_REASONS, STEP_DETAILS } from '../ingests/ingest.ts';
 import { S3BagStore } from '../storage/s3-bag-store.ts';
-import { getJson, putJson } from '../storage/s3-objects.ts';
-import {
-  chunkIndexKey,
-  chunkKey,
-  parseStoredFileId,
-  unpackPrefix,
-  workPrefix,
-} from '../storage/storage-layout.ts';
+import { parseStoredFileId } from '../storage/storage-layout.ts';
 import { digestStream } from '../storage/stream-digest.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
-import { ChunkListWriter } from '../workflows/chunk-list.ts';
-import type { BagFile, BagSummary } from './bag-files.ts';
+import { type ChunkList, ChunkListWriter } from '../workflows/chunk-list.ts';
+import { type BagFile, type BagSummary, writeBagSummary } from './bag-files.ts';
+import type { StepResult } from './ingest-step.ts';
 import { readUnpackedFiles } from './unpacked-files.ts';
-
-export const bagSummaryKey = (ingestId: string) => `${workPrefix(ingestId)}bag.json`;
+import { chunkIndexKey, chunkKey, unpackedFilesPrefix } from './work-area.ts';
 
 /**
  * fetch.txt may only point at files of earlier versions of the same bag in the primary location:
@@ -29,7 +23,11 @@ export const bagSummaryKey = (ingestId: string) => `${workPrefix(ingestId)}bag.j
  */
 function fetchResolver(ingest: IngestRecord) {
   return async (entry: FetchEntry): Promise<FetchResolution & { stored?: StoredFileRecord }> => {
-    const wrongPlace = `${entry.url} is not a file of an earlier version of ${ingest.space.id}/${ingest.bag.info.externalIdentifier} in the primary location`;
+    const wrongPlace = FAILURE_REASONS.fetchNotInPrimary(
+      entry.url,
+      ingest.space.id,
+      ingest.bag.info.externalIdentifier,
+    );
     if (!URL.canParse(entry.url)) return { ok: false, problem: wrongPlace };
     const url = new URL(entry.url);
     if (url.protocol !== 's3:' || url.hostname !== config().primaryBucket)
@@ -41,7 +39,8 @@ function fetchResolver(ingest: IngestRecord) {
     }
     // A version's reference to a file it fetched itself is not where the bytes are.
     const stored = await getStoredFile(key);
-    if (!stored || stored.id !== key) return { ok: false, problem: `${entry.url} is not a stored file` };
+    if (!stored || stored.id !== key)
+      return { ok: false, problem: FAILURE_REASONS.fetchNotStored(entry.url) };
     return { ok: true, size: stored.size, digests: stored.checksums, stored };
   };
 }
@@ -60,7 +59,7 @@ export async function verifyUnpackedBag(ingest: IngestRecord, bagRoot: string) {
       yield { path: file.path.slice(bagRoot.length), size: file.size, digests: file.digests };
     }
   }
-  const prefix = `${unpackPrefix(ingest.space.id, ingest.id)}${bagRoot}`;
+  const prefix = `${unpackedFilesPrefix(ingest.space.id, ingest.id)}${bagRoot}`;
   const store = new S3BagStore(settings.unpackBucket, prefix, listFiles);
   const verification = await verifyBag(store);
   try {
@@ -130,13 +129,21 @@ export async function verifyUnpackedBag(ingest: IngestRecord, bagRoot: string) {
       newFiles,
       newBytes,
     };
-    await putJson(settings.unpackBucket, bagSummaryKey(ingest.id), summary);
+    await writeBagSummary(ingest.id, summary);
     return { summary, chunkList, warnings: verification.warnings };
   } finally {
     await verification.dispose();
   }
 }
 
-export function readChunk(ingestId: string, chunk: number): Promise<BagFile[]> {
-  return getJson<BagFile[]>(config().unpackBucket, chunkKey(ingestId, chunk));
+/** Verification: the chunk index goes on to the Distributed Maps; the file list stays in S3. */
+export async function verify(
+  ingest: IngestRecord,
+  { bagRoot }: { bagRoot: string },
+): Promise<StepResult<{ chunkList: ChunkList; files: number; bytes: number }>> {
+  const { summary, chunkList, warnings } = await verifyUnpackedBag(ingest, bagRoot);
+  return {
+    output: { chunkList, files: summary.files, bytes: summary.bytes },
+    detail: STEP_DETAILS.verified(summary.files, warnings),
+  };
 }

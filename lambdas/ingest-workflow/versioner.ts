@@ -1,9 +1,14 @@
 import { claimsOf, claimVersion, latestRegisteredNumber, type VersionClaim } from '../bags/bag-registry.ts';
 import { refuseIngestOfBagInDeletion } from '../deletion/bag-availability.ts';
 import { ConditionFailed, getIngest, type IngestRecord, updateIngest } from '../ingests/ingest-repository.ts';
-import { STEPS } from '../ingests/ingest.ts';
+import { FAILURE_REASONS, STEP_DETAILS, STEPS } from '../ingests/ingest.ts';
+import { reserveQuota } from '../spaces/quota.ts';
+import { storageLocations } from '../storage/locations.ts';
 import { versionLabel } from '../storage/storage-layout.ts';
 import { RefusalError, TransientError } from '../workflows/task-errors.ts';
+import { readBagSummary } from './bag-files.ts';
+import type { StepResult } from './ingest-step.ts';
+import { startReplicationProgress } from './progress.ts';
 import { IngestCancelledError } from './step-events.ts';
 
 /**
@@ -61,14 +66,10 @@ export async function assignVersion(ingest: IngestRecord): Promise<string> {
         );
       }
       if (ingest.ingestType.id === 'create' && (registered > 0 || pending.length > 0)) {
-        throw new RefusalError(
-          'Cannot create new bag: a bag with the supplied external identifier already exists in this space',
-        );
+        throw new RefusalError(FAILURE_REASONS.bagExists);
       }
       if (ingest.ingestType.id === 'update' && registered === 0) {
-        throw new RefusalError(
-          'Cannot update bag: there is no bag with the supplied external identifier in this space',
-        );
+        throw new RefusalError(FAILURE_REASONS.noBagToUpdate);
       }
       const next = Math.max(registered, ...pending.map((claim) => claim.version)) + 1;
       if (!(await claimVersion(space, externalIdentifier, next, ingest.id))) continue;
@@ -79,4 +80,27 @@ export async function assignVersion(ingest: IngestRecord): Promise<string> {
     return version;
   }
   throw new Error(`Could not claim a version of ${space}/${externalIdentifier} after 100 attempts`);
+}
+
+/**
+ * Assigning bag version: reserves the bag's new bytes in the space's quota, takes the version, and
+ * starts counting replication progress. The version and the locations go on to the replication Map.
+ */
+export async function assignBagVersion(
+  ingest: IngestRecord,
+): Promise<StepResult<{ version: string; locations: string[] }>> {
+  const summary = await readBagSummary(ingest.id);
+  // Reserved before a version is taken; a failure from here on gives both back (failure.ts).
+  await reserveQuota(ingest.space.id, ingest.id, summary.newBytes);
+  const version = await assignVersion(ingest);
+  const locations = storageLocations();
+  await startReplicationProgress(
+    ingest.id,
+    { bytes: summary.newBytes, files: summary.newFiles },
+    locations.length,
+  );
+  return {
+    output: { version, locations: locations.map((location) => location.name) },
+    detail: STEP_DETAILS.versionAssigned(version),
+  };
 }

@@ -3,7 +3,7 @@ import { stepFunctions } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { Conflict } from '../errors.ts';
 import { cleanUnpackArea } from '../ingest-workflow/unpack-area.ts';
-import { CANCELLABLE_STEPS, STEPS } from './ingest.ts';
+import { CANCELLABLE_STEPS, INGEST_EVENTS, STEPS } from './ingest.ts';
 import {
   ConditionFailed,
   getIngest,
@@ -48,7 +48,7 @@ async function stopWorkflow(ingest: IngestRecord, user: string): Promise<void> {
     await stepFunctions().send(
       new StopExecutionCommand({
         executionArn: executionArnOf(ingest),
-        cause: `Ingest cancelled by ${user}`,
+        cause: INGEST_EVENTS.cancelled(user),
       }),
     );
   } catch (error) {
@@ -74,5 +74,5 @@ export async function cancelIngest(ingest: IngestRecord, user: string): Promise<
   }
   await stopWorkflow(ingest, user);
   await cleanUnpackArea(ingest.space.id, ingest.id);
-  await recordEvent(ingest.id, 'cancel', `Ingest cancelled by ${user}`);
+  await recordEvent(ingest.id, 'cancel', INGEST_EVENTS.cancelled(user));
 }

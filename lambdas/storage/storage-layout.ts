@@ -25,33 +25,14 @@ export function unpackPrefix(space: string, ingestId: string): string {
   return `${space}/${ingestId}/`;
 }
 
-/** The workflows' own lists (chunk files and indexes, plans) live under this prefix of the unpack bucket. */
+/**
+ * The workflows' own lists (chunk files and indexes, plans) live under this prefix of the unpack
+ * bucket; an ingest's keys there are named in lambdas/ingest-workflow/work-area.ts.
+ */
 export const WORK_AREA_PREFIX = '.work/';
 
 export function workPrefix(ingestId: string): string {
   return `${WORK_AREA_PREFIX}${ingestId}/`;
-}
-
-export function unpackedListKey(ingestId: string, part: number): string {
-  return `${workPrefix(ingestId)}unpacked/${String(part).padStart(6, '0')}.json`;
-}
-
-export function unpackedPartsKey(ingestId: string): string {
-  return `${workPrefix(ingestId)}unpacked/parts.json`;
-}
-
-/** How far an interrupted unpack got (lambdas/ingest-workflow/unpack-checkpoint.ts). */
-export function unpackCheckpointKey(ingestId: string): string {
-  return `${workPrefix(ingestId)}unpacked/checkpoint.json`;
-}
-
-export function chunkKey(ingestId: string, chunk: number): string {
-  return `${workPrefix(ingestId)}chunks/${String(chunk).padStart(6, '0')}.json`;
-}
-
-/** The index of an ingest's chunks: what the Distributed Maps of the ingest workflow read. */
-export function chunkIndexKey(ingestId: string): string {
-  return `${workPrefix(ingestId)}chunks/index.json`;
 }
 
 const VERSION = /^v([1-9]\d*)$/;

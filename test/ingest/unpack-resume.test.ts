@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3 } from '../../lambdas/aws-clients.ts';
 import type { UnpackCheckpoint } from '../../lambdas/ingest-workflow/unpack-checkpoint.ts';
 import { getJson } from '../../lambdas/storage/s3-objects.ts';
-import { unpackCheckpointKey } from '../../lambdas/storage/storage-layout.ts';
+import { unpackCheckpointKey } from '../../lambdas/ingest-workflow/work-area.ts';
 import { buildBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { startIngest, uploadArchive, waitForIngest } from '../support/ingests.ts';

@@ -8,7 +8,11 @@ import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { once } from 'node:events';
 import type { UnpackedFile } from '../../lambdas/archive/unpack-sink.ts';
-import { unpackedListKey, unpackedPartsKey, unpackPrefix } from '../../lambdas/storage/storage-layout.ts';
+import {
+  unpackedFilesPrefix,
+  unpackedListKey,
+  unpackedPartsKey,
+} from '../../lambdas/ingest-workflow/work-area.ts';
 import { objectPath } from './scale-fake-aws.ts';
 
 export const SCALE_BUCKETS = {
@@ -34,7 +38,7 @@ export async function writeSyntheticBag(root: string, ingest: SyntheticIngest, f
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, body);
   };
-  const prefix = `${unpackPrefix(ingest.space, ingest.id)}bag/`;
+  const prefix = `${unpackedFilesPrefix(ingest.space, ingest.id)}bag/`;
   const unpacked: UnpackedFile[] = [];
   let parts = 0;
   const flush = () => {

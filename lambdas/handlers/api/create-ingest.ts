@@ -2,7 +2,7 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { stepFunctions } from '../../aws-clients.ts';
 import { config } from '../../config.ts';
 import { apiHandler, callerOf, json, locationOf } from '../../http/api-handler.ts';
-import type { Ingest } from '../../ingests/ingest.ts';
+import { type Ingest, INGEST_EVENTS } from '../../ingests/ingest.ts';
 import { parseIngestRequest } from '../../ingests/ingest-request.ts';
 import { putNewIngest, recordEvent, updateIngest } from '../../ingests/ingest-repository.ts';
 
@@ -19,9 +19,7 @@ async function startWorkflow(ingest: Ingest): Promise<string> {
     return executionArn as string;
   } catch (error) {
     // Nothing would ever move the ingest on: say so on the record, then answer 500.
-    await recordEvent(ingest.id, 'start-failed', 'Ingest failed - the ingest workflow could not be started', {
-      status: 'failed',
-    });
+    await recordEvent(ingest.id, 'start-failed', INGEST_EVENTS.notStarted, { status: 'failed' });
     throw error;
   }
 }

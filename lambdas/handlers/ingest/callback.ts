@@ -1,8 +1,4 @@
-import { deliverCallback } from '../../ingest-workflow/notifier.ts';
-import { requireIngest } from '../../ingests/ingest-repository.ts';
+import { notify } from '../../ingest-workflow/notifier.ts';
 import { workflowTask } from '../../workflows/workflow-task.ts';
 
-export const handler = workflowTask(async ({ ingestId }: { ingestId: string }) => {
-  await deliverCallback(await requireIngest(ingestId));
-  return null;
-});
+export const handler = workflowTask(notify);
