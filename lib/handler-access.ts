@@ -38,9 +38,19 @@ export type BucketName = 'uploads' | 'unpack' | 'primary' | 'replicas' | 'bundle
  * - `delete-unregistered`: DeleteObject and DeleteObjectVersion on primary and replicas, for the
  *   failure cleanup only; the role is also exempted from the buckets' deny, and S3 itself refuses to
  *   delete a held (registered) version. See StorageBuckets.allowUnregisteredCleanupBy.
+ * - `abort-uploads`: ListBucketMultipartUploads and AbortMultipartUpload, for the failure cleanup
+ *   to end the uploads a failed ingest left unfinished (storage/unfinished-uploads.ts).
  */
 export type BucketAccess =
-  'read' | 'put' | 'list-parts' | 'delete' | 'restore' | 'legal-hold' | 'delete-unregistered' | 'releaseHold';
+  | 'read'
+  | 'put'
+  | 'list-parts'
+  | 'delete'
+  | 'restore'
+  | 'legal-hold'
+  | 'delete-unregistered'
+  | 'releaseHold'
+  | 'abort-uploads';
 
 export type AccessNeed =
   | { table: 'read' | 'readWrite' }
@@ -163,10 +173,11 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   [task('ingest/callback')]: [TABLE_READ_WRITE],
   [task('ingest/record-failure')]: [
     TABLE_READ_WRITE,
-    { bucket: 'unpack', access: ['read', 'delete'] },
-    // What the failed ingest wrote under its unregistered version, in every location.
-    { bucket: 'primary', access: ['delete-unregistered'] },
-    { bucket: 'replicas', access: ['delete-unregistered'] },
+    { bucket: 'unpack', access: ['read', 'delete', 'abort-uploads'] },
+    // What the failed ingest wrote under its unregistered version, in every location, and the
+    // multipart uploads it left unfinished there.
+    { bucket: 'primary', access: ['delete-unregistered', 'abort-uploads'] },
+    { bucket: 'replicas', access: ['delete-unregistered', 'abort-uploads'] },
   ],
 
   // Cart workflow tasks
@@ -350,6 +361,14 @@ function grantBucketAccess(
         resourceArns: [bucket.bucketArn],
       });
       buckets.allowUnregisteredCleanupBy(roleArnOf(grantee));
+      break;
+    case 'abort-uploads':
+      bucket.grants.actionsOnObjectKeys(grantee, '*', 's3:AbortMultipartUpload');
+      Grant.addToPrincipal({
+        grantee,
+        actions: ['s3:ListBucketMultipartUploads'],
+        resourceArns: [bucket.bucketArn],
+      });
       break;
     case 'delete':
       bucket.grants.delete(grantee);

@@ -17,7 +17,7 @@ import { completeRegistration } from './bag-register.ts';
 import { finishIngest } from './step-events.ts';
 import { removeUnregisteredVersion } from './storage-cleanup.ts';
 import { recordedLocationFailure, MAP_RUN_FAILED } from './location-failures.ts';
-import { cleanUnpackArea } from './unpack-area.ts';
+import { abortUnpackAreaUploads, cleanUnpackArea } from './unpack-area.ts';
 
 export interface CaughtError {
   Error?: string;
@@ -59,9 +59,9 @@ async function attribute(
 }
 
 /**
- * Removes everything the ingest claimed or staged: the objects under its unregistered version in
- * every location, its version claim (so the next ingest of the bag takes that number), its quota
- * reservation and its unpack area. Idempotent, and safe to run more than once and late: it finds the
+ * Removes everything the ingest claimed or staged: the objects and unfinished multipart uploads under
+ * its unregistered version in every location, its version claim (so the next ingest of the bag takes
+ * that number), its quota reservation and its unpack area (uploads too). Idempotent, and safe to run more than once and late: it finds the
  * ingest's claims in the registry, so a claim taken by a later ingest is never touched.
  */
 async function cleanUp(ingest: IngestRecord): Promise<void> {
@@ -84,6 +84,7 @@ async function cleanUp(ingest: IngestRecord): Promise<void> {
     await releaseClaim(space, externalIdentifier, claim.version, ingest.id);
   }
   await releaseQuota(space, ingest.id);
+  await abortUnpackAreaUploads(space, ingest.id);
   await cleanUnpackArea(space, ingest.id);
 }
 

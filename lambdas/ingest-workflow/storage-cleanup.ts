@@ -10,11 +10,13 @@ import {
 import { deleteVersions, listVersionPage, type VersionMarker } from '../storage/object-version-removal.ts';
 import { deletePrefix } from '../storage/s3-objects.ts';
 import { storageManifestKey, storedFileKey, versionLabel } from '../storage/storage-layout.ts';
+import { abortUnfinishedUploads } from '../storage/unfinished-uploads.ts';
 
 /**
  * Removes what a failed ingest stored: every object under its claimed, unregistered version
  * `{space}/{externalIdentifier}/{version}/` in every location, and a storage manifest Register may
- * have written before it failed. In a versioned bucket (AWS, with Object Lock) every object version
+ * have written before it failed; first the multipart uploads it started there and never completed
+ * (a large copy, the manifest), whose parts no object listing shows. In a versioned bucket (AWS, with Object Lock) every object version
  * and delete marker goes, so nothing of the failed run survives as a noncurrent version.
  *
  * Never called for a registered version. A version S3 refuses to delete is kept only when it is
@@ -44,9 +46,16 @@ export async function removeUnregisteredVersion(
     total.removed += result.removed;
     total.held += result.held;
   };
-  for (const location of storageLocations()) add(await deleteEverything(location, prefix));
   const primary = storageLocation(PRIMARY_LOCATION_NAME);
-  add(await deleteEverything(primary, storageManifestKey(space, externalIdentifier, label)));
+  const areas = [
+    ...storageLocations().map((location) => ({ location, prefix })),
+    { location: primary, prefix: storageManifestKey(space, externalIdentifier, label) },
+  ];
+  for (const area of areas) {
+    // Uploads first: one that completes meanwhile is an object the deletion below still finds.
+    await abortUnfinishedUploads(area.location.bucket, area.prefix);
+    add(await deleteEverything(area.location, area.prefix));
+  }
   return total;
 }
 

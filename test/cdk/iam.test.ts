@@ -39,6 +39,7 @@ const ACCESS_ACTIONS: Record<BucketAccess, string[]> = {
   'legal-hold': ['s3:PutObjectLegalHold'],
   'delete-unregistered': ['s3:DeleteObjectVersion'],
   releaseHold: ['s3:PutObjectLegalHold', 's3:DeleteObjectVersion'],
+  'abort-uploads': ['s3:ListBucketMultipartUploads'],
 };
 const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
 
@@ -221,6 +222,18 @@ describe('IAM', () => {
         .filter((statement) => asArray(statement.Action).includes('s3:PutObjectLegalHold'))
         .flatMap((statement) => [...referencedIds(statement.Resource)]);
       expect(new Set(held)).toEqual(storageIds);
+    });
+
+    it('lets the failure cleanup list and abort unfinished multipart uploads in the unpack bucket, primary and every replica', () => {
+      const cleanup = statementsOfRole(
+        template,
+        roleOfFunction(template, functions.get('handlers/ingest/record-failure')!),
+      );
+      for (const id of [...bucketIds.unpack, ...storageIds]) {
+        const actions = actionsOn(cleanup, id);
+        expect(actions.has('s3:ListBucketMultipartUploads'), id).toBe(true);
+        expect(actions.has('s3:AbortMultipartUpload'), id).toBe(true);
+      }
     });
 
     it('no role but the failure cleanup and the deletion workflow can delete an object or a version in primary or replicas', () => {

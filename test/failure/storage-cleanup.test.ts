@@ -5,6 +5,7 @@
 import {
   DeleteObjectsCommand,
   GetObjectLegalHoldCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   S3Client,
@@ -30,6 +31,8 @@ beforeEach(() => {
   s3.reset();
   dynamo.reset();
   dynamo.on(GetCommand).resolves({});
+  // No unfinished multipart uploads (test/failure/unfinished-uploads.test.ts has them).
+  s3.on(ListMultipartUploadsCommand).resolves({ IsTruncated: false });
 });
 afterEach(() => {
   s3.reset();
