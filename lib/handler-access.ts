@@ -142,7 +142,8 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
   [task('ingest/detect-bag-root')]: [TABLE_READ_WRITE, { bucket: 'unpack', access: ['read'] }],
   [task('ingest/verify-bag')]: [
     TABLE_READ_WRITE,
-    { bucket: 'unpack', access: ['read', 'put'] },
+    // delete: a cancel that came while it wrote chunks is cleaned again (step-events.ts stopIfCancelled).
+    { bucket: 'unpack', access: ['read', 'put', 'delete'] },
     // fetch.txt entries point at files of earlier versions in the primary location.
     { bucket: 'primary', access: ['read'] },
   ],

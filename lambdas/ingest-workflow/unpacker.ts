@@ -9,12 +9,12 @@ import type { IngestRecord } from '../ingests/ingest-repository.ts';
 import { FAILURE_REASONS, STEP_DETAILS } from '../ingests/ingest.ts';
 import { deletePrefix, isMissingObject } from '../storage/s3-objects.ts';
 import { S3PrefixSink } from '../storage/s3-prefix-sink.ts';
-import { unpackedFilesPrefix } from './work-area.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
 import type { StepResult } from './ingest-step.ts';
 import { unpackProgress } from './progress.ts';
 import { type ArchiveIdentity, readCheckpoint, writeCheckpoint } from './unpack-checkpoint.ts';
 import { readUnpackedParts, UnpackedFileWriter } from './unpacked-files.ts';
+import { unpackedFilesPrefix } from './work-area.ts';
 
 /** The archive is not there or cannot be read: the user's problem, named as such. */
 function sourceProblem(ingest: IngestRecord, error: unknown): unknown {
