@@ -5,6 +5,7 @@ import {
   FAILURE_REASONS,
   FINAL_STATUSES,
   failedEvent,
+  NO_STEP,
   replicatingStep,
   STEPS,
   verifyingReplicaStep,
@@ -55,7 +56,7 @@ async function attribute(
       return { step, error: failure.error };
     }
   }
-  return { step: ingest.currentStep ?? 'Ingest', error: caught };
+  return { step: ingest.currentStep ?? NO_STEP, error: caught };
 }
 
 /**
@@ -142,13 +143,13 @@ export async function recordExecutionEnd(ingestId: string, execution: ExecutionE
         : FAILURE_REASONS.workflowFailed(execution.error || 'unknown error');
   if (!FINAL_STATUSES.includes(ingest.status.id))
     logger.error('Ingest workflow ended outside its Catch', { ingestId, execution });
-  await endIngest(ingest, ingest.currentStep ?? 'Ingest', reason);
+  await endIngest(ingest, ingest.currentStep ?? NO_STEP, reason);
 }
 
 /** An ingest whose workflow died with the process running it (the local stack, on its next start). */
 export async function recordInterruption(ingestId: string): Promise<void> {
   const ingest = await requireIngest(ingestId);
-  const step = ingest.currentStep ?? 'Ingest';
+  const step = ingest.currentStep ?? NO_STEP;
   await endIngest(ingest, step, FAILURE_REASONS.interrupted(step));
 }
 

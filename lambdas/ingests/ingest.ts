@@ -15,6 +15,9 @@ export const STEPS = {
   registering: 'Register',
 } as const;
 
+/** What a failure names when the ingest failed before any step started. */
+export const NO_STEP = 'Ingest';
+
 export const replicatingStep = (location: string) => `Replicating to ${location}`;
 export const verifyingReplicaStep = (location: string) => `Verification (${location})`;
 
