@@ -18,6 +18,12 @@ export class RefusalError extends Error {
   }
 }
 
+/**
+ * What a parent sees when a child execution of its Distributed Map failed: the children keep their
+ * own reasons in the work area (ingest: location-failures.ts; fixity: chunk-failures.ts).
+ */
+export const MAP_RUN_FAILED = 'States.ExceedToleratedFailureThreshold';
+
 const TRANSIENT_NAMES = new Set([
   'ThrottlingException',
   'Throttling',
