@@ -79,6 +79,11 @@ export class HashPool implements StreamWriter {
     return this.started;
   }
 
+  /** Whether a thread has booted: work handed to the threads now starts at once. */
+  get threadsReady(): boolean {
+    return this.ready > 0;
+  }
+
   /** Boot the threads now (they take a few tens of milliseconds), e.g. while a directory is walked. */
   start(): void {
     if (this.started || this.closed || this.threads === 0) return;
