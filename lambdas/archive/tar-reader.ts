@@ -87,6 +87,7 @@ export class TarReader {
     let pax: Map<string, string> | undefined;
     for (;;) {
       await this.skipRemaining();
+      // The block is read where it lies: `at` into `block`.
       const block = this.takeBlock() ?? (await this.fillBlock());
       if (block === undefined) {
         if (longName !== undefined || longLink !== undefined || pax !== undefined) {
@@ -94,10 +95,11 @@ export class TarReader {
         }
         return undefined;
       }
-      const typeflag = block[156] as number;
-      if (isZeroBlock(block)) continue;
-      checkHeader(block);
-      const size = headerSize(block);
+      const at = block === this.scratch ? 0 : this.position - BLOCK;
+      const typeflag = block[at + 156] as number;
+      if (isZeroBlock(block, at)) continue;
+      checkHeader(block, at);
+      const size = headerSize(block, at);
       // Extended headers describe the entry after them; their content is read whole.
       if (typeflag === 0x78 /* x */ || typeflag === 0x67 /* g */) {
         const records = parsePax(await this.readLongHeader(size));
@@ -113,7 +115,7 @@ export class TarReader {
         longLink = cString(await this.readLongHeader(size));
         continue;
       }
-      const header = decodeEntry(block, size);
+      const header = decodeEntry(block, at, size);
       const records = this.globalPax ? new Map([...this.globalPax, ...(pax ?? [])]) : pax;
       if (longName !== undefined) header.name = longName;
       if (longLink !== undefined) header.linkname = longLink;
@@ -174,12 +176,11 @@ export class TarReader {
     this.bodyLeft = 0;
   }
 
-  /** The next 512 bytes when the current chunk holds them all. */
+  /** The chunk holding the next 512 bytes whole (they end at `position`), if it does. */
   private takeBlock(): Buffer | undefined {
     if (this.chunk.length - this.position < BLOCK) return undefined;
-    const block = this.chunk.subarray(this.position, this.position + BLOCK);
     this.position += BLOCK;
-    return block;
+    return this.chunk;
   }
 
   /** The next 512 bytes gathered across chunks; undefined when the data ends cleanly before them. */
@@ -238,38 +239,44 @@ function padding(size: number): number {
 }
 
 // A block whose bytes, the checksum field aside, are all zero (tar-stream reads it as no header).
-function isZeroBlock(block: Buffer): boolean {
-  for (let i = 0; i < BLOCK; i++) if (block[i] !== 0 && (i < 148 || i >= 156)) return false;
+function isZeroBlock(block: Buffer, at: number): boolean {
+  for (let i = 0; i < BLOCK; i++) if (block[at + i] !== 0 && (i < 148 || i >= 156)) return false;
   return true;
 }
 
 const USTAR_MAGIC = Buffer.from('ustar\0', 'latin1');
 const GNU_MAGIC = Buffer.from('ustar  \0', 'latin1');
 
-function checkHeader(block: Buffer): void {
+function checkHeader(block: Buffer, at: number): void {
   let sum = 8 * 32; // the checksum field counts as spaces
-  for (let i = 0; i < 148; i++) sum += block[i] as number;
-  for (let i = 156; i < BLOCK; i++) sum += block[i] as number;
-  if (sum !== octal(block, 148, 8)) throw corrupt('Invalid tar header: checksum mismatch');
-  if (!isUstar(block) && !block.subarray(257, 265).equals(GNU_MAGIC)) {
+  for (let i = at; i < at + 148; i++) sum += block[i] as number;
+  for (let i = at + 156; i < at + BLOCK; i++) sum += block[i] as number;
+  if (sum !== octal(block, at + 148, 8)) throw corrupt('Invalid tar header: checksum mismatch');
+  if (!isUstar(block, at) && !matches(block, at + 257, GNU_MAGIC)) {
     throw corrupt('Invalid tar header: unknown format');
   }
 }
 
-function isUstar(block: Buffer): boolean {
-  return block.subarray(257, 263).equals(USTAR_MAGIC);
+function isUstar(block: Buffer, at: number): boolean {
+  return matches(block, at + 257, USTAR_MAGIC);
 }
 
-function headerSize(block: Buffer): number {
-  const size = number(block, 124, 12);
+function matches(block: Buffer, at: number, expected: Buffer): boolean {
+  for (let i = 0; i < expected.length; i++) if (block[at + i] !== expected[i]) return false;
+  return true;
+}
+
+function headerSize(block: Buffer, at: number): number {
+  const size = number(block, at + 124, 12);
   if (size === undefined) throw corrupt('Invalid tar header: the size is not a number');
   return size;
 }
 
-function decodeEntry(block: Buffer, size: number): TarHeader {
-  let name = cString(block, 0, 100);
-  if (isUstar(block) && block[345] !== 0) name = `${cString(block, 345, 155)}/${name}`;
-  return { name, type: entryType(block[156] as number), size, linkname: cString(block, 157, 100) };
+function decodeEntry(block: Buffer, at: number, size: number): TarHeader {
+  let name = cString(block, at, 100);
+  if (isUstar(block, at) && block[at + 345] !== 0) name = `${cString(block, at + 345, 155)}/${name}`;
+  const linkname = block[at + 157] === 0 ? '' : cString(block, at + 157, 100);
+  return { name, type: entryType(block[at + 156] as number), size, linkname };
 }
 
 function entryType(flag: number): TarEntryType {
@@ -296,9 +303,10 @@ function entryType(flag: number): TarEntryType {
   }
 }
 
-function cString(buffer: Buffer, start = 0, length = buffer.length): string {
-  const end = buffer.indexOf(0, start);
-  return buffer.toString('utf8', start, end === -1 || end > start + length ? start + length : end);
+function cString(buffer: Buffer, start = 0, length = buffer.length - start): string {
+  let end = start;
+  while (end < start + length && buffer[end] !== 0) end++;
+  return buffer.toString('utf8', start, end);
 }
 
 /** A numeric field: octal digits (space or NUL padded), or base-256 when its first bit is set. */
