@@ -20,6 +20,8 @@ export class ChunkQueue implements ChunkSource {
   private failure: { error: unknown } | undefined;
   private waiter:
     { resolve: (chunk: Buffer | undefined) => void; reject: (error: unknown) => void } | undefined;
+  /** Above 0 while the reader mostly waits for chunks, below while the stream mostly waits for it. */
+  private balance = 0;
 
   constructor(stream: Readable, limit: number) {
     this.stream = stream;
@@ -41,10 +43,19 @@ export class ChunkQueue implements ChunkSource {
     this.wake();
   }
 
+  /**
+   * Whether the stream is the slower side lately (the reader finds the queue empty more often than
+   * the stream finds it full): then work the reader adds per chunk costs no time.
+   */
+  get readerIsAhead(): boolean {
+    return this.balance > 0;
+  }
+
   next(): Promise<Buffer | undefined> {
     if (this.head < this.chunks.length) return Promise.resolve(this.shift());
     if (this.failure) return Promise.reject(this.failure.error);
     if (this.ended) return Promise.resolve(undefined);
+    this.balance = this.balance * DECAY + 1;
     return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
   }
 
@@ -57,7 +68,10 @@ export class ChunkQueue implements ChunkSource {
     }
     this.chunks.push(chunk);
     this.queued += chunk.length;
-    if (this.queued >= this.limit) this.stream.pause();
+    if (this.queued >= this.limit) {
+      this.balance = this.balance * DECAY - 1;
+      this.stream.pause();
+    }
   }
 
   private shift(): Buffer {
@@ -81,3 +95,6 @@ export class ChunkQueue implements ChunkSource {
     else waiter.resolve(undefined);
   }
 }
+
+// How fast the balance forgets: about the last ten waits count.
+const DECAY = 0.9;

@@ -114,6 +114,7 @@ class Unpacker {
   private readonly maxBytes: number;
   private readonly maxFiles: number;
   private readonly claims = new EntryClaims();
+  private chunks: ChunkQueue | undefined;
   private readonly result: UnpackResult;
   private entries = 0;
   private reporting: Promise<void> = Promise.resolve();
@@ -142,6 +143,7 @@ class Unpacker {
   async run(): Promise<UnpackResult> {
     const gunzip = createGunzip(GUNZIP_OPTIONS);
     const chunks = new ChunkQueue(gunzip, QUEUED_BYTES);
+    this.chunks = chunks;
     const feeding = pipeline(this.source, new GzipMagicCheck(this.name), gunzip);
     feeding.catch((error: unknown) => chunks.fail(error));
     const reader = new TarReader(chunks);
@@ -197,7 +199,8 @@ class Unpacker {
     }
     const digests = this.digestsFor(path); // also for a finished file: the plan learns from every path
     if (this.finished && (await this.skipFinished(path, header.size, quoted))) return;
-    const hash = this.pool.stream(digests, header.size);
+    // While gunzip is the slower side, hashing here costs no time and saves sending the bytes.
+    const hash = this.pool.stream(digests, header.size, { preferHere: this.chunks?.readerIsAhead });
     try {
       if (this.sink.wantsContent?.(path, header.size) === false) {
         await hashBody(reader, hash);

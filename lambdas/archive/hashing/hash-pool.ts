@@ -92,11 +92,19 @@ export class HashPool implements StreamWriter {
     for (let index = 0; index < this.threads; index++) this.workers.push(this.startWorker(index));
   }
 
-  stream(algorithms: readonly DigestAlgorithm[], expectedBytes = 0): StreamHash {
+  /**
+   * `preferHere`: the calling thread has time to spare (e.g. it waits for gunzip), so a stream that
+   * need not wait for the threads is hashed here.
+   */
+  stream(
+    algorithms: readonly DigestAlgorithm[],
+    expectedBytes = 0,
+    { preferHere = false }: { preferHere?: boolean } = {},
+  ): StreamHash {
     if (
       this.threads === 0 ||
       algorithms.length === 0 ||
-      (this.inlineCheapStreams && this.inline(algorithms, expectedBytes))
+      (this.inlineCheapStreams && this.inline(algorithms, expectedBytes, preferHere))
     ) {
       return new InlineStream(algorithms);
     }
@@ -108,9 +116,13 @@ export class HashPool implements StreamWriter {
   }
 
   /** Whether a stream is hashed here; boots the threads once a short bag's worth has gone by. */
-  private inline(algorithms: readonly DigestAlgorithm[], expectedBytes: number): boolean {
+  private inline(
+    algorithms: readonly DigestAlgorithm[],
+    expectedBytes: number,
+    preferHere: boolean,
+  ): boolean {
     const work = costOf(algorithms) * expectedBytes;
-    if (work <= INLINE_STREAM_WORK) return true;
+    if (work <= INLINE_STREAM_WORK || (preferHere && work < WAIT_FOR_THREADS_WORK)) return true;
     if (this.ready > 0 || this.closed) return false;
     // A file big enough to wait for a thread: waiting costs less than hashing it all here.
     if (work >= WAIT_FOR_THREADS_WORK) return false;
