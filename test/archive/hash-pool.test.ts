@@ -138,6 +138,20 @@ describe('threads only where they pay', () => {
     await pool.close();
   });
 
+  it('boots a thread less for streams than for files: the feeding thread and gunzip take a core', async () => {
+    const pool = new HashPool({ threads: 3 });
+    const big = randomBytes(1 << 20);
+    const stream = pool.stream(['sha256'], 100 << 20);
+    stream.update(big);
+    expect(await stream.digest()).toEqual(expected(big, ['sha256']));
+    expect(pool.threadsStarted).toBe(2);
+    const several = pool.stream(['sha256', 'sha512'], 100 << 20);
+    several.update(big);
+    expect(await several.digest()).toEqual(expected(big, ['sha256', 'sha512']));
+    expect(pool.threadsStarted, 'several algorithms run side by side').toBe(3);
+    await pool.close();
+  });
+
   it('lets a stream too big to hash here wait for the threads', async () => {
     const pool = new HashPool({ threads: 2 });
     pool

@@ -79,17 +79,35 @@ export class HashPool implements StreamWriter {
     return this.started;
   }
 
+  /** Threads booted (or booting) so far. */
+  get threadsStarted(): number {
+    return this.workers.length;
+  }
+
   /** Whether a thread has booted: work handed to the threads now starts at once. */
   get threadsReady(): boolean {
     return this.ready > 0;
   }
 
-  /** Boot the threads now (they take a few tens of milliseconds), e.g. while a directory is walked. */
-  start(): void {
-    if (this.started || this.closed || this.threads === 0) return;
-    this.started = true;
-    this.slabs = new SlabPool(this.slabSettings.bytes, this.slabSettings.count);
-    for (let index = 0; index < this.threads; index++) this.workers.push(this.startWorker(index));
+  /**
+   * Boot the threads now (they take a few tens of milliseconds), e.g. while a directory is walked:
+   * `count` of them (all by default), more if asked again.
+   */
+  start(count = this.threads): void {
+    if (this.closed || this.threads === 0) return;
+    if (!this.started) {
+      this.started = true;
+      this.slabs = new SlabPool(this.slabSettings.bytes, this.slabSettings.count);
+    }
+    for (let index = this.workers.length; index < Math.min(count, this.threads); index++) {
+      this.workers.push(this.startWorker(index));
+    }
+  }
+
+  // Streams are fed by the calling thread, itself fed by gunzip: with them on a core each, the
+  // threads beyond the cores left would only take turns.
+  private get streamThreads(): number {
+    return Math.max(1, this.threads - 1);
   }
 
   /**
@@ -108,7 +126,8 @@ export class HashPool implements StreamWriter {
     ) {
       return new InlineStream(algorithms);
     }
-    this.start();
+    // Several algorithms of one stream are hashed side by side: then every thread is worth having.
+    this.start(algorithms.length > 1 ? this.threads : this.streamThreads);
     const stream = new PooledStream(this, this.nextId++, this.assign(algorithms, expectedBytes));
     this.streams.set(stream.id, stream);
     this.track(1);
@@ -127,7 +146,7 @@ export class HashPool implements StreamWriter {
     // A file big enough to wait for a thread: waiting costs less than hashing it all here.
     if (work >= WAIT_FOR_THREADS_WORK) return false;
     this.inlineWork += work;
-    if (this.inlineWork >= START_THREADS_WORK) this.start();
+    if (this.inlineWork >= START_THREADS_WORK) this.start(this.streamThreads);
     return true;
   }
 
