@@ -209,21 +209,41 @@ export class Spool<T> {
   private directory: string | undefined;
   private out: ReturnType<typeof createWriteStream> | undefined;
   private writing: Promise<void> = Promise.resolve();
+  /** Adds not done yet: until they are, new adds queue behind them. */
+  private queued = 0;
+  private readonly sizeOf: (item: T) => number;
 
-  constructor(options: { runChars?: number } = {}) {
+  /** `sizeOf`: an item's size in the units of `runChars`; by default the length of its JSON. */
+  constructor(options: { runChars?: number; sizeOf?: (item: T) => number } = {}) {
     this.runChars = options.runChars ?? DEFAULT_RUN_CHARS;
+    this.sizeOf = options.sizeOf ?? ((item) => JSON.stringify(item).length);
   }
 
-  /** Safe to call concurrently; items keep the order of the calls. */
-  add(item: T): Promise<void> {
-    this.writing = this.writing.then(() => this.append(item));
+  /**
+   * Safe to call concurrently; items keep the order of the calls. Returns undefined when the item is
+   * already kept (in memory, nothing ahead of it), else a promise to wait for.
+   */
+  add(item: T): Promise<void> | undefined {
+    if (!this.out && this.queued === 0) {
+      const size = this.sizeOf(item) + 64;
+      if (this.memoryChars + size < this.runChars) {
+        this.memory.push(item);
+        this.memoryChars += size;
+        return undefined;
+      }
+    }
+    this.queued++;
+    this.writing = this.writing.then(() => {
+      this.queued--;
+      return this.append(item);
+    });
     return this.writing;
   }
 
   private async append(item: T): Promise<void> {
     if (!this.out) {
       this.memory.push(item);
-      this.memoryChars += JSON.stringify(item).length + 64;
+      this.memoryChars += this.sizeOf(item) + 64;
       if (this.memoryChars < this.runChars) return;
       this.directory = await mkdtemp(join(tmpdir(), 'bagvault-spool-'));
       this.file = join(this.directory, 'items');
