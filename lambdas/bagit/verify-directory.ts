@@ -24,9 +24,10 @@ export interface VerifyDirectoryOptions extends VerifyOptions {
   threadedBytes?: number;
 }
 
-// Payload work (bytes × algorithm cost) from which the hashing threads are booted: below it (a few
-// ms of sha256) the calling thread is done before they would be up.
-const THREADED_BYTES = 8 << 20;
+// Payload work (bytes × algorithm cost) from which the hashing threads are booted: below it (about
+// 40 ms of sha256) this thread is done about as soon as booted threads would be (measured on 4,000
+// files of 8 KiB: the threads cost 0.1 s of CPU and saved no time).
+const THREADED_BYTES = 64 << 20;
 // Work the calling thread hashes between two looks at whether the threads are up.
 const INLINE_SLICE = 4 << 20;
 // Opening, reading and closing a file costs about as much as hashing this many bytes.
