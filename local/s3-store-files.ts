@@ -1,0 +1,188 @@
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { Readable } from 'node:stream';
+import type { FilesystemStore } from './s3-store-index.ts';
+
+const require = createRequire(import.meta.url);
+const S3Object = require('s3rver/lib/models/object.js') as (new (
+  bucket: string,
+  key: string,
+  content: Readable | null,
+  metadata: Record<string, unknown>,
+) => { range?: { start: number; end: number } }) & { ALLOWED_METADATA: string[] };
+const S3Bucket = require('s3rver/lib/models/bucket.js') as new (name: string, creationDate: Date) => unknown;
+
+/**
+ * Objects up to this size are read, written and copied in one synchronous call: from the page cache
+ * that takes microseconds, less than handing the call to libuv's thread pool and back.
+ */
+export const SMALL_OBJECT_BYTES = 1024 * 1024;
+
+type Metadata = Record<string, unknown>;
+type StoredObject = { bucket: string; key: string; content: Readable | Buffer; metadata: Metadata };
+
+/** The part of s3rver's FilesystemStore whose file work this module replaces. */
+export interface StoreFiles extends FilesystemStore {
+  getBucket(bucket: string): Promise<unknown>;
+  existsObject(bucket: string, key: string): Promise<boolean>;
+  getObject(bucket: string, key: string, options?: { start?: number; end?: number }): Promise<unknown>;
+  putObject(object: StoredObject): Promise<{ size: number; md5: string }>;
+  putMetadata(bucket: string, key: string, metadata: Metadata, md5?: string): Promise<void>;
+}
+
+const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
+
+function readIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+}
+
+/** The metadata s3rver keeps of a request's headers (lib/stores/filesystem.js putMetadata). */
+function storedMetadata(headers: Metadata): Metadata {
+  const kept: Metadata = {};
+  for (const name of S3Object.ALLOWED_METADATA) if (name in headers) kept[name] = headers[name];
+  for (const [name, value] of Object.entries(headers)) if (name.startsWith('x-amz-meta-')) kept[name] = value;
+  return kept;
+}
+
+async function bodyOf(content: Readable | Buffer, limit: number): Promise<Buffer> {
+  if (Buffer.isBuffer(content)) return content;
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of content) {
+    chunks.push(chunk as Buffer);
+    length += (chunk as Buffer).length;
+    if (length > limit) throw new Error('The request body is longer than its Content-Length');
+  }
+  return Buffer.concat(chunks, length);
+}
+
+/**
+ * s3rver does the file work of every request through fs-extra's asynchronous calls: a stat of the
+ * bucket, a stat and two reads of the object's side files (metadata JSON, MD5), parent directories
+ * checked one by one before a copy. That is a dozen thread-pool round trips for a GET and about thirty
+ * for a copy, each one waking another thread, and it was most of the local S3's CPU time during an
+ * ingest. The server has a thread of its own (local/server-thread.ts), so here the side files, the
+ * stats and objects up to SMALL_OBJECT_BYTES are read, written and copied synchronously; larger
+ * objects still stream or copy asynchronously. The files and their order on disk are s3rver's: bytes
+ * first, then the MD5, then the metadata (which local/s3-repair.ts relies on after a crash).
+ */
+export function syncObjectFiles(store: StoreFiles): void {
+  const objectPath = (bucket: string, key: string) => store.getResourcePath(bucket, key, 'object');
+  const metadataPath = (bucket: string, key: string) => store.getResourcePath(bucket, key, 'metadata.json');
+
+  store.getBucket = async (bucket) => {
+    try {
+      const stat = statSync(store.getBucketPath(bucket));
+      return stat.isDirectory() ? new S3Bucket(bucket, stat.birthtime) : null;
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+  };
+
+  store.existsObject = async (bucket, key) => {
+    try {
+      statSync(objectPath(bucket, key));
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
+  };
+
+  const computeMetadata = store.getMetadata.bind(store);
+  store.getMetadata = async (bucket, key) => {
+    // Throws ENOENT for a missing object, as s3rver's does.
+    const stat = statSync(objectPath(bucket, key));
+    const md5 = readIfPresent(`${objectPath(bucket, key)}.md5`);
+    // No MD5 file yet: s3rver computes it from the bytes and keeps it.
+    if (md5 === undefined) return computeMetadata(bucket, key);
+    const json = readIfPresent(metadataPath(bucket, key));
+    return {
+      ...(json === undefined ? {} : (JSON.parse(json) as Metadata)),
+      etag: JSON.stringify(md5),
+      'last-modified': stat.mtime.toUTCString(),
+      'content-length': stat.size,
+    };
+  };
+
+  store.putMetadata = async (bucket, key, metadata, md5) => {
+    if (md5) writeFileSync(`${objectPath(bucket, key)}.md5`, md5);
+    writeFileSync(metadataPath(bucket, key), JSON.stringify(storedMetadata(metadata), null, 2));
+  };
+
+  const streamObject = store.putObject.bind(store);
+  store.putObject = async (object) => {
+    const length = Number((object.metadata as { 'content-length'?: string })['content-length']);
+    const small = Buffer.isBuffer(object.content) || (Number.isInteger(length) && length <= SMALL_OBJECT_BYTES);
+    if (!small) return streamObject(object);
+    const body = await bodyOf(object.content, Buffer.isBuffer(object.content) ? Infinity : length);
+    const path = objectPath(object.bucket, object.key);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, body);
+    const md5 = createHash('md5').update(body).digest('hex');
+    await store.putMetadata(object.bucket, object.key, object.metadata, md5);
+    return { size: body.length, md5 };
+  };
+
+  const streamFromFile = store.getObject.bind(store);
+  store.getObject = async (bucket, key, options) => {
+    let metadata: Metadata;
+    try {
+      metadata = await store.getMetadata(bucket, key);
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+    const size = Number(metadata['content-length']);
+    if (size > SMALL_OBJECT_BYTES) return streamFromFile(bucket, key, options);
+    // Ranges as s3rver computes them, served from one read of the file.
+    const lastByte = Math.max(0, size - 1);
+    const range = { start: options?.start || 0, end: Math.min(options?.end || Infinity, lastByte) };
+    const ranged = options !== undefined && (options.start !== undefined || Boolean(options.end));
+    if (range.start < 0 || range.end < range.start) {
+      const object = new S3Object(bucket, key, null, metadata);
+      if (ranged) object.range = range;
+      return object;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(objectPath(bucket, key));
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw error;
+    }
+    const object = new S3Object(bucket, key, Readable.from([bytes.subarray(range.start, range.end + 1)], { objectMode: false }), metadata);
+    if (ranged) object.range = range;
+    return object;
+  };
+
+  store.copyObject = async (srcBucket, srcKey, destBucket, destKey, replacement) => {
+    const [source, target] = [objectPath(srcBucket, srcKey), objectPath(destBucket, destKey)];
+    if (source !== target) {
+      mkdirSync(dirname(target), { recursive: true });
+      if (statSync(source).size <= SMALL_OBJECT_BYTES) copyFileSync(source, target);
+      else await copyFile(source, target);
+      if (replacement) {
+        // New metadata, the source's bytes and so the source's MD5 (s3rver would answer the MD5 of
+        // whatever object was at the key before, or read the copy again to compute one).
+        const md5 = readIfPresent(`${source}.md5`);
+        if (md5 === undefined) rmSync(`${target}.md5`, { force: true });
+        else writeFileSync(`${target}.md5`, md5);
+      } else {
+        copyFileSync(`${source}.md5`, `${target}.md5`);
+        copyFileSync(metadataPath(srcBucket, srcKey), metadataPath(destBucket, destKey));
+      }
+    }
+    if (replacement) await store.putMetadata(destBucket, destKey, replacement as Metadata);
+    return store.getMetadata(destBucket, destKey);
+  };
+}
