@@ -1,5 +1,5 @@
 import { config } from '../config.ts';
-import { CHECKSUM_METADATA } from '../ingest-workflow/replication.ts';
+import { CHECKSUM_METADATA } from '../ingest-workflow/replicator.ts';
 import type { StorageLocation } from '../storage/locations.ts';
 import { copyObject, workAreaProgress } from '../storage/object-copy.ts';
 import { holdVersion, pinnedVersion } from '../storage/object-versions.ts';

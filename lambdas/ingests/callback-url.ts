@@ -9,7 +9,7 @@ import { quoted } from '../client-text.ts';
  * written as IPv4 or inside any IPv6 form that carries an IPv4 address (mapped, compatible, NAT64,
  * 6to4, Teredo). The local stack may allow loopback (http or https) for its tests. POST /ingests
  * checks the URL as written; the Callback step resolves the host once, checks every address, and
- * connects to the address it checked (callback-delivery.ts), so DNS cannot answer differently twice.
+ * connects to the address it checked (notifier.ts), so DNS cannot answer differently twice.
  */
 const FORBIDDEN = new BlockList();
 for (const [network, prefix] of [

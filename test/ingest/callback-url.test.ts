@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { postCallback } from '../../lambdas/ingest-workflow/callback-delivery.ts';
+import { postCallback } from '../../lambdas/ingest-workflow/notifier.ts';
 import {
   callbackUrlProblem,
   embeddedIPv4,

@@ -1,7 +1,7 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BagFile } from '../../lambdas/ingest-workflow/bag-files.ts';
-import { readChunk } from '../../lambdas/ingest-workflow/verify-step.ts';
+import { readChunk } from '../../lambdas/ingest-workflow/verifier.ts';
 import { buildBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { ingestArchive } from '../support/ingests.ts';

@@ -14,8 +14,8 @@ import type { BagFile } from '../../lambdas/ingest-workflow/bag-files.ts';
 import {
   verificationMethod,
   verifyReplicaFiles,
-} from '../../lambdas/ingest-workflow/replica-verification.ts';
-import { replicateChunk, replicateFile } from '../../lambdas/ingest-workflow/replication.ts';
+} from '../../lambdas/ingest-workflow/replica-verifier.ts';
+import { replicateChunk, replicateFile } from '../../lambdas/ingest-workflow/replicator.ts';
 import { registeredVersionItem } from '../support/registered-version.ts';
 import { coldLocation, warmLocation } from '../support/mocked-aws.ts';
 

@@ -11,7 +11,7 @@ import { forgetClients } from '../../lambdas/aws-clients.ts';
 import type { StorageManifest } from '../../lambdas/bags/storage-manifest.ts';
 import { ENV } from '../../lambdas/config.ts';
 import type { BagFile, BagSummary } from '../../lambdas/ingest-workflow/bag-files.ts';
-import { registerBag } from '../../lambdas/ingest-workflow/registration.ts';
+import { registerBag } from '../../lambdas/ingest-workflow/bag-register.ts';
 import { buildStorageManifest } from '../../lambdas/ingest-workflow/storage-manifest-builder.ts';
 import type { IngestRecord } from '../../lambdas/ingests/ingest-repository.ts';
 import { storageLocations } from '../../lambdas/storage/locations.ts';

@@ -29,7 +29,7 @@ import { stageFiles } from '../../lambdas/carts/staging.ts';
 import { openStoredObject } from '../../lambdas/carts/stored-object-reader.ts';
 import { ENV } from '../../lambdas/config.ts';
 import type { BagFile, BagSummary } from '../../lambdas/ingest-workflow/bag-files.ts';
-import { registerBag } from '../../lambdas/ingest-workflow/registration.ts';
+import { registerBag } from '../../lambdas/ingest-workflow/bag-register.ts';
 import type { IngestRecord } from '../../lambdas/ingests/ingest-repository.ts';
 import { storageLocations } from '../../lambdas/storage/locations.ts';
 import { mockS3AndDynamo } from '../support/mocked-aws.ts';

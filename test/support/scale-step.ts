@@ -28,11 +28,11 @@ const ingest = {
 const started = performance.now();
 let detail: string;
 if (step === 'verify') {
-  const { verifyUnpackedBag } = await import('../../lambdas/ingest-workflow/verify-step.ts');
+  const { verifyUnpackedBag } = await import('../../lambdas/ingest-workflow/verifier.ts');
   const { summary } = await verifyUnpackedBag(ingest, 'bag/');
   detail = `${summary.files} files in ${summary.chunkCount} chunks`;
 } else {
-  const { registerBag } = await import('../../lambdas/ingest-workflow/registration.ts');
+  const { registerBag } = await import('../../lambdas/ingest-workflow/bag-register.ts');
   await registerBag(ingest);
   detail = `${counts.items} stored-file items in ${counts.batchWrites} BatchWrites`;
 }

@@ -10,7 +10,7 @@ import { s3 } from '../../lambdas/aws-clients.ts';
 import { getStoredFile, type StoredFileRecord } from '../../lambdas/bags/bag-registry.ts';
 import type { StorageManifest } from '../../lambdas/bags/storage-manifest.ts';
 import type { BagFile } from '../../lambdas/ingest-workflow/bag-files.ts';
-import { recordVersion } from '../../lambdas/ingest-workflow/registration.ts';
+import { recordVersion } from '../../lambdas/ingest-workflow/bag-register.ts';
 import {
   buildStorageManifest,
   type ManifestSource,

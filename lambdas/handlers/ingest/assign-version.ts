@@ -1,8 +1,8 @@
 import type { BagSummary } from '../../ingest-workflow/bag-files.ts';
 import { startReplicationProgress } from '../../ingest-workflow/progress.ts';
 import { activeIngest, startStep, succeedStep } from '../../ingest-workflow/step-events.ts';
-import { bagSummaryKey } from '../../ingest-workflow/verify-step.ts';
-import { assignVersion, enterVersioning } from '../../ingest-workflow/version-assignment.ts';
+import { bagSummaryKey } from '../../ingest-workflow/verifier.ts';
+import { assignVersion, enterVersioning } from '../../ingest-workflow/versioner.ts';
 import { config } from '../../config.ts';
 import { STEPS } from '../../ingests/ingest.ts';
 import { reserveQuota } from '../../spaces/quota.ts';

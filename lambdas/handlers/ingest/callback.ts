@@ -1,4 +1,4 @@
-import { deliverCallback } from '../../ingest-workflow/callback-delivery.ts';
+import { deliverCallback } from '../../ingest-workflow/notifier.ts';
 import { requireIngest } from '../../ingests/ingest-repository.ts';
 import { workflowTask } from '../../workflows/workflow-task.ts';
 

@@ -1,4 +1,4 @@
-import { detectBagRoot } from '../../ingest-workflow/bag-root-step.ts';
+import { detectBagRoot } from '../../ingest-workflow/bag-root-finder.ts';
 import { activeIngest, startStep, succeedStep } from '../../ingest-workflow/step-events.ts';
 import { STEPS } from '../../ingests/ingest.ts';
 import { workflowTask } from '../../workflows/workflow-task.ts';

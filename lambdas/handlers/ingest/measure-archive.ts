@@ -1,5 +1,5 @@
 import { activeIngest, startStep } from '../../ingest-workflow/step-events.ts';
-import { measureArchive } from '../../ingest-workflow/unpack-step.ts';
+import { measureArchive } from '../../ingest-workflow/unpacker.ts';
 import { STEPS } from '../../ingests/ingest.ts';
 import { workflowTask } from '../../workflows/workflow-task.ts';
 

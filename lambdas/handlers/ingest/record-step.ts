@@ -1,7 +1,7 @@
 import type { CaughtError } from '../../ingest-workflow/failure.ts';
 import { keepLocationFailure } from '../../ingest-workflow/location-failures.ts';
 import { activeIngest, startStep, succeedStep } from '../../ingest-workflow/step-events.ts';
-import { verificationMethod } from '../../ingest-workflow/replica-verification.ts';
+import { verificationMethod } from '../../ingest-workflow/replica-verifier.ts';
 import { replicatingStep, verifyingReplicaStep } from '../../ingests/ingest.ts';
 import { describeLocation, storageLocation } from '../../storage/locations.ts';
 import { workflowTask } from '../../workflows/workflow-task.ts';

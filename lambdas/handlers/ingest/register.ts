@@ -1,4 +1,4 @@
-import { registerBag } from '../../ingest-workflow/registration.ts';
+import { registerBag } from '../../ingest-workflow/bag-register.ts';
 import { recordVersionIngested } from '../../preservation-events/ingest-events.ts';
 import { activeIngest, startStep } from '../../ingest-workflow/step-events.ts';
 import { cleanUnpackArea } from '../../ingest-workflow/unpack-area.ts';

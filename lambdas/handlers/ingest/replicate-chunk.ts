@@ -1,8 +1,8 @@
 import type { BagSummary } from '../../ingest-workflow/bag-files.ts';
 import { countReplicatedChunk } from '../../ingest-workflow/progress.ts';
-import { replicateChunk } from '../../ingest-workflow/replication.ts';
+import { replicateChunk } from '../../ingest-workflow/replicator.ts';
 import { activeIngest } from '../../ingest-workflow/step-events.ts';
-import { bagSummaryKey, readChunk } from '../../ingest-workflow/verify-step.ts';
+import { bagSummaryKey, readChunk } from '../../ingest-workflow/verifier.ts';
 import { config } from '../../config.ts';
 import { storageLocation } from '../../storage/locations.ts';
 import { getJson } from '../../storage/s3-objects.ts';

@@ -1,5 +1,5 @@
 import { activeIngest, startStep, stopIfCancelled, succeedStep } from '../../ingest-workflow/step-events.ts';
-import { unpackIngest } from '../../ingest-workflow/unpack-step.ts';
+import { unpackIngest } from '../../ingest-workflow/unpacker.ts';
 import { formatBytes, STEPS } from '../../ingests/ingest.ts';
 import { workflowTask } from '../../workflows/workflow-task.ts';
 

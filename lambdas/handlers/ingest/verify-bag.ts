@@ -1,5 +1,5 @@
 import { activeIngest, startStep, stopIfCancelled, succeedStep } from '../../ingest-workflow/step-events.ts';
-import { verifyUnpackedBag } from '../../ingest-workflow/verify-step.ts';
+import { verifyUnpackedBag } from '../../ingest-workflow/verifier.ts';
 import { STEPS } from '../../ingests/ingest.ts';
 import { workflowTask } from '../../workflows/workflow-task.ts';
 

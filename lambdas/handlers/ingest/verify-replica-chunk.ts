@@ -1,9 +1,9 @@
 import type { BagSummary } from '../../ingest-workflow/bag-files.ts';
-import { verifyReplicaFiles } from '../../ingest-workflow/replica-verification.ts';
-import { readReplicatedVersions } from '../../ingest-workflow/replication.ts';
+import { verifyReplicaFiles } from '../../ingest-workflow/replica-verifier.ts';
+import { readReplicatedVersions } from '../../ingest-workflow/replicator.ts';
 import { activeIngest } from '../../ingest-workflow/step-events.ts';
 import { unpackedFile } from '../../ingest-workflow/unpack-area.ts';
-import { bagSummaryKey, readChunk } from '../../ingest-workflow/verify-step.ts';
+import { bagSummaryKey, readChunk } from '../../ingest-workflow/verifier.ts';
 import { config } from '../../config.ts';
 import { storageLocation } from '../../storage/locations.ts';
 import { getJson } from '../../storage/s3-objects.ts';

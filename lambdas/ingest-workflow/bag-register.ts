@@ -28,8 +28,8 @@ import {
   storedFilesOf,
 } from './storage-manifest-builder.ts';
 import { storageManifestText, uploadStorageManifest } from './storage-manifest-writer.ts';
-import { readReplicatedVersions } from './replication.ts';
-import { bagSummaryKey, readChunk } from './verify-step.ts';
+import { readReplicatedVersions } from './replicator.ts';
+import { bagSummaryKey, readChunk } from './verifier.ts';
 import { getJson } from '../storage/s3-objects.ts';
 
 const HOLDS_IN_FLIGHT = 32;

@@ -8,7 +8,7 @@ import { getJson, headObjectOrAbsent, listKeys, putJson } from '../storage/s3-ob
 import { storedFileKey, workPrefix } from '../storage/storage-layout.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
 import type { BagFile } from './bag-files.ts';
-import { storedObjectProblem } from './replica-verification.ts';
+import { storedObjectProblem } from './replica-verifier.ts';
 import { unpackedFile } from './unpack-area.ts';
 
 export interface ReplicationTarget {
