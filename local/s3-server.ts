@@ -77,7 +77,8 @@ export async function start(options: S3ServerOptions): Promise<ThreadedServer> {
   if (process.env.S3_PLAIN !== '1') syncObjectFiles(store);
   cacheSubresources(store);
   indexListings(store);
-  if (silent && process.env.S3_PLAIN !== '1') dropRequestLog(server as unknown as { middleware: { name: string }[] });
+  if (silent && process.env.S3_PLAIN !== '1')
+    dropRequestLog(server as unknown as { middleware: { name: string }[] });
   await server.run();
   return {
     endpoint: `http://127.0.0.1:${options.port}`,

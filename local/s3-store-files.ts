@@ -122,7 +122,8 @@ export function syncObjectFiles(store: StoreFiles): void {
   const streamObject = store.putObject.bind(store);
   store.putObject = async (object) => {
     const length = Number((object.metadata as { 'content-length'?: string })['content-length']);
-    const small = Buffer.isBuffer(object.content) || (Number.isInteger(length) && length <= SMALL_OBJECT_BYTES);
+    const small =
+      Buffer.isBuffer(object.content) || (Number.isInteger(length) && length <= SMALL_OBJECT_BYTES);
     if (!small) return streamObject(object);
     const body = await bodyOf(object.content, Buffer.isBuffer(object.content) ? Infinity : length);
     const path = objectPath(object.bucket, object.key);
@@ -160,7 +161,12 @@ export function syncObjectFiles(store: StoreFiles): void {
       if (isMissing(error)) return null;
       throw error;
     }
-    const object = new S3Object(bucket, key, Readable.from([bytes.subarray(range.start, range.end + 1)], { objectMode: false }), metadata);
+    const object = new S3Object(
+      bucket,
+      key,
+      Readable.from([bytes.subarray(range.start, range.end + 1)], { objectMode: false }),
+      metadata,
+    );
     if (ranged) object.range = range;
     return object;
   };
