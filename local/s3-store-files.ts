@@ -1,9 +1,19 @@
-import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  createWriteStream,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
+import { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { FilesystemStore } from './s3-store-index.ts';
 
 const require = createRequire(import.meta.url);
@@ -52,8 +62,18 @@ function storedMetadata(headers: Metadata): Metadata {
   return kept;
 }
 
-async function bodyOf(content: Readable | Buffer, limit: number): Promise<Buffer> {
-  if (Buffer.isBuffer(content)) return content;
+/**
+ * The length of a body to read whole: a buffer, or a request whose Content-Length is small (not the
+ * parts of a multipart upload, nor a request without a length, which stream).
+ */
+function smallBody(content: Readable | Buffer): number | undefined {
+  if (Buffer.isBuffer(content)) return content.length;
+  if (!(content instanceof IncomingMessage)) return undefined;
+  const length = Number(content.headers['content-length']);
+  return Number.isInteger(length) && length <= SMALL_OBJECT_BYTES ? length : undefined;
+}
+
+async function bodyOf(content: Readable, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of content) {
@@ -119,19 +139,35 @@ export function syncObjectFiles(store: StoreFiles): void {
     writeFileSync(metadataPath(bucket, key), JSON.stringify(storedMetadata(metadata), null, 2));
   };
 
-  const streamObject = store.putObject.bind(store);
   store.putObject = async (object) => {
-    const length = Number((object.metadata as { 'content-length'?: string })['content-length']);
-    const small =
-      Buffer.isBuffer(object.content) || (Number.isInteger(length) && length <= SMALL_OBJECT_BYTES);
-    if (!small) return streamObject(object);
-    const body = await bodyOf(object.content, Buffer.isBuffer(object.content) ? Infinity : length);
     const path = objectPath(object.bucket, object.key);
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, body);
-    const md5 = createHash('md5').update(body).digest('hex');
-    await store.putMetadata(object.bucket, object.key, object.metadata, md5);
-    return { size: body.length, md5 };
+    const md5 = createHash('md5');
+    let size = 0;
+    const small = smallBody(object.content);
+    if (small !== undefined) {
+      const body = Buffer.isBuffer(object.content) ? object.content : await bodyOf(object.content, small);
+      writeFileSync(path, body);
+      md5.update(body);
+      size = body.length;
+    } else {
+      // Until the file is written and closed: s3rver's own answers once the bytes have gone past
+      // its hash, so a read right after the PUT could find the file short.
+      await pipeline(
+        object.content,
+        new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            md5.update(chunk);
+            size += chunk.length;
+            done(null, chunk);
+          },
+        }),
+        createWriteStream(path),
+      );
+    }
+    const digest = md5.digest('hex');
+    await store.putMetadata(object.bucket, object.key, object.metadata, digest);
+    return { size, md5: digest };
   };
 
   const streamFromFile = store.getObject.bind(store);
