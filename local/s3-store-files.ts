@@ -32,6 +32,12 @@ const S3Bucket = require('s3rver/lib/models/bucket.js') as new (name: string, cr
 export const SMALL_OBJECT_BYTES = 1024 * 1024;
 
 type Metadata = Record<string, unknown>;
+
+/**
+ * Where the MD5 of an object's bytes is kept: in its metadata file, written last (s3rver keeps it in
+ * a third file of its own, which is still read for objects written that way).
+ */
+const MD5_FIELD = 'bagvault-md5';
 type StoredObject = { bucket: string; key: string; content: Readable | Buffer; metadata: Metadata };
 
 /** The part of s3rver's FilesystemStore whose file work this module replaces. */
@@ -44,6 +50,15 @@ export interface StoreFiles extends FilesystemStore {
 }
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
+
+function copyIfPresent(from: string, to: string): void {
+  try {
+    copyFileSync(from, to);
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+    rmSync(to, { force: true });
+  }
+}
 
 function readIfPresent(path: string): string | undefined {
   try {
@@ -91,8 +106,9 @@ async function bodyOf(content: Readable, limit: number): Promise<Buffer> {
  * for a copy, each one waking another thread, and it was most of the local S3's CPU time during an
  * ingest. The server has a thread of its own (local/server-thread.ts), so here the side files, the
  * stats and objects up to SMALL_OBJECT_BYTES are read, written and copied synchronously; larger
- * objects still stream or copy asynchronously. The files and their order on disk are s3rver's: bytes
- * first, then the MD5, then the metadata (which local/s3-repair.ts relies on after a crash).
+ * objects still stream or copy asynchronously. An object's MD5 goes into its metadata file, one file
+ * fewer to create per write. The bytes are written first and the metadata last, as s3rver does (which
+ * local/s3-repair.ts relies on after a crash).
  */
 export function syncObjectFiles(store: StoreFiles): void {
   const objectPath = (bucket: string, key: string) => store.getResourcePath(bucket, key, 'object');
@@ -122,12 +138,13 @@ export function syncObjectFiles(store: StoreFiles): void {
   store.getMetadata = async (bucket, key) => {
     // Throws ENOENT for a missing object, as s3rver's does.
     const stat = statSync(objectPath(bucket, key));
-    const md5 = readIfPresent(`${objectPath(bucket, key)}.md5`);
-    // No MD5 file yet: s3rver computes it from the bytes and keeps it.
-    if (md5 === undefined) return computeMetadata(bucket, key);
     const json = readIfPresent(metadataPath(bucket, key));
+    const { [MD5_FIELD]: kept, ...stored } = json === undefined ? {} : (JSON.parse(json) as Metadata);
+    const md5 = (kept as string | undefined) ?? readIfPresent(`${objectPath(bucket, key)}.md5`);
+    // Neither: s3rver computes the MD5 from the bytes and keeps it in a file of its own.
+    if (md5 === undefined) return computeMetadata(bucket, key);
     return {
-      ...(json === undefined ? {} : (JSON.parse(json) as Metadata)),
+      ...stored,
       etag: JSON.stringify(md5),
       'last-modified': stat.mtime.toUTCString(),
       'content-length': stat.size,
@@ -135,8 +152,13 @@ export function syncObjectFiles(store: StoreFiles): void {
   };
 
   store.putMetadata = async (bucket, key, metadata, md5) => {
-    if (md5) writeFileSync(`${objectPath(bucket, key)}.md5`, md5);
-    writeFileSync(metadataPath(bucket, key), JSON.stringify(storedMetadata(metadata), null, 2));
+    const stored = storedMetadata(metadata);
+    if (md5) {
+      stored[MD5_FIELD] = md5;
+      // An MD5 file left by s3rver for an object that was at the key before describes other bytes.
+      rmSync(`${objectPath(bucket, key)}.md5`, { force: true });
+    }
+    writeFileSync(metadataPath(bucket, key), JSON.stringify(stored, null, 2));
   };
 
   store.putObject = async (object) => {
@@ -207,24 +229,31 @@ export function syncObjectFiles(store: StoreFiles): void {
     return object;
   };
 
+  /** The MD5 of an object's bytes as recorded, without computing it. */
+  const md5Of = async (bucket: string, key: string): Promise<string | undefined> => {
+    const json = readIfPresent(metadataPath(bucket, key));
+    const kept = json === undefined ? undefined : (JSON.parse(json) as Metadata)[MD5_FIELD];
+    return (kept as string | undefined) ?? readIfPresent(`${objectPath(bucket, key)}.md5`);
+  };
+
   store.copyObject = async (srcBucket, srcKey, destBucket, destKey, replacement) => {
     const [source, target] = [objectPath(srcBucket, srcKey), objectPath(destBucket, destKey)];
     if (source !== target) {
       mkdirSync(dirname(target), { recursive: true });
       if (statSync(source).size <= SMALL_OBJECT_BYTES) copyFileSync(source, target);
       else await copyFile(source, target);
-      if (replacement) {
-        // New metadata, the source's bytes and so the source's MD5 (s3rver would answer the MD5 of
-        // whatever object was at the key before, or read the copy again to compute one).
-        const md5 = readIfPresent(`${source}.md5`);
-        if (md5 === undefined) rmSync(`${target}.md5`, { force: true });
-        else writeFileSync(`${target}.md5`, md5);
-      } else {
-        copyFileSync(`${source}.md5`, `${target}.md5`);
+      if (!replacement) {
         copyFileSync(metadataPath(srcBucket, srcKey), metadataPath(destBucket, destKey));
+        copyIfPresent(`${source}.md5`, `${target}.md5`);
       }
     }
-    if (replacement) await store.putMetadata(destBucket, destKey, replacement as Metadata);
+    if (replacement) {
+      // New metadata over the source's bytes, so the source's MD5 (s3rver would answer the MD5 of
+      // whatever object was at the key before, or read the copy again to compute one).
+      const md5 = await md5Of(srcBucket, srcKey);
+      if (md5 === undefined && source !== target) rmSync(`${target}.md5`, { force: true });
+      await store.putMetadata(destBucket, destKey, replacement as Metadata, md5);
+    }
     return store.getMetadata(destBucket, destKey);
   };
 }

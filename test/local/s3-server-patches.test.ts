@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,6 +160,24 @@ describe('the local S3', () => {
         }),
       );
       expect((await read('a', 'dir/parts')).bytes.equals(Buffer.concat(parts))).toBe(true);
+      // An object as s3rver itself writes it, its MD5 in a file of its own, is answered and copied alike.
+      const stem = join(home, 'a', 'dir', 'older');
+      writeFileSync(`${stem}._S3rver_object`, 'older bytes');
+      writeFileSync(`${stem}._S3rver_object.md5`, createHash('md5').update('older bytes').digest('hex'));
+      writeFileSync(`${stem}._S3rver_metadata.json`, '{"content-type":"text/plain"}');
+      await s3.send(
+        new CopyObjectCommand({
+          Bucket: 'b',
+          Key: 'dir/older',
+          CopySource: 'a/dir/older',
+          MetadataDirective: 'REPLACE',
+          Metadata: { sha256: 'x' },
+        }),
+      );
+      for (const bucket of ['a', 'b'])
+        expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'dir/older' }))).ETag).toBe(
+          md5('older bytes'),
+        );
       await expect(read('a', 'dir/missing')).rejects.toMatchObject({ name: 'NoSuchKey' });
       await expect(read('a', 'dir/12', 'bytes=20-30')).rejects.toMatchObject({ name: 'InvalidRange' });
       await expect(
