@@ -74,11 +74,10 @@ export async function start(options: S3ServerOptions): Promise<ThreadedServer> {
     configureBuckets: options.buckets.map((name) => ({ name, configs: [] })),
   });
   const store = (server as unknown as { store: StoreFiles }).store;
-  if (process.env.S3_PLAIN !== '1') syncObjectFiles(store);
+  syncObjectFiles(store);
   cacheSubresources(store);
   indexListings(store);
-  if (silent && process.env.S3_PLAIN !== '1')
-    dropRequestLog(server as unknown as { middleware: { name: string }[] });
+  if (silent) dropRequestLog(server as unknown as { middleware: { name: string }[] });
   await server.run();
   return {
     endpoint: `http://127.0.0.1:${options.port}`,
