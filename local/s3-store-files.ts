@@ -1,13 +1,5 @@
-import {
-  copyFileSync,
-  createWriteStream,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { copyFile } from 'node:fs/promises';
+import { createWriteStream, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFile, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
@@ -26,8 +18,8 @@ const S3Object = require('s3rver/lib/models/object.js') as (new (
 const S3Bucket = require('s3rver/lib/models/bucket.js') as new (name: string, creationDate: Date) => unknown;
 
 /**
- * Objects up to this size are read, written and copied in one synchronous call: from the page cache
- * that takes microseconds, less than handing the call to libuv's thread pool and back.
+ * Objects up to this size are read in one synchronous call (from the page cache that takes
+ * microseconds, less than handing the reads to libuv's thread pool and back) and received whole.
  */
 export const SMALL_OBJECT_BYTES = 1024 * 1024;
 
@@ -51,12 +43,12 @@ export interface StoreFiles extends FilesystemStore {
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
 
-function copyIfPresent(from: string, to: string): void {
+async function copyIfPresent(from: string, to: string): Promise<void> {
   try {
-    copyFileSync(from, to);
+    await copyFile(from, to);
   } catch (error) {
     if (!isMissing(error)) throw error;
-    rmSync(to, { force: true });
+    await rm(to, { force: true });
   }
 }
 
@@ -104,11 +96,12 @@ async function bodyOf(content: Readable, limit: number): Promise<Buffer> {
  * bucket, a stat and two reads of the object's side files (metadata JSON, MD5), parent directories
  * checked one by one before a copy. That is a dozen thread-pool round trips for a GET and about thirty
  * for a copy, each one waking another thread, and it was most of the local S3's CPU time during an
- * ingest. The server has a thread of its own (local/server-thread.ts), so here the side files, the
- * stats and objects up to SMALL_OBJECT_BYTES are read, written and copied synchronously; larger
- * objects still stream or copy asynchronously. An object's MD5 goes into its metadata file, one file
- * fewer to create per write. The bytes are written first and the metadata last, as s3rver does (which
- * local/s3-repair.ts relies on after a crash).
+ * ingest. The server has a thread of its own (local/server-thread.ts), so here what only reads (stats,
+ * the side files, objects up to SMALL_OBJECT_BYTES) is done synchronously: from the page cache that
+ * takes microseconds. What writes stays asynchronous, in as few calls as it takes (one per file):
+ * creating a file can wait on the disk's journal, and the thread keeps serving meanwhile. An object's
+ * MD5 goes into its metadata file, one file fewer to create per write. The bytes are written first
+ * and the metadata last, as s3rver does (which local/s3-repair.ts relies on after a crash).
  */
 export function syncObjectFiles(store: StoreFiles): void {
   const objectPath = (bucket: string, key: string) => store.getResourcePath(bucket, key, 'object');
@@ -156,9 +149,9 @@ export function syncObjectFiles(store: StoreFiles): void {
     if (md5) {
       stored[MD5_FIELD] = md5;
       // An MD5 file left by s3rver for an object that was at the key before describes other bytes.
-      rmSync(`${objectPath(bucket, key)}.md5`, { force: true });
+      await rm(`${objectPath(bucket, key)}.md5`, { force: true });
     }
-    writeFileSync(metadataPath(bucket, key), JSON.stringify(stored, null, 2));
+    await writeFile(metadataPath(bucket, key), JSON.stringify(stored, null, 2));
   };
 
   store.putObject = async (object) => {
@@ -169,7 +162,7 @@ export function syncObjectFiles(store: StoreFiles): void {
     const small = smallBody(object.content);
     if (small !== undefined) {
       const body = Buffer.isBuffer(object.content) ? object.content : await bodyOf(object.content, small);
-      writeFileSync(path, body);
+      await writeFile(path, body);
       md5.update(body);
       size = body.length;
     } else {
@@ -240,18 +233,17 @@ export function syncObjectFiles(store: StoreFiles): void {
     const [source, target] = [objectPath(srcBucket, srcKey), objectPath(destBucket, destKey)];
     if (source !== target) {
       mkdirSync(dirname(target), { recursive: true });
-      if (statSync(source).size <= SMALL_OBJECT_BYTES) copyFileSync(source, target);
-      else await copyFile(source, target);
+      await copyFile(source, target);
       if (!replacement) {
-        copyFileSync(metadataPath(srcBucket, srcKey), metadataPath(destBucket, destKey));
-        copyIfPresent(`${source}.md5`, `${target}.md5`);
+        await copyFile(metadataPath(srcBucket, srcKey), metadataPath(destBucket, destKey));
+        await copyIfPresent(`${source}.md5`, `${target}.md5`);
       }
     }
     if (replacement) {
       // New metadata over the source's bytes, so the source's MD5 (s3rver would answer the MD5 of
       // whatever object was at the key before, or read the copy again to compute one).
       const md5 = await md5Of(srcBucket, srcKey);
-      if (md5 === undefined && source !== target) rmSync(`${target}.md5`, { force: true });
+      if (md5 === undefined && source !== target) await rm(`${target}.md5`, { force: true });
       await store.putMetadata(destBucket, destKey, replacement as Metadata, md5);
     }
     return store.getMetadata(destBucket, destKey);
