@@ -1,77 +1,133 @@
+import { z } from 'zod';
+
 /**
  * Every setting a handler reads, in one place. Handlers never know whether they run in AWS or in the
  * local stack: the CDK stack and `local/` both set these variables, and the AWS SDK reads its own
  * endpoint variables (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SFN).
  */
-export interface ReplicaLocation {
+const replicaLocationSchema = z.object({
   /** Name used in event texts, e.g. "replica-glacier". */
-  name: string;
-  bucket: string;
+  name: z.string().min(1),
+  bucket: z.string().min(1),
   /** S3 storage class the replica's objects are written with (STANDARD, DEEP_ARCHIVE, ...). */
-  storageClass: string;
+  storageClass: z.string().min(1),
   /**
    * The bucket has versioning and Object Lock: every write must yield a version id, Register puts a
    * legal hold on it, and reads name it. False (the local S3 has neither): no version ids, no holds.
    */
-  objectLock?: boolean;
-}
+  objectLock: z.boolean().optional(),
+});
+export type ReplicaLocation = z.output<typeof replicaLocationSchema>;
 
-export interface Config {
-  tableName: string;
-  uploadBucket: string;
-  unpackBucket: string;
-  primaryBucket: string;
-  primaryStorageClass: string;
+export const DEFAULTS = {
+  presignExpiresSeconds: 15 * 60,
+  cartTtlSeconds: 7 * 24 * 3600,
+  fixityIntervalSeconds: 90 * 24 * 3600,
+  fixityMaxConcurrentRuns: 4,
+  fixitySweepSeconds: 3600,
+  maxUnpackedBytes: 1024 ** 4,
+  maxUnpackedFiles: 1_000_000,
+  unpackCheckpointFiles: 1000,
+  fargateUnpackAboveBytes: 20 * 1000 ** 3,
+  chunkMaxFiles: 500,
+  chunkMaxBytes: 10 * 1024 ** 3,
+  primaryStorageClass: 'STANDARD',
+};
+
+/** A variable that must be set (an empty value counts as unset). */
+const required = () => z.string({ error: 'is not set' });
+const optional = () => z.string().optional();
+const flag = () =>
+  z
+    .enum(['true', 'false'], { error: 'must be "true" or "false"' })
+    .optional()
+    .transform((value) => value === 'true');
+const positiveInteger = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a positive integer' })
+    .pipe(z.int({ error: 'must be a positive integer' }).positive({ error: 'must be a positive integer' }))
+    .optional()
+    .default(fallback);
+/** A JSON document in one variable. */
+const json = <S extends z.ZodType>(schema: S) =>
+  z
+    .string()
+    .transform((text, context) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+/**
+ * Every setting a handler reads, by the name handlers use; ENV names each one's variable. Read one
+ * at a time when used (see config()), each checked by its schema.
+ */
+export const configSchema = z.object({
+  tableName: required(),
+  uploadBucket: required(),
+  unpackBucket: required(),
+  primaryBucket: required(),
+  primaryStorageClass: z.string().optional().default(DEFAULTS.primaryStorageClass),
   /** See ReplicaLocation.objectLock. */
-  primaryObjectLock: boolean;
-  replicas: ReplicaLocation[];
-  bundleBucket: string;
-  ingestStateMachineArn: string;
-  cartStateMachineArn: string;
-  fixityStateMachineArn: string;
+  primaryObjectLock: flag(),
+  replicas: json(z.array(replicaLocationSchema)).optional().default([]),
+  bundleBucket: required(),
+  ingestStateMachineArn: required(),
+  cartStateMachineArn: required(),
+  fixityStateMachineArn: required(),
   /** A bag is re-checked when its last fixity check is older than this (default 90 days). */
-  fixityIntervalSeconds: number;
+  fixityIntervalSeconds: positiveInteger(DEFAULTS.fixityIntervalSeconds),
   /** Scheduled fixity runs in flight at once, at most. */
-  fixityMaxConcurrentRuns: number;
-  /** Seconds between two sweeps of the fixity schedule (the sweep paces itself by it). */
-  fixitySweepSeconds: number;
-  deletionStateMachineArn: string;
-  presignExpiresSeconds: number;
-  cartTtlSeconds: number;
-  maxUnpackedBytes: number;
-  maxUnpackedFiles: number;
+  fixityMaxConcurrentRuns: positiveInteger(DEFAULTS.fixityMaxConcurrentRuns),
+  /** Seconds between two sweeps of the fixity schedule (the sweep paces itself by it). Fractions: tests sweep several times a second. */
+  fixitySweepSeconds: z.coerce
+    .number({ error: 'must be a positive number' })
+    .pipe(z.number().positive({ error: 'must be a positive number' }))
+    .optional()
+    .default(DEFAULTS.fixitySweepSeconds),
+  deletionStateMachineArn: required(),
+  presignExpiresSeconds: positiveInteger(DEFAULTS.presignExpiresSeconds),
+  cartTtlSeconds: positiveInteger(DEFAULTS.cartTtlSeconds),
+  maxUnpackedBytes: positiveInteger(DEFAULTS.maxUnpackedBytes),
+  maxUnpackedFiles: positiveInteger(DEFAULTS.maxUnpackedFiles),
   /** Unpack writes a checkpoint after at most this many files (default 1,000). */
-  unpackCheckpointFiles: number;
+  unpackCheckpointFiles: positiveInteger(DEFAULTS.unpackCheckpointFiles),
   /** Archives larger than this unpack on ECS Fargate instead of Lambda (default 20 GB). */
-  fargateUnpackAboveBytes: number;
+  fargateUnpackAboveBytes: positiveInteger(DEFAULTS.fargateUnpackAboveBytes),
   /**
    * A chunk of a bag's file list (what one Task replicates, verifies or fixity-checks) holds at most
    * this many files and, unless a single file is bigger, this many bytes: one invocation's work.
    */
-  chunkMaxFiles: number;
-  chunkMaxBytes: number;
+  chunkMaxFiles: positiveInteger(DEFAULTS.chunkMaxFiles),
+  chunkMaxBytes: positiveInteger(DEFAULTS.chunkMaxBytes),
   /** Only the local stack sets this, so its tests can receive callbacks on 127.0.0.1. */
-  allowLoopbackCallbacks: boolean;
-  s3ForcePathStyle: boolean;
+  allowLoopbackCallbacks: flag(),
+  s3ForcePathStyle: flag(),
   /**
    * Where the secret that authenticates list cursors comes from: the secret itself (the local stack,
    * from its home) or the ARN of a Secrets Manager secret (AWS). One of the two is required by lists.
    */
-  cursorSecret: string | undefined;
-  cursorSecretArn: string | undefined;
+  cursorSecret: optional(),
+  cursorSecretArn: optional(),
   /**
    * Credentials for a DynamoDB-compatible service whose keys differ from S3's (the local stack pointed
    * at other engines, SPEC §2); unset in AWS, where the role's credentials serve every client.
    */
-  dynamoDBAccessKeyId: string | undefined;
-  dynamoDBSecretAccessKey: string | undefined;
+  dynamoDBAccessKeyId: optional(),
+  dynamoDBSecretAccessKey: optional(),
   /**
    * The role S3 Batch Operations assumes to compute checksums of cold copies that have no recorded
    * full-object SHA-256 (fixity). Unset (the local S3 has no Batch Operations): such copies are
    * reported as not checkable without a restore.
    */
-  batchOperationsRoleArn: string | undefined;
-}
+  batchOperationsRoleArn: optional(),
+});
+
+export type Config = z.output<typeof configSchema>;
 
 export const ENV = {
   tableName: 'BAGVAULT_TABLE',
@@ -106,39 +162,23 @@ export const ENV = {
   batchOperationsRoleArn: 'BAGVAULT_BATCH_OPERATIONS_ROLE_ARN',
 } as const satisfies Record<keyof Config, string>;
 
-export const DEFAULTS = {
-  presignExpiresSeconds: 15 * 60,
-  cartTtlSeconds: 7 * 24 * 3600,
-  fixityIntervalSeconds: 90 * 24 * 3600,
-  fixityMaxConcurrentRuns: 4,
-  fixitySweepSeconds: 3600,
-  maxUnpackedBytes: 1024 ** 4,
-  maxUnpackedFiles: 1_000_000,
-  unpackCheckpointFiles: 1000,
-  fargateUnpackAboveBytes: 20 * 1000 ** 3,
-  chunkMaxFiles: 500,
-  chunkMaxBytes: 10 * 1024 ** 3,
-  primaryStorageClass: 'STANDARD',
-};
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`Missing configuration: environment variable ${name} is not set`);
-  return value;
-}
-
-function optional(name: string): string | undefined {
-  return process.env[name] || undefined;
-}
-
-function integer(name: string, fallback: number): number {
-  const raw = optional(name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new Error(`Invalid configuration: ${name} must be a positive integer, got "${raw}"`);
-  }
-  return value;
+/**
+ * One setting from its variable, or an error naming the variable: `Missing configuration:
+ * environment variable BAGVAULT_TABLE is not set`, `Invalid configuration: BAGVAULT_CHUNK_MAX_FILES
+ * must be a positive integer, got "ten"`.
+ */
+export function setting<K extends keyof Config>(key: K, env: NodeJS.ProcessEnv = process.env): Config[K] {
+  const name = ENV[key];
+  const raw = env[name] || undefined;
+  const result = configSchema.shape[key].safeParse(raw);
+  if (result.success) return result.data as Config[K];
+  if (raw === undefined) throw new Error(`Missing configuration: environment variable ${name} is not set`);
+  const issue = result.error.issues[0];
+  const where = (issue?.path ?? [])
+    .map((at) => (typeof at === 'number' ? `[${at}]` : `.${String(at)}`))
+    .join('');
+  const problem = where ? ` at ${where}: ${issue?.message}` : ` ${issue?.message}`;
+  throw new Error(`Invalid configuration: ${name}${problem}, got ${JSON.stringify(raw)}`);
 }
 
 /**
@@ -149,103 +189,10 @@ export function config(): Config {
   return CONFIG;
 }
 
-const CONFIG: Config = {
-  get tableName() {
-    return required(ENV.tableName);
-  },
-  get uploadBucket() {
-    return required(ENV.uploadBucket);
-  },
-  get unpackBucket() {
-    return required(ENV.unpackBucket);
-  },
-  get primaryBucket() {
-    return required(ENV.primaryBucket);
-  },
-  get primaryStorageClass() {
-    return optional(ENV.primaryStorageClass) ?? DEFAULTS.primaryStorageClass;
-  },
-  get primaryObjectLock() {
-    return optional(ENV.primaryObjectLock) === 'true';
-  },
-  get replicas() {
-    return JSON.parse(optional(ENV.replicas) ?? '[]') as ReplicaLocation[];
-  },
-  get bundleBucket() {
-    return required(ENV.bundleBucket);
-  },
-  get ingestStateMachineArn() {
-    return required(ENV.ingestStateMachineArn);
-  },
-  get cartStateMachineArn() {
-    return required(ENV.cartStateMachineArn);
-  },
-  get fixityStateMachineArn() {
-    return required(ENV.fixityStateMachineArn);
-  },
-  get fixityIntervalSeconds() {
-    return integer(ENV.fixityIntervalSeconds, DEFAULTS.fixityIntervalSeconds);
-  },
-  get fixityMaxConcurrentRuns() {
-    return integer(ENV.fixityMaxConcurrentRuns, DEFAULTS.fixityMaxConcurrentRuns);
-  },
-  get fixitySweepSeconds() {
-    // Fractions allowed: tests sweep several times a second.
-    const raw = optional(ENV.fixitySweepSeconds);
-    if (raw === undefined) return DEFAULTS.fixitySweepSeconds;
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value <= 0)
-      throw new Error(
-        `Invalid configuration: ${ENV.fixitySweepSeconds} must be a positive number, got "${raw}"`,
-      );
-    return value;
-  },
-  get deletionStateMachineArn() {
-    return required(ENV.deletionStateMachineArn);
-  },
-  get presignExpiresSeconds() {
-    return integer(ENV.presignExpiresSeconds, DEFAULTS.presignExpiresSeconds);
-  },
-  get cartTtlSeconds() {
-    return integer(ENV.cartTtlSeconds, DEFAULTS.cartTtlSeconds);
-  },
-  get maxUnpackedBytes() {
-    return integer(ENV.maxUnpackedBytes, DEFAULTS.maxUnpackedBytes);
-  },
-  get maxUnpackedFiles() {
-    return integer(ENV.maxUnpackedFiles, DEFAULTS.maxUnpackedFiles);
-  },
-  get unpackCheckpointFiles() {
-    return integer(ENV.unpackCheckpointFiles, DEFAULTS.unpackCheckpointFiles);
-  },
-  get fargateUnpackAboveBytes() {
-    return integer(ENV.fargateUnpackAboveBytes, DEFAULTS.fargateUnpackAboveBytes);
-  },
-  get chunkMaxFiles() {
-    return integer(ENV.chunkMaxFiles, DEFAULTS.chunkMaxFiles);
-  },
-  get chunkMaxBytes() {
-    return integer(ENV.chunkMaxBytes, DEFAULTS.chunkMaxBytes);
-  },
-  get allowLoopbackCallbacks() {
-    return optional(ENV.allowLoopbackCallbacks) === 'true';
-  },
-  get s3ForcePathStyle() {
-    return optional(ENV.s3ForcePathStyle) === 'true';
-  },
-  get cursorSecret() {
-    return optional(ENV.cursorSecret);
-  },
-  get cursorSecretArn() {
-    return optional(ENV.cursorSecretArn);
-  },
-  get dynamoDBAccessKeyId() {
-    return optional(ENV.dynamoDBAccessKeyId);
-  },
-  get dynamoDBSecretAccessKey() {
-    return optional(ENV.dynamoDBSecretAccessKey);
-  },
-  get batchOperationsRoleArn() {
-    return optional(ENV.batchOperationsRoleArn);
-  },
-};
+// Typed by hand: defineProperties cannot type getters, and each one returns setting(key), a Config[key].
+const CONFIG = Object.defineProperties(
+  {},
+  Object.fromEntries(
+    (Object.keys(ENV) as (keyof Config)[]).map((key) => [key, { get: () => setting(key), enumerable: true }]),
+  ),
+) as Config;

@@ -14,6 +14,9 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * each run sorted and written to a temporary directory, and the runs merged as they are read back.
  * Keys compare by UTF-16 code units (as `<` does); equal keys keep the order they were added in.
  * A sort that fits in one run never touches the disk.
+ *
+ * The `JSON.parse(…) as T` casts read back lines this process wrote moments before, with
+ * JSON.stringify of a T, into its own temporary files: nothing else writes there.
  */
 export class ExternalSorter<T> {
   private readonly keyOf: (item: T) => string;

@@ -226,7 +226,11 @@ export const HANDLER_ACCESS: Readonly<Record<string, readonly AccessNeed[]>> = {
     { bucket: 'replicas', access: ['read'] },
   ],
   [task('fixity/finish')]: [TABLE_READ_WRITE, { bucket: 'unpack', access: ['read', 'delete'] }],
-  [task('fixity/record-failure')]: [TABLE_READ_WRITE, { bucket: 'unpack', access: ['read', 'delete'] }],
+  // Put: a CheckingChunks child keeps its chunk's failure in the run's work area for the report.
+  [task('fixity/record-failure')]: [
+    TABLE_READ_WRITE,
+    { bucket: 'unpack', access: ['read', 'put', 'delete'] },
+  ],
   // Started by EventBridge Scheduler, not by a route or a state machine.
   // Describe: a run whose execution died outside its Catch is ended, with its work area.
   [FIXITY_SWEEP_MODULE]: [

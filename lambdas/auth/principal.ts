@@ -1,12 +1,14 @@
-import type { Role } from './roles.ts';
+import { z } from 'zod';
+import { type Role, ROLES } from './roles.ts';
 
 /** Who is calling: what the authorizer found for the request's API key. */
-export interface Principal {
-  user: string;
+export const principalSchema = z.object({
+  user: z.string(),
   /** Spaces the key may use; `['*']` means every space. */
-  spaces: string[];
-  roles: Role[];
-}
+  spaces: z.array(z.string()),
+  roles: z.array(z.enum(ROLES)),
+});
+export type Principal = z.output<typeof principalSchema>;
 
 export function canUseSpace(principal: Principal, space: string): boolean {
   return principal.spaces.includes('*') || principal.spaces.includes(space);

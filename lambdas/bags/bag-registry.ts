@@ -6,6 +6,7 @@ import {
   type StoredFileRecord,
   storedFileRecordSchema,
 } from './bag-records.ts';
+import { z } from 'zod';
 import { parseStored } from '../schemas/problems.ts';
 import {
   BatchWriteCommand,
@@ -38,6 +39,13 @@ const listPartition = (space: string) => `BAGS#${space}`;
 /** The list (gsi1) partition of a space's bag summaries, one per bag. */
 export const bagListPartition = listPartition;
 
+/** A `CLAIM#` item as the table holds it. */
+const claimSchema = z.object({
+  version: z.number(),
+  ingestId: z.string(),
+  retained: z.boolean().optional(),
+});
+
 export interface VersionClaim {
   version: number;
   ingestId: string;
@@ -58,12 +66,10 @@ export async function claimsOf(space: string, externalIdentifier: string): Promi
     ConsistentRead: true,
   });
   for await (const page of pages)
-    for (const item of page.Items ?? [])
-      claims.push({
-        version: item.version as number,
-        ingestId: item.ingestId as string,
-        ...(item.retained ? { retained: true } : {}),
-      });
+    for (const item of page.Items ?? []) {
+      const { version, ingestId, retained } = parseStored('version claim', item, claimSchema);
+      claims.push({ version, ingestId, ...(retained ? { retained: true } : {}) });
+    }
   return claims;
 }
 
@@ -97,7 +103,9 @@ export async function claimOf(
       ConsistentRead: true,
     }),
   );
-  return Item ? { version: Item.version as number, ingestId: Item.ingestId as string } : undefined;
+  if (!Item) return undefined;
+  const { version, ingestId } = parseStored('version claim', Item, claimSchema);
+  return { version, ingestId };
 }
 
 /** The number of the latest registered version, 0 when none is (read consistently, for claims). */

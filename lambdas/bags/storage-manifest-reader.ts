@@ -1,4 +1,10 @@
-import type { ManifestFile, StorageManifest } from './storage-manifest.ts';
+import { parseStored } from '../schemas/problems.ts';
+import {
+  manifestFileSchema,
+  type ManifestFile,
+  type StorageManifest,
+  storageManifestSchema,
+} from './storage-manifest.ts';
 
 /**
  * Reads a storage manifest without holding its file lists: a 1,000,000-file manifest is ~236 MB of
@@ -83,7 +89,7 @@ export async function scanStorageManifest(
         if (arrayDepth >= 0 && depth === arrayDepth + 1) {
           element += chunk.slice(elementStart, i + 1);
           elementStart = -1;
-          await onFile(JSON.parse(element) as ManifestFile, list);
+          await onFile(parseStored('storage manifest entry', JSON.parse(element), manifestFileSchema), list);
           element = '';
         } else if (arrayDepth >= 0 && depth === arrayDepth) {
           arrayDepth = -1;
@@ -99,5 +105,5 @@ export async function scanStorageManifest(
     if (elementStart >= 0) element += chunk.slice(elementStart);
   }
   if (inString || depth !== 0 || arraysSeen !== 2) throw new Error('Not a complete storage manifest');
-  return JSON.parse(skeleton) as StorageManifest;
+  return parseStored('storage manifest', JSON.parse(skeleton), storageManifestSchema);
 }

@@ -1,8 +1,11 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { s3 } from '../aws-clients.ts';
+import { z } from 'zod';
 import { config } from '../config.ts';
+import { parseStored } from '../schemas/problems.ts';
 import { cartObjectPath } from './cart-objects.ts';
 import type { CartIncarnation } from './cart-record.ts';
+import { HASH_TYPES } from './cart-file.ts';
 import type { FileProgress } from './bundle-writer.ts';
 import type { UploadProgress } from './multipart-sink.ts';
 
@@ -31,6 +34,27 @@ export interface SuspendedBundle {
   startCarry?: Buffer;
 }
 
+/** What loadCheckpoint accepts back: a checkpoint that does not match is never resumed from. */
+const checkpointSchema: z.ZodType<BundleCheckpoint> = z.object({
+  upload: z.object({
+    uploadId: z.string(),
+    // S3's CompletedPart: the number and ETag, and the checksums S3 gave, kept as they came.
+    parts: z.array(z.looseObject({ PartNumber: z.number(), ETag: z.string() })),
+    written: z.number(),
+  }),
+  partSize: z.number(),
+  mtime: z.number(),
+  totalBytes: z.number(),
+  nextFile: z.number(),
+  inFile: z
+    .object({
+      location: z.string(),
+      verifier: z.object({ bytes: z.number(), digests: z.partialRecord(z.enum(HASH_TYPES), z.string()) }),
+      start: z.object({ partNumber: z.number(), written: z.number() }),
+    })
+    .optional(),
+});
+
 const checkpointKey = (cart: CartIncarnation) => `checkpoints/${cartObjectPath(cart)}.json`;
 const carryKey = (cart: CartIncarnation) => `checkpoints/${cartObjectPath(cart)}.carry`;
 const startCarryKey = (cart: CartIncarnation) => `checkpoints/${cartObjectPath(cart)}.start`;
@@ -54,7 +78,7 @@ export async function loadCheckpoint(cart: CartIncarnation): Promise<SuspendedBu
   if (!json) return undefined;
   const carry = await bytesOrAbsent(carryKey(cart));
   if (!carry) throw new Error(`The bundle checkpoint of cart ${cart.cartId} has lost its unfinished part`);
-  const checkpoint = JSON.parse(json.toString('utf8')) as BundleCheckpoint;
+  const checkpoint = parseStored('bundle checkpoint', JSON.parse(json.toString('utf8')), checkpointSchema);
   if (!checkpoint.inFile) return { checkpoint, carry };
   const startCarry = await bytesOrAbsent(startCarryKey(cart));
   if (!startCarry)

@@ -1,18 +1,21 @@
+import { z } from 'zod';
+
 /** The hash types a cart entry may ask for (Pacifica's `hashtype`). */
 export const HASH_TYPES = ['md5', 'sha1', 'sha256', 'sha512'] as const;
 export type HashType = (typeof HASH_TYPES)[number];
 
 export const HEX_DIGEST_LENGTH: Record<HashType, number> = { md5: 32, sha1: 40, sha256: 64, sha512: 128 };
 
-/** One validated entry of a cart request, before its id is looked up. */
-export interface CartEntry {
-  id: string;
+/** One validated entry of a cart request, before its id is looked up (as POST stores it). */
+export const cartEntrySchema = z.object({
+  id: z.string(),
   /** Where the file goes inside the tar. */
-  path: string;
-  hashtype: HashType;
+  path: z.string(),
+  hashtype: z.enum(HASH_TYPES),
   /** Lower-case hex, or empty for "the stored manifest's". */
-  hashsum: string;
-}
+  hashsum: z.string(),
+});
+export type CartEntry = z.output<typeof cartEntrySchema>;
 
 /** One file of a cart, resolved against the registry: what staging and bundling work from. */
 export interface CartFile {

@@ -1,10 +1,12 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
+import { parseStored } from '../schemas/problems.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import {
   type CartIncarnation,
   type CartRecord,
+  cartRecordSchema,
   type CartRef,
   type CartStatus,
   isLive,
@@ -21,7 +23,7 @@ const tableName = () => config().tableName;
 
 function toRecord(item: Record<string, unknown>): CartRecord {
   const { pk: _pk, sk: _sk, kind: _kind, ...record } = item;
-  return record as unknown as CartRecord;
+  return parseStored('cart', record, cartRecordSchema);
 }
 
 /** Stores a new cart; false when a live cart already has the id (an expired one is replaced). */

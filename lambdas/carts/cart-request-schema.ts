@@ -1,35 +1,11 @@
 import { z } from 'zod';
-import { HASH_TYPES } from './cart-file.ts';
-import { MAX_CART_FILES } from './cart-request.ts';
 
 /**
- * The shape of `POST /carts/{cartId}` (SPEC §5.5) for the API description. cart-request.ts checks
- * bodies itself, in Pacifica's words, with the rules that need the whole list (unique paths, no file
- * where another needs a directory).
+ * The other shapes of the cart API for its description: the request naming an uploaded file list
+ * (its entries are checked with cart-request.ts's schema when the workflow reads them), and the
+ * answer of `POST /carts/{cartId}/file-list`.
  */
-export const cartRequestSchema = z
-  .strictObject({
-    fileids: z
-      .array(
-        z.strictObject({
-          id: z
-            .string()
-            .min(1)
-            .meta({ description: 'A stored file id: {space}/{externalIdentifier}/{version}/{path}.' }),
-          path: z
-            .string()
-            .meta({ description: 'Where the file goes in the tar: relative, no `..`, unique.' }),
-          hashtype: z.enum(HASH_TYPES),
-          hashsum: z
-            .string()
-            .optional()
-            .meta({ description: "The expected hex digest, or empty to use the stored manifest's." }),
-        }),
-      )
-      .min(1)
-      .max(MAX_CART_FILES),
-  })
-  .meta({ id: 'CartRequest' });
+export { cartRequestSchema } from './cart-request.ts';
 
 /** `POST /carts/{cartId}` naming a file list uploaded to S3 (cart-file-list.ts) instead of `fileids`. */
 export const cartFileListRequestSchema = z

@@ -1,13 +1,14 @@
-import type { Principal } from '../auth/principal.ts';
+import { z } from 'zod';
+import { principalSchema } from '../auth/principal.ts';
 import { config } from '../config.ts';
 import { DomainError } from '../errors.ts';
 import { logger } from '../observability.ts';
-import { getJson, headObjectOrAbsent, putJson } from '../storage/s3-objects.ts';
+import { getJson, getStored, headObjectOrAbsent, putJson } from '../storage/s3-objects.ts';
 import { MAX_FILE_LIST_BYTES } from './cart-file-list.ts';
 import { parseCartRequest } from './cart-request.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
 import type { CartTaskInput } from './cart-execution.ts';
-import type { CartEntry } from './cart-file.ts';
+import { type CartEntry, cartEntrySchema } from './cart-file.ts';
 import { filesKeyOf, requestKeyOf } from './cart-objects.ts';
 import { findCartOfExecution, recordResolved } from './cart-repository.ts';
 import { resolveCartFiles } from './resolve-cart-files.ts';
@@ -16,7 +17,11 @@ import { resolveCartFiles } from './resolve-cart-files.ts';
  * A cart request as POST stored it: the validated entries and who asked, whose spaces bound which
  * ids the workflow may resolve (the key's rights when it asked, as for a small cart checked on POST).
  */
-export type CartRequestObject = { caller: Principal } & ({ entries: CartEntry[] } | { fileList: string });
+const requestObjectSchema = z.union([
+  z.object({ caller: principalSchema, entries: z.array(cartEntrySchema) }),
+  z.object({ caller: principalSchema, fileList: z.string() }),
+]);
+export type CartRequestObject = z.output<typeof requestObjectSchema>;
 
 /** Keeps a refusal within what the cart's error field and a Step Functions Cause hold. */
 const MAX_REFUSAL_CHARS = 1000;
@@ -58,7 +63,7 @@ export interface ResolveOutput {
 export async function resolveCart(cart: CartTaskInput): Promise<ResolveOutput> {
   if (!(await findCartOfExecution(cart))) return { cancelled: true };
   const bucket = config().bundleBucket;
-  const request = await getJson<CartRequestObject>(bucket, requestKeyOf(cart));
+  const request = await getStored(bucket, requestKeyOf(cart), 'cart request', requestObjectSchema);
   let files;
   try {
     files = await resolveCartFiles(await entriesOf(request), request.caller);

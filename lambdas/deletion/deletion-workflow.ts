@@ -23,6 +23,7 @@ import {
   requestKey,
   type Tombstone,
 } from './deletion-records.ts';
+import { removeFetchedFileItems } from './fetched-file-items.ts';
 import { listObjectVersions, removeObjectVersions, removeStoredFileItems } from './stored-object-removal.ts';
 
 /**
@@ -77,7 +78,10 @@ async function takeInventory(space: string, externalIdentifier: string): Promise
   return { versions, files, bytes, manifests };
 }
 
-/** Step 1: records what is about to be deleted (once), before anything is. */
+/**
+ * Step 1: records what is about to be deleted (once), before anything is, and removes the index
+ * items of files versions took through fetch.txt (found through the manifests, which step 2 deletes).
+ */
 export async function prepareDeletion(input: DeletionInput): Promise<{ locations: string[] }> {
   const { request, marker } = await approvedDeletion(input.requestId);
   if (marker.state === 'deleting' && !marker.inventory) {
@@ -97,6 +101,8 @@ export async function prepareDeletion(input: DeletionInput): Promise<{ locations
       if (!isConditionFailure(error)) throw error;
     }
   }
+  const inventory = (await getMarker(request.space, request.externalIdentifier))?.inventory;
+  if (inventory) await removeFetchedFileItems(request.space, request.externalIdentifier, inventory.versions);
   return { locations: storageLocations().map((location) => location.name) };
 }
 

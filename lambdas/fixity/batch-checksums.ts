@@ -16,10 +16,11 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
+import { z } from 'zod';
 import { s3 } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { isCold, type StorageLocation } from '../storage/locations.ts';
-import { getJson, isMissingObject, openObject, putJson } from '../storage/s3-objects.ts';
+import { getJson, getStored, isMissingObject, openObject, putJson } from '../storage/s3-objects.ts';
 import { currentFile, repairSource, settleCheck } from './check-chunk.ts';
 import { type ChecksumRequest, checksumRequestChunks } from './checksum-requests.ts';
 import { checkCopy, type CopyCheck } from './copy-check.ts';
@@ -181,14 +182,32 @@ export function parseCsvLine(line: string): string[] {
 
 const hexOfBase64 = (value: string) => Buffer.from(value, 'base64').toString('hex');
 
+/** A Compute checksum task's result message: only the fields read, whatever else S3 adds. */
+const resultMessageSchema = z.looseObject({
+  checksum_hex: z.unknown().optional(),
+  checksumHex: z.unknown().optional(),
+  checksum_base64: z.unknown().optional(),
+  checksumBase64: z.unknown().optional(),
+  checksum: z.unknown().optional(),
+});
+
+/** The manifest.json of a job's completion report (written by S3 Batch Operations). */
+const reportManifestSchema = z.looseObject({
+  ReportSchema: z.string().optional(),
+  Results: z.array(z.looseObject({ Bucket: z.string().optional(), Key: z.string() })).optional(),
+});
+
 /** The SHA-256 in a Compute checksum task's result message (JSON; hex or base64). */
 export function checksumOfResult(message: string): string | undefined {
-  let result: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    result = JSON.parse(message) as Record<string, unknown>;
+    parsed = JSON.parse(message);
   } catch {
     return undefined;
   }
+  const checked = resultMessageSchema.safeParse(parsed);
+  if (!checked.success) return undefined;
+  const result = checked.data;
   const hex = result.checksum_hex ?? result.checksumHex;
   if (typeof hex === 'string' && /^[0-9a-fA-F]{64}$/.test(hex)) return hex.toLowerCase();
   const base64 = result.checksum_base64 ?? result.checksumBase64 ?? result.checksum;
@@ -217,10 +236,12 @@ export const resultKey = (bucket: string, key: string, versionId: string | undef
  */
 export async function readReport(prefix: string, jobId: string): Promise<Map<string, TaskResult>> {
   const bucket = config().unpackBucket;
-  const reportManifest = await getJson<{
-    ReportSchema?: string;
-    Results?: { Bucket?: string; Key: string }[];
-  }>(bucket, `${prefix}/job-${jobId}/manifest.json`);
+  const reportManifest = await getStored(
+    bucket,
+    `${prefix}/job-${jobId}/manifest.json`,
+    'Batch Operations report manifest',
+    reportManifestSchema,
+  );
   const columns = (
     reportManifest.ReportSchema ??
     'Bucket, Key, VersionId, TaskStatus, ErrorCode, HTTPStatusCode, ResultMessage'

@@ -1,7 +1,9 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { dynamo } from '../aws-clients.ts';
 import { bagListPartition } from '../bags/bag-registry.ts';
 import { config } from '../config.ts';
+import { parseStored } from '../schemas/problems.ts';
 import { allSpaceIds } from '../spaces/space-repository.ts';
 import { queryPages } from '../table/query-pages.ts';
 import { NEVER_CHECKED, noteBagChecked } from './fixity-schedule.ts';
@@ -16,17 +18,21 @@ const PROGRESS_KEY = { pk: 'FIXITY-SCHEDULE', sk: 'BACKFILL' };
 /** Bags looked at per sweep, at most (one summary read and one conditional write each). */
 export const BACKFILL_BATCH = 1000;
 
-interface Progress {
-  done?: boolean;
-  space?: string;
-  startKey?: Record<string, unknown>;
-}
+const progressSchema = z.object({
+  done: z.boolean().optional(),
+  space: z.string().optional(),
+  /** The bag list's LastEvaluatedKey where the walk stopped. */
+  startKey: z.record(z.string(), z.unknown()).optional(),
+});
+type Progress = z.output<typeof progressSchema>;
 
 async function progress(): Promise<Progress> {
   const { Item } = await dynamo().send(
     new GetCommand({ TableName: config().tableName, Key: PROGRESS_KEY, ConsistentRead: true }),
   );
-  return (Item ?? {}) as Progress;
+  if (!Item) return {};
+  const { pk: _pk, sk: _sk, ...stored } = Item;
+  return parseStored('fixity schedule backfill progress', stored, progressSchema);
 }
 
 async function saveProgress(next: Progress): Promise<void> {

@@ -8,6 +8,16 @@ import { excerpt } from '../client-text.ts';
  */
 export const invalidAt = (at: string, problem: string) => `Invalid value at ${at || '.'}: ${problem}`;
 
+/**
+ * A message that is a whole line of its own and names its location with `{at}` (Pacifica's
+ * `Unknown field at .fileids[0].mode.`, `Duplicate path at …: …`). Only a message that *starts* so
+ * counts: client input is only ever quoted further along a message, so it cannot make one.
+ */
+const WHOLE_LINE = /^[A-Z][A-Za-z ]* at \{at\}/;
+
+const lineOf = (at: string, message: string) =>
+  WHOLE_LINE.test(message) ? message.replace('{at}', at || '.') : invalidAt(at, message);
+
 export type Addressing = 'body' | 'query';
 
 function locationOf(path: readonly PropertyKey[], addressing: Addressing): string {
@@ -35,7 +45,7 @@ export function problemsOf(issues: readonly z.core.$ZodIssue[], addressing: Addr
     for (const at of locations) {
       if (seen.has(at)) continue;
       seen.add(at);
-      problems.push(invalidAt(at, issue.message));
+      problems.push(lineOf(at, issue.message));
     }
   }
   return problems;

@@ -1,7 +1,9 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { dynamo } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { formatBytes } from '../ingests/ingest.ts';
+import { parseStored } from '../schemas/problems.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
 
@@ -15,24 +17,24 @@ import { RefusalError } from '../workflows/task-errors.ts';
 const keyOf = (space: string) => ({ pk: `SPACE#${space}`, sk: 'SPACE' });
 const tableName = () => config().tableName;
 
-interface SpaceQuotaState {
-  quota: number | null;
-  used: number;
-  reserved: number;
-  reservations: Record<string, number> | undefined;
-}
+/** The quota fields of the space item (the rest of it is the space's: space-repository.ts). */
+const quotaStateSchema = z.object({
+  quota: z
+    .number()
+    .nullish()
+    .transform((quota) => quota ?? null),
+  used: z.number().default(0),
+  reserved: z.number().default(0),
+  reservations: z.record(z.string(), z.number()).optional(),
+});
+type SpaceQuotaState = z.output<typeof quotaStateSchema>;
 
 async function readState(space: string): Promise<SpaceQuotaState> {
   const { Item } = await dynamo().send(
     new GetCommand({ TableName: tableName(), Key: keyOf(space), ConsistentRead: true }),
   );
   if (!Item) throw new Error(`Space ${space} does not exist`);
-  return {
-    quota: typeof Item.quota === 'number' ? Item.quota : null,
-    used: (Item.used as number | undefined) ?? 0,
-    reserved: (Item.reserved as number | undefined) ?? 0,
-    reservations: Item.reservations as Record<string, number> | undefined,
-  };
+  return parseStored('space quota state', Item, quotaStateSchema);
 }
 
 /** `space digitised has 1.2 GB left of its 10 GB quota; this bag needs 3.4 GB` */

@@ -7,7 +7,9 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
+import type { z } from 'zod';
 import { s3 } from '../aws-clients.ts';
+import { parseStored } from '../schemas/problems.ts';
 
 /** Small JSON documents the workflow keeps beside its data (chunk lists, bag summaries). */
 export async function putJson(bucket: string, key: string, value: unknown): Promise<void> {
@@ -21,6 +23,25 @@ export async function putJson(bucket: string, key: string, value: unknown): Prom
   );
 }
 
+/**
+ * An S3 JSON document read back, checked against its schema (a mismatch is a plain error naming the
+ * document: corruption or a code/data mismatch, never the client's fault).
+ */
+export async function getStored<S extends z.ZodType>(
+  bucket: string,
+  key: string,
+  what: string,
+  schema: S,
+): Promise<z.output<S>> {
+  return parseStored(what, await getJson<unknown>(bucket, key), schema);
+}
+
+/**
+ * The parsed JSON of an object, typed by the caller without a check: only for documents a workflow
+ * wrote earlier in the same run for its own later steps (work-area chunk lists and summaries, a cart's
+ * resolved file list, a fixity plan), which nothing else writes. Anything else is read with getStored
+ * and a schema.
+ */
 export async function getJson<T>(bucket: string, key: string): Promise<T> {
   const { Body } = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return JSON.parse(await (Body as { transformToString(): Promise<string> }).transformToString()) as T;

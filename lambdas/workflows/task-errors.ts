@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Error names the state machines' Retry and Catch fields match on. A handler throws
  * `TransientError` for what a retry can cure (throttling, 5xx, timeouts, resets); everything else
@@ -17,6 +19,12 @@ export class RefusalError extends Error {
     this.name = 'RefusalError';
   }
 }
+
+/**
+ * What a parent sees when a child execution of its Distributed Map failed: the children keep their
+ * own reasons in the work area (ingest: location-failures.ts; fixity: chunk-failures.ts).
+ */
+export const MAP_RUN_FAILED = 'States.ExceedToleratedFailureThreshold';
 
 const TRANSIENT_NAMES = new Set([
   'ThrottlingException',
@@ -49,17 +57,21 @@ export function isTransient(error: unknown): boolean {
   return TRANSIENT_NAMES.has(error.name) || (sdk.code !== undefined && TRANSIENT_NAMES.has(sdk.code));
 }
 
+/** The JSON `Cause` of a Lambda error, as Step Functions records it. */
+const lambdaErrorSchema = z.object({ errorMessage: z.string() });
+
 /**
  * The reason a Catch recorded. Step Functions hands Lambda errors over as a JSON `Cause`
  * (`{"errorMessage": …}`); the local runner hands over the bare message. Both read the same.
  */
 export function reasonFromCause(cause: string | undefined): string {
   if (!cause) return 'unknown error';
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+    parsed = JSON.parse(cause);
   } catch {
-    // not JSON: the local runner's bare message
+    return cause; // not JSON: the local runner's bare message
   }
-  return cause;
+  const lambdaError = lambdaErrorSchema.safeParse(parsed);
+  return lambdaError.success ? lambdaError.data.errorMessage : cause;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../lambdas/auth/api-key-repository.ts';
+import { getRun } from '../../lambdas/fixity/fixity-runs.ts';
 import { storedFileKey } from '../../lambdas/storage/storage-layout.ts';
 import { errorOf } from '../support/api-client.ts';
 import { localS3 } from '../support/s3-client.ts';
@@ -21,8 +22,18 @@ const files = [
 ];
 
 let stack: TestStack;
+/** The bag whose chunk checks throw (an internal error inside a CheckingChunks child). */
+const BROKEN = 'broken-chunk';
 beforeAll(async () => {
-  stack = await startTestStack();
+  stack = await startTestStack({
+    taskHooks: {
+      beforeTask: async (state, input) => {
+        if (state !== 'CheckChunk') return;
+        const run = await getRun((input as { runId: string }).runId);
+        if (run?.externalIdentifier === BROKEN) throw new Error('injected: the chunk list cannot be parsed');
+      },
+    },
+  });
   await createApiKey({ user: 'reader', spaces: ['*'], roles: ['read'] }, 'reader-secret-0123456789');
   await createApiKey(
     { user: 'curator', spaces: ['digitised'], roles: ['read', 'ingest'] },
@@ -51,6 +62,18 @@ async function eventsOf(bagId: string) {
 }
 
 describe('a fixity run', () => {
+  it('names the reason a chunk could not be checked, not only that a child execution failed', async () => {
+    await storeBag({ externalIdentifier: BROKEN, files, replicated: true });
+    const report = await runFixity(stack, `digitised/${BROKEN}`);
+    expect(report).toMatchObject({ status: 'failed', success: false });
+    expect(report.message).toBe(
+      'Fixity check failed - chunk 0 could not be checked: injected: the chunk list cannot be parsed',
+    );
+    expect(await eventsOf(`digitised/${BROKEN}`)).toMatchObject([
+      { eventType: 'fixity check', outcome: 'failure', detail: report.message },
+    ]);
+  });
+
   it('passes a clean bag in every location, with its progress and an event', async () => {
     await storeBag({ externalIdentifier: 'clean', files, replicated: true });
     const report = await runFixity(stack, 'digitised/clean');

@@ -1,16 +1,18 @@
 /** SPEC §5.6 deletion over HTTP against the local stack: two people, every version gone, a tombstone. */
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamo, s3, stepFunctions } from '../../lambdas/aws-clients.ts';
 import { executionName, redriveUnfinishedDeletions } from '../../lambdas/deletion/deletion-execution.ts';
 import { finishDeletion } from '../../lambdas/deletion/deletion-workflow.ts';
+import { config } from '../../lambdas/config.ts';
 import { buildBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { ingestArchive, ingestRequest, uploadArchive } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import { localS3 } from '../support/s3-client.ts';
+import { storeBag } from '../support/stored-bag.ts';
 
 let stack: TestStack;
 /** A asks (and holds delete-approve too, so only the two-person rule can stop them); B approves. */
@@ -516,5 +518,56 @@ describe('an approved deletion whose workflow did not run to its end', () => {
     expect(after.bagCount).toBe(stored.bagCount - 1);
     // Finished deletions are left alone by later sweeps.
     expect((await redriveUnfinishedDeletions())[id]).toBeUndefined();
+  });
+});
+
+describe('the stored-file index', () => {
+  /** Every `FILE#` item of a bag, its reference items for fetch.txt files included. */
+  async function fileItems(externalIdentifier: string): Promise<string[]> {
+    const keys: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamo().send(
+        new ScanCommand({
+          TableName: config().tableName,
+          FilterExpression: 'begins_with(pk, :prefix)',
+          ExpressionAttributeValues: { ':prefix': `FILE#digitised/${externalIdentifier}/` },
+          ProjectionExpression: 'pk',
+          ExclusiveStartKey: start,
+        }),
+      );
+      keys.push(...(page.Items ?? []).map((item) => String(item.pk)));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return keys.sort();
+  }
+
+  it('loses the items of files a version took through fetch.txt when the bag is deleted', async () => {
+    await storeBag({
+      externalIdentifier: 'fetched-doomed',
+      files: [
+        { path: 'data/kept.txt', content: 'v1 bytes, fetched by v2\n' },
+        { path: 'data/old.txt', content: 'v1 only\n' },
+      ],
+    });
+    await storeBag({
+      externalIdentifier: 'fetched-doomed',
+      version: 'v2',
+      files: [{ path: 'data/new.txt', content: 'v2 bytes\n' }],
+      fetched: { 'data/kept.txt': 'v1' },
+    });
+    // The reference item lies under v2's key, where no object is.
+    expect(await fileItems('fetched-doomed')).toContain('FILE#digitised/fetched-doomed/v2/data/kept.txt');
+
+    const { id } = (await (
+      await post('/bags/digitised/fetched-doomed/deletion-requests', requester, { reason: 'Duplicate' })
+    ).json()) as { id: string };
+    expect((await post(`/deletion-requests/${id}/approve`, approver)).status).toBe(202);
+    await waitForStatus('/bags/digitised/fetched-doomed', 410);
+
+    expect(await fileItems('fetched-doomed')).toEqual([]);
+    expect((await stack.api('/bags/digitised/fetched-doomed/files/data/kept.txt?version=v2')).status).toBe(
+      410,
+    );
   });
 });

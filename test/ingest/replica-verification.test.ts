@@ -11,10 +11,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BagFile } from '../../lambdas/ingest-workflow/bag-files.ts';
-import {
-  verificationMethod,
-  verifyReplicaFiles,
-} from '../../lambdas/ingest-workflow/replica-verifier.ts';
+import { verificationMethod, verifyReplicaFiles } from '../../lambdas/ingest-workflow/replica-verifier.ts';
 import { replicateChunk, replicateFile } from '../../lambdas/ingest-workflow/replicator.ts';
 import { registeredVersionItem } from '../support/registered-version.ts';
 import { coldLocation, warmLocation } from '../support/mocked-aws.ts';
