@@ -108,6 +108,28 @@ async function keysPresent(bucket: string, keys: readonly string[]): Promise<Set
   return present;
 }
 
+/** Left in the work area when a chunk's replication into a location starts: later attempts find it. */
+export const replicationStartedKey = (ingestId: string, location: string, chunk: number) =>
+  `${workPrefix(ingestId)}replicating/${encodeURIComponent(location)}/${String(chunk).padStart(6, '0')}`;
+
+/**
+ * Which of the chunk's keys an earlier attempt may have written: none on the first attempt, which
+ * only leaves its mark (copying over an object left by someone else is what a later attempt would do
+ * with it anyway: its bytes are never trusted). A later attempt lists the range, or HEADs each key.
+ */
+async function keysWrittenBefore(
+  target: ReplicationTarget,
+  chunk: number,
+  keys: readonly string[],
+): Promise<Set<string> | undefined> {
+  const started = replicationStartedKey(target.ingestId, target.location.name, chunk);
+  if (await headObjectOrAbsent(config().unpackBucket, started)) {
+    return keysPresent(target.location.bucket, keys);
+  }
+  await putJson(config().unpackBucket, started, {});
+  return new Set();
+}
+
 /** Where replicate-chunk leaves the version ids it wrote, for verification and Register to pin. */
 export const replicatedVersionsKey = (ingestId: string, location: string, chunk: number) =>
   `${workPrefix(ingestId)}replicated/${encodeURIComponent(location)}/${String(chunk).padStart(6, '0')}.json`;
@@ -137,7 +159,7 @@ export async function replicateChunk(target: ReplicationTarget, chunk: number, f
   const versions: VersionIds = {};
   const keyOf = (file: BagFile) =>
     storedFileKey(target.space, target.externalIdentifier, target.version, file.name);
-  const present = await keysPresent(target.location.bucket, files.map(keyOf));
+  const present = await keysWrittenBefore(target, chunk, files.map(keyOf));
   await mapConcurrently(files, COPIES_IN_FLIGHT, async (file) => {
     const { versionId } = await replicateFile(
       target,
