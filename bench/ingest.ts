@@ -15,6 +15,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { dynamo, s3 } from '../lambdas/aws-clients.ts';
 import { startTestStack } from '../test/support/local-stack.ts';
 import { getIngest, startIngest, uploadArchive } from '../test/support/ingests.ts';
 
@@ -66,13 +68,21 @@ function ownCpuSeconds(): number {
 
 /**
  * `bagvault validate` of the archive, in its own process (the stack keeps serving meanwhile): wall
- * time, and CPU time, which the load of other processes on the machine does not inflate.
+ * time and CPU time, the best of three runs, so that one run slowed by the machine's other work does
+ * not stand for the baseline.
  */
 async function validateSeconds(archive: string): Promise<{ wall: number; cpu: number }> {
-  const start = performance.now();
-  const cpu = childCpuSeconds();
-  await promisify(execFile)('node_modules/.bin/node', ['bin/bagvault.ts', 'validate', '--quiet', archive]);
-  return { wall: (performance.now() - start) / 1000, cpu: childCpuSeconds() - cpu };
+  let best = { wall: Infinity, cpu: Infinity };
+  for (let run = 0; run < 3; run++) {
+    const start = performance.now();
+    const cpu = childCpuSeconds();
+    await promisify(execFile)('node_modules/.bin/node', ['bin/bagvault.ts', 'validate', '--quiet', archive]);
+    best = {
+      wall: Math.min(best.wall, (performance.now() - start) / 1000),
+      cpu: Math.min(best.cpu, childCpuSeconds() - cpu),
+    };
+  }
+  return best;
 }
 
 /** Resident memory of this process and every process below it (hash pools, tasks), in bytes. */
@@ -106,6 +116,58 @@ function treeRss(): number {
     }
   }
   return bytes;
+}
+
+/**
+ * Polls GET /ingests/{id} every 200 ms from a thread of its own until the ingest is final, and
+ * answers how long each request took.
+ */
+function watchIngest(apiUrl: string, key: string, id: string): Promise<number[]> {
+  const worker = new Worker(
+    `const { parentPort, workerData: { url, key } } = require('node:worker_threads');
+    (async () => {
+      const latencies = [];
+      for (;;) {
+        const asked = performance.now();
+        const ingest = await (await fetch(url, { headers: { authorization: 'ApiKey ' + key } })).json();
+        latencies.push(performance.now() - asked);
+        if (['succeeded', 'failed', 'cancelled'].includes(ingest.status.id)) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      parentPort.postMessage(latencies);
+    })();`,
+    { eval: true, workerData: { url: `${apiUrl}/ingests/${id}`, key } },
+  );
+  return new Promise((resolve, reject) => {
+    worker.once('message', (latencies: number[]) => {
+      resolve(latencies);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+  });
+}
+
+/** Requests the workflows send (their clients live in this process), by command. */
+function countRequests(): { s3: Map<string, number>; dynamodb: Map<string, number> } {
+  const counts = { s3: new Map<string, number>(), dynamodb: new Map<string, number>() };
+  const tally = (counted: Map<string, number>, command: unknown) =>
+    counted.set(command as string, (counted.get(command as string) ?? 0) + 1);
+  const options = { step: 'initialize', name: 'benchCountRequests' } as const;
+  s3().middlewareStack.add(
+    (next, context) => (args) => {
+      tally(counts.s3, context.commandName);
+      return next(args);
+    },
+    options,
+  );
+  dynamo().middlewareStack.add(
+    (next, context) => (args) => {
+      tally(counts.dynamodb, context.commandName);
+      return next(args);
+    },
+    options,
+  );
+  return counts;
 }
 
 function percentile(values: number[], p: number): number {
@@ -170,6 +232,7 @@ function issue12Shapes() {
 export async function run(): Promise<void> {
   // As `npm start` runs it: the API in its own thread.
   const stack = await startTestStack({ apiThread: true });
+  const requests = countRequests();
   let peakRss = treeRss();
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, treeRss())), 250);
   console.log(
@@ -183,19 +246,25 @@ export async function run(): Promise<void> {
       const { wall: validate, cpu: validateCpu } = await validateSeconds(bag.archive);
       const path = `digitised/${shape.name}.tar.gz`;
       await uploadArchive(stack, path, readFileSync(bag.archive));
+      requests.s3.clear();
+      requests.dynamodb.clear();
       const start = performance.now();
       const cpuAtStart = ownCpuSeconds();
       const started = await startIngest(stack, { space: 'digitised', externalIdentifier: shape.name, path });
-      // A user watching the ingest: how long each GET /ingests/{id} takes while it runs.
-      const latencies: number[] = [];
+      // A user watching the ingest from their own client, outside the stack's threads (as curl or a
+      // browser would): how long each GET /ingests/{id} takes while it runs.
+      const watched = watchIngest(stack.apiUrl, stack.adminKey, started.id);
+      // The same requests from the stack's own main thread, where the workflows run: its event loop's lag.
+      const fromMain: number[] = [];
       let ingest: Awaited<ReturnType<typeof getIngest>>;
       for (;;) {
         const asked = performance.now();
         ingest = await getIngest(stack, started.id);
-        latencies.push(performance.now() - asked);
+        fromMain.push(performance.now() - asked);
         if (['succeeded', 'failed', 'cancelled'].includes(ingest.status.id)) break;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
+      const latencies = await watched;
       const seconds = (performance.now() - start) / 1000;
       const cpu = ownCpuSeconds() - cpuAtStart;
       const events = (ingest as unknown as { events: { description: string; createdDate: string }[] }).events;
@@ -206,10 +275,10 @@ export async function run(): Promise<void> {
         `  ingest end to end      ${seconds.toFixed(2)} s  ${(bag.bytes / MB / seconds).toFixed(1)} MB/s  ${(shape.files.length / seconds).toFixed(0)} files/s  (${shape.goal(seconds, validate)})`,
       );
       console.log(
-        `  bagvault validate      ${validate.toFixed(2)} s  (ingest/validate time ratio ${(seconds / validate).toFixed(2)})`,
+        `  bagvault validate      ${validate.toFixed(2)} s, best of 3  (ingest/validate time ratio ${(seconds / validate).toFixed(2)})`,
       );
       console.log(
-        `  CPU time               ingest ${cpu.toFixed(2)} s, validate ${validateCpu.toFixed(2)} s (ratio ${(cpu / validateCpu).toFixed(2)}; unaffected by the machine's load)`,
+        `  CPU time               ingest ${cpu.toFixed(2)} s, validate ${validateCpu.toFixed(2)} s (ratio ${(cpu / validateCpu).toFixed(2)}; less affected by the machine's load than times)`,
       );
       for (const [step, stepSeconds] of stepTimes(events))
         console.log(`    ${step.padEnd(55)} ${stepSeconds.toFixed(2)} s`);
@@ -221,8 +290,18 @@ export async function run(): Promise<void> {
         idle.push(performance.now() - asked);
       }
       console.log(
-        `  GET /ingests/{id} while it ran: p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms over ${latencies.length} requests (goal p95 < 100 ms); idle afterwards p50 ${percentile(idle, 50).toFixed(0)} ms, p95 ${percentile(idle, 95).toFixed(0)} ms`,
+        `  GET /ingests/{id} while it ran, from a client thread: p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms over ${latencies.length} requests (goal p95 < 100 ms); from the workflows' thread p95 ${percentile(fromMain, 95).toFixed(0)} ms; idle afterwards p50 ${percentile(idle, 50).toFixed(0)} ms, p95 ${percentile(idle, 95).toFixed(0)} ms`,
       );
+      const perFile = (counts: Map<string, number>) =>
+        [...counts]
+          .sort((a, b) => b[1] - a[1])
+          .map(
+            ([command, count]) =>
+              `${command.replace(/Command$/, '')} ${(count / shape.files.length).toFixed(2)}`,
+          )
+          .join(', ');
+      console.log(`  S3 requests per file        ${perFile(requests.s3)}`);
+      console.log(`  DynamoDB requests per file  ${perFile(requests.dynamodb)}`);
       console.log(`  stack peak RSS so far  ${(peakRss / 2 ** 20).toFixed(0)} MiB (goal ≤ 1 GiB)`);
       console.log(
         `  load average now: ${loadavg()

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 export const DEFAULT_RUN_CHARS = 2 << 20;
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const RESOLVED = Promise.resolve();
 
 /**
  * Sorts more items than memory should hold: items are kept as JSON lines in runs of bounded size,
@@ -21,16 +22,23 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export class ExternalSorter<T> {
   private readonly keyOf: (item: T) => string;
   private readonly runChars: number;
-  private run: { key: string; line: string }[] = [];
+  private readonly sizeOf: (item: T) => number;
+  // Items are kept as they are while in memory and turned into JSON only when their run is written.
+  private run: { key: string; item: T }[] = [];
   private runSize = 0;
   private readonly runFiles: string[] = [];
   private directory: string | undefined;
   private count = 0;
   private writing: Promise<void> = Promise.resolve();
+  /** Adds waiting behind a run being written: until they are in, new adds queue behind them. */
+  private queued = 0;
+  private spilling = false;
 
-  constructor(keyOf: (item: T) => string, options: { runChars?: number } = {}) {
+  /** `sizeOf`: an item's size in the units of `runChars`; by default the length of its JSON. */
+  constructor(keyOf: (item: T) => string, options: { runChars?: number; sizeOf?: (item: T) => number } = {}) {
     this.keyOf = keyOf;
     this.runChars = options.runChars ?? DEFAULT_RUN_CHARS;
+    this.sizeOf = options.sizeOf ?? ((item) => JSON.stringify(item).length);
   }
 
   /** How many items were added. */
@@ -46,14 +54,27 @@ export class ExternalSorter<T> {
   /** Safe to call concurrently: a run going to disk holds back the next adds until it is written. */
   add(item: T): Promise<void> {
     const key = this.keyOf(item);
-    const line = JSON.stringify([key, item]);
     this.count++;
+    if (!this.spilling && this.queued === 0) {
+      // The common case, in memory with nothing ahead of it: no promise chain per item.
+      this.keep(key, item);
+      if (this.runSize < this.runChars) return RESOLVED;
+      this.spilling = true;
+      this.writing = this.spill().finally(() => (this.spilling = false));
+      return this.writing;
+    }
+    this.queued++;
     this.writing = this.writing.then(async () => {
-      this.run.push({ key, line });
-      this.runSize += line.length + 64;
+      this.queued--;
+      this.keep(key, item);
       if (this.runSize >= this.runChars) await this.spill();
     });
     return this.writing;
+  }
+
+  private keep(key: string, item: T): void {
+    this.run.push({ key, item });
+    this.runSize += key.length + this.sizeOf(item) + 64;
   }
 
   /** Every item added, in key order. Call once; the temporary files are removed when it ends. */
@@ -62,7 +83,7 @@ export class ExternalSorter<T> {
     try {
       if (this.runFiles.length === 0) {
         const run = this.sortedRun();
-        for (const { line } of run) yield (JSON.parse(line) as [string, T])[1];
+        for (const { item } of run) yield item;
         return;
       }
       await this.spill();
@@ -92,8 +113,8 @@ export class ExternalSorter<T> {
     const path = join(this.directory, `run-${this.runFiles.length}`);
     const out = createWriteStream(path);
     let batch = '';
-    for (const { line } of this.sortedRun()) {
-      batch += `${line}\n`;
+    for (const { key, item } of this.sortedRun()) {
+      batch += `${JSON.stringify([key, item])}\n`;
       if (batch.length >= 1 << 16) {
         if (!out.write(batch)) await once(out, 'drain');
         batch = '';
@@ -191,21 +212,41 @@ export class Spool<T> {
   private directory: string | undefined;
   private out: ReturnType<typeof createWriteStream> | undefined;
   private writing: Promise<void> = Promise.resolve();
+  /** Adds not done yet: until they are, new adds queue behind them. */
+  private queued = 0;
+  private readonly sizeOf: (item: T) => number;
 
-  constructor(options: { runChars?: number } = {}) {
+  /** `sizeOf`: an item's size in the units of `runChars`; by default the length of its JSON. */
+  constructor(options: { runChars?: number; sizeOf?: (item: T) => number } = {}) {
     this.runChars = options.runChars ?? DEFAULT_RUN_CHARS;
+    this.sizeOf = options.sizeOf ?? ((item) => JSON.stringify(item).length);
   }
 
-  /** Safe to call concurrently; items keep the order of the calls. */
-  add(item: T): Promise<void> {
-    this.writing = this.writing.then(() => this.append(item));
+  /**
+   * Safe to call concurrently; items keep the order of the calls. Returns undefined when the item is
+   * already kept (in memory, nothing ahead of it), else a promise to wait for.
+   */
+  add(item: T): Promise<void> | undefined {
+    if (!this.out && this.queued === 0) {
+      const size = this.sizeOf(item) + 64;
+      if (this.memoryChars + size < this.runChars) {
+        this.memory.push(item);
+        this.memoryChars += size;
+        return undefined;
+      }
+    }
+    this.queued++;
+    this.writing = this.writing.then(() => {
+      this.queued--;
+      return this.append(item);
+    });
     return this.writing;
   }
 
   private async append(item: T): Promise<void> {
     if (!this.out) {
       this.memory.push(item);
-      this.memoryChars += JSON.stringify(item).length + 64;
+      this.memoryChars += this.sizeOf(item) + 64;
       if (this.memoryChars < this.runChars) return;
       this.directory = await mkdtemp(join(tmpdir(), 'bagvault-spool-'));
       this.file = join(this.directory, 'items');

@@ -1,6 +1,6 @@
-import { copyFile, mkdir, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import S3rver from 's3rver';
+import { type StoreFiles, syncObjectFiles } from './s3-store-files.ts';
 import { type FilesystemStore, indexListings } from './s3-store-index.ts';
 import { startServerThread, type ServerThread, type ThreadedServer } from './server-thread.ts';
 
@@ -11,28 +11,6 @@ export interface S3ServerOptions {
   port: number;
   directory: string;
   buckets: string[];
-}
-
-/**
- * s3rver's copy with new metadata (how replication copies) writes no MD5 for the copy, so the copy's
- * response reads the whole copied object again to compute one, or answers the MD5 of whatever object
- * was at the key before. The bytes are the source's, and so is their MD5: it is copied first.
- */
-function copyChecksums(store: FilesystemStore): void {
-  const copyObject = store.copyObject.bind(store);
-  store.copyObject = async (srcBucket, srcKey, destBucket, destKey, metadata) => {
-    const md5 = (bucket: string, key: string) => `${store.getResourcePath(bucket, key, 'object')}.md5`;
-    if (metadata && md5(srcBucket, srcKey) !== md5(destBucket, destKey)) {
-      await mkdir(dirname(md5(destBucket, destKey)), { recursive: true });
-      await copyFile(md5(srcBucket, srcKey), md5(destBucket, destKey)).catch(
-        (error: NodeJS.ErrnoException) => {
-          if (error.code !== 'ENOENT') throw error;
-          return rm(md5(destBucket, destKey), { force: true });
-        },
-      );
-    }
-    return copyObject(srcBucket, srcKey, destBucket, destKey, metadata);
-  };
 }
 
 /**
@@ -73,21 +51,33 @@ function cacheSubresources(store: FilesystemStore): void {
   };
 }
 
+/**
+ * Silent, s3rver still formats a coloured log line for every request (koa-logger) and hands it to a
+ * logger that discards it: a tenth of its CPU time per small request. The line is not made at all.
+ */
+function dropRequestLog(app: { middleware: { name: string }[] }): void {
+  const index = app.middleware.findIndex((middleware) => middleware.name === 'logger');
+  if (index === -1) throw new Error("s3rver's request log middleware has moved: update local/s3-server.ts");
+  app.middleware.splice(index, 1);
+}
+
 /** A real S3 protocol server keeping objects on disk under `directory`, in this thread. */
 export async function start(options: S3ServerOptions): Promise<ThreadedServer> {
   await mkdir(options.directory, { recursive: true });
+  const silent = process.env.BAGVAULT_S3_LOG !== 'true';
   const server = new S3rver({
     address: '127.0.0.1',
     port: options.port,
     directory: options.directory,
-    silent: process.env.BAGVAULT_S3_LOG !== 'true',
+    silent,
     resetOnClose: false,
     configureBuckets: options.buckets.map((name) => ({ name, configs: [] })),
   });
-  const store = (server as unknown as { store: FilesystemStore }).store;
-  copyChecksums(store);
+  const store = (server as unknown as { store: StoreFiles }).store;
+  syncObjectFiles(store);
   cacheSubresources(store);
   indexListings(store);
+  if (silent) dropRequestLog(server as unknown as { middleware: { name: string }[] });
   await server.run();
   return {
     endpoint: `http://127.0.0.1:${options.port}`,

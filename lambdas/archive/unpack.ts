@@ -1,15 +1,16 @@
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import tar from 'tar-stream';
 import { ArchiveRefusedError } from './archive-refused-error.ts';
-import { explainFailure, mostTelling } from './archive-failure.ts';
+import { explainFailure } from './archive-failure.ts';
+import { ChunkQueue } from './chunk-queue.ts';
 import { EntryClaims } from './entry-claims.ts';
-import { EntryContent, hashOnly, skipContent, type TarEntry } from './entry-content.ts';
+import { hashBody, writeBody } from './entry-content.ts';
 import { normaliseEntryPath, type EntryNames } from './entry-path.ts';
 import { GzipMagicCheck } from './gzip-magic-check.ts';
 import type { DigestAlgorithm } from './hashing/algorithms.ts';
 import { HashPool } from './hashing/hash-pool.ts';
+import { TarReader, type TarHeader } from './tar-reader.ts';
 import type { UnpackedFile, UnpackSink } from './unpack-sink.ts';
 
 export interface UnpackLimits {
@@ -69,9 +70,11 @@ export interface UnpackResult {
 export const DEFAULT_UNPACK_DIGESTS: readonly DigestAlgorithm[] = ['sha256'];
 
 const GZIP_CHUNK = 1 << 20;
-// Room for a few decompressed chunks, so that gunzip (on its own thread) keeps going while this
-// thread parses and hashes the previous one. (A stream option @types/node leaves out of ZlibOptions.)
-const GUNZIP_OPTIONS = { chunkSize: GZIP_CHUNK, readableHighWaterMark: 4 * GZIP_CHUNK };
+// The compressed side: few, large reads.
+const GUNZIP_OPTIONS = { chunkSize: GZIP_CHUNK };
+// Decompressed chunks waiting for the tar reader: enough for gunzip (on libuv's pool) to keep going
+// while this thread hashes the chunks before them, little enough to stay small whatever the archive.
+const QUEUED_BYTES = 4 * GZIP_CHUNK;
 const TAR_BLOCK = 512;
 // Digests still being computed for files already written; bounds memory for archives of tiny files.
 const MAX_UNREPORTED_FILES = 4096;
@@ -111,9 +114,9 @@ class Unpacker {
   private readonly maxBytes: number;
   private readonly maxFiles: number;
   private readonly claims = new EntryClaims();
+  private chunks: ChunkQueue | undefined;
   private readonly result: UnpackResult;
   private entries = 0;
-  private endOfLastEntry = 0;
   private reporting: Promise<void> = Promise.resolve();
   private unreported = 0;
   private reportFailure: { error: unknown } | undefined;
@@ -138,37 +141,26 @@ class Unpacker {
   }
 
   async run(): Promise<UnpackResult> {
-    const tarBytes = new ByteCounter();
-    const extract = tar.extract();
-    let bodyError: unknown;
-    let current: Promise<void> = Promise.resolve();
-    // tar-stream waits for next() before parsing the following header: one entry at a time.
-    extract.on('entry', (_header, stream, next) => {
-      current = this.unpackEntry(stream as unknown as TarEntry);
-      current.then(
-        () => (this.reportFailure ? extract.destroy(asError(this.reportFailure.error)) : next()),
-        (error: unknown) => {
-          bodyError = error;
-          extract.destroy(asError(error));
-        },
-      );
-    });
+    const gunzip = createGunzip(GUNZIP_OPTIONS);
+    const chunks = new ChunkQueue(gunzip, QUEUED_BYTES);
+    this.chunks = chunks;
+    const feeding = pipeline(this.source, new GzipMagicCheck(this.name), gunzip);
+    feeding.catch((error: unknown) => chunks.fail(error));
+    const reader = new TarReader(chunks);
     try {
-      await pipeline(
-        this.source,
-        new GzipMagicCheck(this.name),
-        createGunzip(GUNZIP_OPTIONS),
-        tarBytes,
-        extract,
-      );
-    } catch (feedError) {
-      // Let the entry being written fail first, so that discarding the sink happens after it.
-      await current.catch(() => {});
-      throw explainFailure(mostTelling(bodyError ?? this.reportFailure?.error, feedError), this.name);
+      for (let header = await reader.next(); header; header = await reader.next()) {
+        await this.unpackEntry(reader, header);
+        if (this.reportFailure) throw this.reportFailure.error;
+      }
+      await feeding;
+    } catch (error) {
+      gunzip.destroy();
+      this.source.destroy();
+      throw explainFailure(error, this.name);
     }
-    if (tarBytes.bytes < this.endOfLastEntry + TAR_BLOCK) {
+    if (reader.offset < reader.endOfLastEntry + TAR_BLOCK) {
       throw new ArchiveRefusedError(
-        tarBytes.bytes === 0
+        reader.offset === 0
           ? `Archive ${this.name} is empty: the gzip stream holds no tar data`
           : `Archive ${this.name} is truncated: the tar data has no end-of-archive marker`,
       );
@@ -183,8 +175,7 @@ class Unpacker {
     this.stopped = true;
   }
 
-  private async unpackEntry(entry: TarEntry): Promise<void> {
-    const header = entry.header;
+  private async unpackEntry(reader: TarReader, header: TarHeader): Promise<void> {
     const named = normaliseEntryPath(header.name, this.options.entryNames);
     if (!named.ok) throw new ArchiveRefusedError(named.problem);
     const path = named.path;
@@ -195,10 +186,8 @@ class Unpacker {
         `Archive ${this.name} has more than ${this.maxFiles} entries (the limit) at entry ${quoted}`,
       );
     }
-    this.endOfLastEntry = entry.offset + TAR_BLOCK + roundUpToBlock(header.size);
     if (header.type === 'directory') {
       this.claims.claimDirectory(path, quoted);
-      entry.resume();
       return;
     }
     if (path === '') throw new ArchiveRefusedError(`Archive entry ${quoted} is a file without a name`);
@@ -209,19 +198,18 @@ class Unpacker {
       );
     }
     const digests = this.digestsFor(path); // also for a finished file: the plan learns from every path
-    if (this.finished && (await this.skipFinished(entry, path, quoted))) return;
-    const hash = this.pool.stream(digests, header.size);
+    if (this.finished && (await this.skipFinished(path, header.size, quoted))) return;
+    // While gunzip is the slower side, hashing here costs no time and saves sending the bytes.
+    const hash = this.pool.stream(digests, header.size, { preferHere: this.chunks?.readerIsAhead });
     try {
       if (this.sink.wantsContent?.(path, header.size) === false) {
-        await hashOnly(entry, hash);
+        await hashBody(reader, hash);
       } else {
-        const content = new EntryContent(entry, hash);
-        await this.sink.writeFile(path, header.size, content);
-        await content.hashed();
-        if (content.bytes !== header.size) {
-          throw new Error(
-            `Archive entry ${quoted}: the sink consumed ${content.bytes} of ${header.size} bytes`,
-          );
+        const bytes = await writeBody(reader, hash, (content) =>
+          this.sink.writeFile(path, header.size, content),
+        );
+        if (bytes !== header.size) {
+          throw new Error(`Archive entry ${quoted}: the sink consumed ${bytes} of ${header.size} bytes`);
         }
       }
     } catch (error) {
@@ -234,28 +222,30 @@ class Unpacker {
     if (this.unreported > MAX_UNREPORTED_FILES) await this.reporting;
   }
 
-  /** Reads past the entry when an earlier run stored it; false once past every such file. */
-  private async skipFinished(entry: TarEntry, path: string, quoted: string): Promise<boolean> {
+  /**
+   * True when an earlier run stored this file (the reader then passes over its content); false once
+   * past every such file.
+   */
+  private async skipFinished(path: string, size: number, quoted: string): Promise<boolean> {
     const next = await (this.finished as AsyncIterator<FinishedFile>).next();
     if (next.done) {
       this.finished = undefined;
       return false;
     }
-    if (next.value.path !== path || next.value.size !== entry.header.size) {
+    if (next.value.path !== path || next.value.size !== size) {
       // Not a refusal: the archive is the one the checkpoint was taken from (the caller checks), so
       // this is a checkpoint that cannot be trusted, and nothing may be skipped on its word.
       throw new Error(
         `The unpack checkpoint does not match archive ${this.name} at entry ${quoted}: it lists ${JSON.stringify(next.value.path)} (${next.value.size} bytes)`,
       );
     }
-    await skipContent(entry);
-    this.result.bytes += entry.header.size;
+    this.result.bytes += size;
     this.result.files += 1;
     this.result.resumed += 1;
     return true;
   }
 
-  private refuseSpecialEntry(header: tar.Header, quoted: string): void {
+  private refuseSpecialEntry(header: TarHeader, quoted: string): void {
     switch (header.type) {
       case 'file':
       case 'contiguous-file':
@@ -274,7 +264,7 @@ class Unpacker {
         throw new ArchiveRefusedError(`Archive entry ${quoted} is a ${header.type}; only files are allowed`);
       case 'fifo':
         throw new ArchiveRefusedError(`Archive entry ${quoted} is a FIFO; only files are allowed`);
-      default:
+      case 'unsupported':
         throw new ArchiveRefusedError(`Archive entry ${quoted} has an unsupported tar entry type`);
     }
   }
@@ -301,21 +291,4 @@ class Unpacker {
       }
     });
   }
-}
-
-class ByteCounter extends Transform {
-  bytes = 0;
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.bytes += chunk.length;
-    callback(null, chunk);
-  }
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-function roundUpToBlock(size: number): number {
-  return Math.ceil(size / TAR_BLOCK) * TAR_BLOCK;
 }

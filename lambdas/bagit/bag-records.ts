@@ -22,6 +22,18 @@ export type BagRecord =
 
 export const recordKey = (record: BagRecord) => record[1];
 
+/** About the length of a record's JSON, without writing it (the sorter's run size). */
+export function recordSize(record: BagRecord): number {
+  let size = 8;
+  for (const field of record) {
+    if (typeof field === 'string') size += field.length + 3;
+    else if (field !== null && typeof field === 'object') {
+      for (const hex of Object.values(field)) size += (hex?.length ?? 0) + 12;
+    } else size += 16;
+  }
+  return size;
+}
+
 /** fetch.txt's place among the tag files in the report: after every manifest. */
 export const FETCH_FILE_INDEX = Number.MAX_SAFE_INTEGER;
 

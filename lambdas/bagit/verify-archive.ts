@@ -11,7 +11,6 @@ import type { StoredFile } from './bag-store.ts';
 import { isBagReadingFile, manifestAwareDigests } from './digest-plan.ts';
 import { failedVerification } from './failed-verification.ts';
 import { scopeStore } from './scoped-store.ts';
-import { verifyBag } from './verify-bag.ts';
 
 export interface VerifyArchiveOptions {
   /** How refusal reasons name the archive. */
@@ -35,6 +34,10 @@ export async function verifyArchive(
   options: VerifyArchiveOptions = {},
 ): Promise<Verification> {
   const pool = options.hashPool ?? new HashPool();
+  // Verification's own modules load while the archive streams (this thread mostly waits for gunzip
+  // then), not before it starts.
+  const verification = import('./verify-bag.ts');
+  verification.catch(() => {});
   try {
     const files: StoredFile[] = [];
     const digests = new Map<string, Digests>();
@@ -58,6 +61,7 @@ export async function verifyArchive(
     const root = findBagRoot(files.map((file) => file.path));
     if (!root.ok) return failedVerification(root.problem);
     const store = new ArchiveBagStore(files, sink.kept, openArchive, options.limits);
+    const { verifyBag } = await verification;
     return await verifyBag(scopeStore(store, root.prefix), {
       hashPool: pool,
       runChars: options.runChars,

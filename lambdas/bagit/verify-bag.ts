@@ -1,6 +1,6 @@
 import { ExternalSorter, Spool } from '../external-sort.ts';
 import type { BagEntry, Verification } from './bag.ts';
-import { recordKey, streamFetchFile, streamManifest, type BagRecord } from './bag-records.ts';
+import { recordKey, recordSize, streamFetchFile, streamManifest, type BagRecord } from './bag-records.ts';
 import type { BagStore } from './bag-store.ts';
 import { compareVersion } from './bagit-declaration.ts';
 import { letterCaseWarning, unfetchedWarning, weakManifestWarning } from './bag-warnings.ts';
@@ -34,10 +34,13 @@ const SHOWN_UNFETCHED = 10;
 export async function verifyBag(store: BagStore, options: VerifyOptions = {}): Promise<Verification> {
   const report = new VerificationReport();
   const runs = { runChars: options.runChars };
-  const records = new ExternalSorter<BagRecord>(recordKey, runs);
-  const entries = new Spool<BagEntry>(runs);
-  const pending = new Spool<PendingHash>(runs);
-  const names = new ExternalSorter<{ fold: string; name: string; order: number }>((name) => name.fold, runs);
+  const records = new ExternalSorter<BagRecord>(recordKey, { ...runs, sizeOf: recordSize });
+  const entries = new Spool<BagEntry>({ ...runs, sizeOf: entrySize });
+  const pending = new Spool<PendingHash>({ ...runs, sizeOf: pendingSize });
+  const names = new ExternalSorter<{ fold: string; name: string; order: number }>((name) => name.fold, {
+    ...runs,
+    sizeOf: (name) => name.fold.length + name.name.length + 40,
+  });
   let kept = false;
   try {
     const tagNames = new Set<string>();
@@ -164,4 +167,17 @@ async function warnAboutLetterCase(
     group.push(name);
   }
   warn();
+}
+
+/** About the length of an entry's JSON, without writing it (the spool's run size). */
+function entrySize(entry: BagEntry): number {
+  let size = entry.path.length * 2 + 64;
+  for (const hex of Object.values(entry.listed)) size += (hex?.length ?? 0) + 12;
+  if (entry.present) for (const hex of Object.values(entry.present.digests)) size += (hex?.length ?? 0) + 12;
+  if (entry.fetch) size += entry.fetch.url.length + entry.fetch.path.length + 48;
+  return size;
+}
+
+function pendingSize(file: PendingHash): number {
+  return file.path.length + 48 + file.expected.reduce((sum, [, hex]) => sum + hex.length + 16, 0);
 }

@@ -5,7 +5,7 @@ import { config } from '../config.ts';
 import { mapConcurrently } from '../map-concurrently.ts';
 import { copyObject, workAreaProgress } from '../storage/object-copy.ts';
 import { pinnedVersion, type VersionIds } from '../storage/object-versions.ts';
-import { headObjectOrAbsent, listKeys } from '../storage/s3-objects.ts';
+import { headObjectOrAbsent, listKeys, putJson } from '../storage/s3-objects.ts';
 import { storedFileKey } from '../storage/storage-layout.ts';
 import { FAILURE_REASONS } from '../ingests/ingest.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
@@ -13,7 +13,7 @@ import { type BagFile, readBagSummary, readChunk } from './bag-files.ts';
 import { countReplicatedChunk } from './progress.ts';
 import { storedObjectProblem } from './replica-verifier.ts';
 import { writeReplicatedVersions } from './replicated-versions.ts';
-import { copyProgressArea, unpackedFile } from './work-area.ts';
+import { copyProgressArea, replicationStartedKey, unpackedFile } from './work-area.ts';
 
 export interface ReplicationTarget {
   ingestId: string;
@@ -113,6 +113,24 @@ async function keysPresent(bucket: string, keys: readonly string[]): Promise<Set
 }
 
 /**
+ * Which of the chunk's keys an earlier attempt may have written: none on the first attempt, which
+ * only leaves its mark (copying over an object left by someone else is what a later attempt would do
+ * with it anyway: its bytes are never trusted). A later attempt lists the range, or HEADs each key.
+ */
+async function keysWrittenBefore(
+  target: ReplicationTarget,
+  chunk: number,
+  keys: readonly string[],
+): Promise<Set<string> | undefined> {
+  const started = replicationStartedKey(target.ingestId, target.location.name, chunk);
+  if (await headObjectOrAbsent(config().unpackBucket, started)) {
+    return keysPresent(target.location.bucket, keys);
+  }
+  await putJson(config().unpackBucket, started, {});
+  return new Set();
+}
+
+/**
  * Replicates one chunk of the bag's files into one location and records the version ids S3 answered
  * in the work area, so a million files never pass through Step Functions state and Register needs
  * no HEAD per file (which would also name whatever version is current then, not the verified one).
@@ -132,7 +150,7 @@ export async function replicateChunk(target: ReplicationTarget, chunk: number, f
   const versions: VersionIds = {};
   const keyOf = (file: BagFile) =>
     storedFileKey(target.space, target.externalIdentifier, target.version, file.name);
-  const present = await keysPresent(target.location.bucket, files.map(keyOf));
+  const present = await keysWrittenBefore(target, chunk, files.map(keyOf));
   await mapConcurrently(files, COPIES_IN_FLIGHT, async (file) => {
     const { versionId } = await replicateFile(
       target,

@@ -13,6 +13,7 @@ import { unpackPrefix, workPrefix } from '../storage/storage-layout.ts';
  *   .work/{ingestId}/bag.json                        the bag summary (Verify, for every later step)
  *   .work/{ingestId}/chunks/{chunk}.json             the bag's files in chunks (Verify)
  *   .work/{ingestId}/chunks/index.json               the chunks, as the Distributed Maps read them
+ *   .work/{ingestId}/replicating/{location}/{chunk}  a chunk's replication there has started
  *   .work/{ingestId}/replicated/{location}/{chunk}.json  the version ids a chunk's copies got
  *   .work/{ingestId}/copies/{target hash}.json       multipart copies in progress (storage/object-copy.ts)
  *   .work/{ingestId}/failures/location.json          why a location's branch failed
@@ -41,6 +42,10 @@ export const chunkKey = (ingestId: string, chunk: number) =>
   `${workPrefix(ingestId)}chunks/${part(chunk)}.json`;
 
 export const chunkIndexKey = (ingestId: string) => `${workPrefix(ingestId)}chunks/index.json`;
+
+/** Left when a chunk's replication into a location starts: a later attempt finds it (replicator.ts). */
+export const replicationStartedKey = (ingestId: string, location: string, chunk: number) =>
+  `${workPrefix(ingestId)}replicating/${encodeURIComponent(location)}/${part(chunk)}`;
 
 export const replicatedVersionsKey = (ingestId: string, location: string, chunk: number) =>
   `${workPrefix(ingestId)}replicated/${encodeURIComponent(location)}/${part(chunk)}.json`;

@@ -114,18 +114,50 @@ it('does not keep the process alive once idle', async () => {
 });
 
 describe('threads only where they pay', () => {
-  it('hashes sha256 streams and small streams on the calling thread, starting no threads', async () => {
+  it('hashes a short bag on the calling thread, and boots the threads once more has gone by', async () => {
     const pool = new HashPool({ threads: 2 });
-    const bytes = randomBytes(300_000);
-    expect(await hashInChunks(pool, randomBytes(20 << 20), ['sha256'], 1 << 20)).toBeDefined();
-    expect(await hashInChunks(pool, bytes, ['sha256'], 65536)).toEqual(expected(bytes, ['sha256']));
-    expect(pool.running).toBe(false);
-    expect(await hashInChunks(pool, bytes, ['md5', 'sha512'], 65536)).toEqual(
-      expected(bytes, ['md5', 'sha512']),
-    );
-    expect(pool.running).toBe(false); // a small stream, even with dear algorithms
-    const big = randomBytes(3 << 20);
-    expect(await hashInChunks(pool, big, ['sha512'], 65536)).toEqual(expected(big, ['sha512']));
+    const small = randomBytes(200_000);
+    for (let i = 0; i < 50; i++) {
+      expect(await hashInChunks(pool, small, ['sha256'], 65536)).toEqual(expected(small, ['sha256']));
+    }
+    const tag = randomBytes(60_000);
+    expect(await hashInChunks(pool, tag, ['md5', 'sha512'], 65536)).toEqual(expected(tag, ['md5', 'sha512']));
+    expect(pool.running, 'small files never boot the threads').toBe(false);
+    const medium = randomBytes(3 << 20);
+    expect(await hashInChunks(pool, medium, ['sha256'], 1 << 20)).toEqual(expected(medium, ['sha256']));
+    expect(pool.running, 'a few MB of bigger files do not either').toBe(false);
+    const big = randomBytes(6 << 20);
+    expect(await hashInChunks(pool, big, ['sha256'], 1 << 20)).toEqual(expected(big, ['sha256']));
+    expect(pool.running, 'more than a short bag boots them').toBe(true);
+    // Once they are up (or while they boot: the calling thread hashes meanwhile), digests are the same.
+    for (let i = 0; i < 3; i++) {
+      expect(await hashInChunks(pool, big, ['sha256', 'sha512'], 1 << 20)).toEqual(
+        expected(big, ['sha256', 'sha512']),
+      );
+    }
+    await pool.close();
+  });
+
+  it('boots a thread less for streams than for files: the feeding thread and gunzip take a core', async () => {
+    const pool = new HashPool({ threads: 3 });
+    const big = randomBytes(1 << 20);
+    const stream = pool.stream(['sha256'], 100 << 20);
+    stream.update(big);
+    expect(await stream.digest()).toEqual(expected(big, ['sha256']));
+    expect(pool.threadsStarted).toBe(2);
+    const several = pool.stream(['sha256', 'sha512'], 100 << 20);
+    several.update(big);
+    expect(await several.digest()).toEqual(expected(big, ['sha256', 'sha512']));
+    expect(pool.threadsStarted, 'several algorithms run side by side').toBe(3);
+    await pool.close();
+  });
+
+  it('lets a stream too big to hash here wait for the threads', async () => {
+    const pool = new HashPool({ threads: 2 });
+    pool
+      .stream(['sha512'], 40 << 20)
+      .digest()
+      .catch(() => {});
     expect(pool.running).toBe(true);
     await pool.close();
   });

@@ -21,10 +21,11 @@ export interface HashPoolOptions {
   /** Number of those buffers: bounds the memory held by streams waiting to be hashed. */
   slabCount?: number;
   /**
-   * Hash cheap streams on the calling thread (default true): those with one sha256-class algorithm,
-   * which the calling thread hashes as fast as gunzip (on its own thread) produces bytes, so no byte
-   * is copied or sent anywhere; and small ones (tag files), not worth booting threads for. Dearer
-   * streams (sha512, several algorithms) go to the threads. Tests turn it off to reach the threads.
+   * Hash streams on the calling thread while that is cheaper than sending them (default true):
+   * small ones (tag files, the files of a short bag: not worth a message, let alone booting threads),
+   * and every stream until the threads are up, so that hashing begins with the first byte. The
+   * threads are booted once the streams met so far add up to more than a short bag. Tests turn it
+   * off to reach the threads.
    */
   inlineCheapStreams?: boolean;
 }
@@ -48,6 +49,10 @@ export class HashPool implements StreamWriter {
   private readonly slabSettings: { bytes: number; count: number };
   private readonly inlineCheapStreams: boolean;
   private started = false;
+  /** Threads that have booted and said so. */
+  private ready = 0;
+  /** Work (bytes × cost) hashed on the calling thread while the threads were not ready. */
+  private inlineWork = 0;
   private readonly streams = new Map<number, PooledStream>();
   private readonly fileJobs = new Map<number, FileJob>();
   private fileQueue: FileJob[] = [];
@@ -74,27 +79,75 @@ export class HashPool implements StreamWriter {
     return this.started;
   }
 
-  /** Boot the threads now (they take a few tens of milliseconds), e.g. while a directory is walked. */
-  start(): void {
-    if (this.started || this.closed || this.threads === 0) return;
-    this.started = true;
-    this.slabs = new SlabPool(this.slabSettings.bytes, this.slabSettings.count);
-    for (let index = 0; index < this.threads; index++) this.workers.push(this.startWorker(index));
+  /** Threads booted (or booting) so far. */
+  get threadsStarted(): number {
+    return this.workers.length;
   }
 
-  stream(algorithms: readonly DigestAlgorithm[], expectedBytes = 0): StreamHash {
+  /** Whether a thread has booted: work handed to the threads now starts at once. */
+  get threadsReady(): boolean {
+    return this.ready > 0;
+  }
+
+  /**
+   * Boot the threads now (they take a few tens of milliseconds), e.g. while a directory is walked:
+   * `count` of them (all by default), more if asked again.
+   */
+  start(count = this.threads): void {
+    if (this.closed || this.threads === 0) return;
+    if (!this.started) {
+      this.started = true;
+      this.slabs = new SlabPool(this.slabSettings.bytes, this.slabSettings.count);
+    }
+    for (let index = this.workers.length; index < Math.min(count, this.threads); index++) {
+      this.workers.push(this.startWorker(index));
+    }
+  }
+
+  // Streams are fed by the calling thread, itself fed by gunzip: with them on a core each, the
+  // threads beyond the cores left would only take turns.
+  private get streamThreads(): number {
+    return Math.max(1, this.threads - 1);
+  }
+
+  /**
+   * `preferHere`: the calling thread has time to spare (e.g. it waits for gunzip), so a stream that
+   * need not wait for the threads is hashed here.
+   */
+  stream(
+    algorithms: readonly DigestAlgorithm[],
+    expectedBytes = 0,
+    { preferHere = false }: { preferHere?: boolean } = {},
+  ): StreamHash {
     if (
       this.threads === 0 ||
       algorithms.length === 0 ||
-      (this.inlineCheapStreams && isCheap(algorithms, expectedBytes))
+      (this.inlineCheapStreams && this.inline(algorithms, expectedBytes, preferHere))
     ) {
       return new InlineStream(algorithms);
     }
-    this.start();
+    // Several algorithms of one stream are hashed side by side: then every thread is worth having.
+    this.start(algorithms.length > 1 ? this.threads : this.streamThreads);
     const stream = new PooledStream(this, this.nextId++, this.assign(algorithms, expectedBytes));
     this.streams.set(stream.id, stream);
     this.track(1);
     return stream;
+  }
+
+  /** Whether a stream is hashed here; boots the threads once a short bag's worth has gone by. */
+  private inline(
+    algorithms: readonly DigestAlgorithm[],
+    expectedBytes: number,
+    preferHere: boolean,
+  ): boolean {
+    const work = costOf(algorithms) * expectedBytes;
+    if (work <= INLINE_STREAM_WORK || (preferHere && work < WAIT_FOR_THREADS_WORK)) return true;
+    if (this.ready > 0 || this.closed) return false;
+    // A file big enough to wait for a thread: waiting costs less than hashing it all here.
+    if (work >= WAIT_FOR_THREADS_WORK) return false;
+    this.inlineWork += work;
+    if (this.inlineWork >= START_THREADS_WORK) this.start(this.streamThreads);
+    return true;
   }
 
   /** Hash a file on disk (read by a hashing thread). Rejects when the file cannot be read. */
@@ -330,7 +383,8 @@ export class HashPool implements StreamWriter {
     const thread = new Worker(HASH_WORKER_SOURCE, { eval: true });
     thread.postMessage({ kind: 'init', slabs: this.slabs.buffers, algorithms: DIGEST_ALGORITHMS });
     thread.on('message', (message) => {
-      if (message.kind === 'slab-done') this.onSlabDone(index, message.batch, message.digests);
+      if (message.kind === 'ready') this.ready++;
+      else if (message.kind === 'slab-done') this.onSlabDone(index, message.batch, message.digests);
       else if (message.kind === 'files-done') this.onFilesDone(index, message.results);
     });
     thread.on('error', (error) => this.fail(error));
@@ -361,10 +415,15 @@ export class HashPool implements StreamWriter {
 }
 
 const SPLIT_FILE_BYTES = 16 << 20;
+// Bytes × RELATIVE_COST up to which a stream is always hashed where it is: the copy into a shared
+// buffer and the message cost about what hashing it here does.
+const INLINE_STREAM_WORK = 256 << 10;
+// Streamed work after which the threads are booted (a short bag never pays for them) ...
+const START_THREADS_WORK = 8 << 20;
+// ... and from which one stream waits for them rather than being hashed here.
+const WAIT_FOR_THREADS_WORK = 64 << 20;
 // A file hashed alone gains nothing from a thread: below this (a few ms of hashing) it is hashed here.
 const INLINE_FILE_BYTES = 8 << 20;
-// Bytes × RELATIVE_COST below which a stream is hashed where it is: about 3 ms of work.
-const INLINE_STREAM_WORK = 4 << 20;
 const FLUSH_AFTER_STREAMS = 256;
 const FLUSH_DELAY_MS = 2;
 const FILE_BATCH_COST = 8 << 20;
@@ -436,11 +495,6 @@ export function usableCores(reported: number, lambdaMemoryMb?: string): number {
 /** Hashing threads worth having with this many cores (one core: none, the calling thread hashes). */
 export function hashThreadsFor(cores: number): number {
   return cores <= 1 ? 0 : Math.min(4, cores);
-}
-
-function isCheap(algorithms: readonly DigestAlgorithm[], expectedBytes: number): boolean {
-  const cost = costOf(algorithms);
-  return cost <= 1 || cost * expectedBytes <= INLINE_STREAM_WORK;
 }
 
 function maskOf(algorithms: readonly DigestAlgorithm[]): number {

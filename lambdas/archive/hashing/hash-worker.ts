@@ -8,6 +8,7 @@
  *   { kind: 'slab', batch, slab, opens: Float64Array [id, mask]…, segments: Float64Array [id, start, length, final]… }
  *   { kind: 'files', batch, files: [id, absolutePath, mask][] }
  * Messages out:
+ *   { kind: 'ready' }                                                                       once, after init
  *   { kind: 'slab-done', batch, digests: "id algorithm hex\n…" }
  *   { kind: 'files-done', batch, results: [id, { sha256: hex } | { error: message }][] }
  * Typed arrays and one string keep the structured-clone cost per message flat however many small
@@ -88,8 +89,10 @@ export function hashWorker(): void {
   }
 
   port.on('message', (message) => {
-    if (message.kind === 'init') ({ slabs, algorithms } = message);
-    else if (message.kind === 'slab') hashSlab(message);
+    if (message.kind === 'init') {
+      ({ slabs, algorithms } = message);
+      port.postMessage({ kind: 'ready' });
+    } else if (message.kind === 'slab') hashSlab(message);
     else if (message.kind === 'files') hashFiles(message);
   });
 }

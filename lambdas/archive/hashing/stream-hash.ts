@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { DigestAlgorithm, Digests } from './algorithms.ts';
 
@@ -7,29 +7,53 @@ export interface StreamHash {
   /**
    * Feed the next bytes. Returns a promise when all buffers are busy: the caller should wait for it
    * before feeding more (backpressure), though further calls are still hashed in order. The chunk
-   * must not be modified until that promise resolves.
+   * must not be modified until digest() is called.
    */
   update(chunk: Uint8Array): Promise<void> | undefined;
   /** No more bytes: resolves with one hex digest per algorithm. */
   digest(): Promise<Digests>;
 }
 
-/** Hashing on the calling thread: for tiny inputs, pools without threads, and tests. */
+/**
+ * Hashing on the calling thread: for tiny inputs, pools without threads, and tests. A stream that
+ * arrives in one piece (most small files) is hashed in one call, without a Hash object per algorithm.
+ */
 export class InlineStream implements StreamHash {
-  private readonly hashes: [DigestAlgorithm, Hash][];
+  private readonly algorithms: readonly DigestAlgorithm[];
+  private hashes: [DigestAlgorithm, Hash][] | undefined;
+  private first: Uint8Array | undefined;
 
   constructor(algorithms: readonly DigestAlgorithm[]) {
-    this.hashes = [...new Set(algorithms)].map((algorithm) => [algorithm, createHash(algorithm)]);
+    this.algorithms = [...new Set(algorithms)];
   }
 
   update(chunk: Uint8Array): undefined {
+    if (!this.hashes && this.first === undefined) {
+      this.first = chunk;
+      return undefined;
+    }
+    if (!this.hashes) {
+      this.hashes = this.algorithms.map((algorithm) => [algorithm, createHash(algorithm)]);
+      for (const [, hash] of this.hashes) hash.update(this.first as Uint8Array);
+      this.first = undefined;
+    }
     for (const [, hash] of this.hashes) hash.update(chunk);
     return undefined;
   }
 
   async digest(): Promise<Digests> {
-    return Object.fromEntries(this.hashes.map(([algorithm, hash]) => [algorithm, hash.digest('hex')]));
+    const digests: Digests = {};
+    if (this.hashes) for (const [algorithm, hash] of this.hashes) digests[algorithm] = hash.digest('hex');
+    else
+      for (const algorithm of this.algorithms) digests[algorithm] = oneShot(algorithm, this.first ?? EMPTY);
+    return digests;
   }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function oneShot(algorithm: DigestAlgorithm, bytes: Uint8Array): string {
+  return hash(algorithm, bytes, 'hex');
 }
 
 // One buffer for every file hashed on the calling thread: these reads never overlap.
@@ -40,15 +64,18 @@ let readBuffer: Buffer | undefined;
  * a stream's setup, and the caller has nothing else to do meanwhile.
  */
 export async function hashFileInline(path: string, algorithms: readonly DigestAlgorithm[]): Promise<Digests> {
-  const stream = new InlineStream(algorithms);
   readBuffer ??= Buffer.allocUnsafe(1 << 20);
+  const hashes = [...new Set(algorithms)].map((algorithm): [DigestAlgorithm, Hash] => [
+    algorithm,
+    createHash(algorithm),
+  ]);
   const fd = openSync(path, 'r');
   try {
     for (let read = readSync(fd, readBuffer); read > 0; read = readSync(fd, readBuffer)) {
-      stream.update(readBuffer.subarray(0, read));
+      for (const [, hash] of hashes) hash.update(readBuffer.subarray(0, read));
     }
   } finally {
     closeSync(fd);
   }
-  return stream.digest();
+  return Object.fromEntries(hashes.map(([algorithm, hash]) => [algorithm, hash.digest('hex')]));
 }
