@@ -1,16 +1,14 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ArchiveRefusedError } from '../../lambdas/archive/archive-refused-error.ts';
 import { DirectorySink } from '../../lambdas/archive/directory-sink.ts';
-import { HashPool } from '../../lambdas/archive/hashing/hash-pool.ts';
 import { unpackArchive, type UnpackLimits } from '../../lambdas/archive/unpack.ts';
 import type { UnpackedFile } from '../../lambdas/archive/unpack-sink.ts';
 import { verifyArchive } from '../../lambdas/bagit/verify-archive.ts';
 import { buildBag } from '../fixtures/bag-builder.ts';
-import { scratchDirectory } from '../fixtures/scratch.ts';
+import { unpackWorkspace } from '../fixtures/unpack-workspace.ts';
 
 /**
  * Archives no well-behaved writer makes, written byte by byte, read by both users of the tar reader:
@@ -18,17 +16,7 @@ import { scratchDirectory } from '../fixtures/scratch.ts';
  * be refused for the same reason on both, and leave nothing behind.
  */
 
-let scratch: Awaited<ReturnType<typeof scratchDirectory>>;
-let pool: HashPool;
-let cases = 0;
-beforeAll(async () => {
-  scratch = await scratchDirectory();
-  pool = new HashPool({ threads: 2 });
-});
-afterAll(async () => {
-  await pool.close();
-  await scratch.cleanup();
-});
+const workspace = unpackWorkspace();
 
 interface RawEntry {
   name: string;
@@ -86,11 +74,11 @@ const tarOf = (...parts: Buffer[]) => Buffer.concat([...bagEntries(), ...parts])
 /** The reason both paths give, checking that the ingest's unpack leaves nothing behind. */
 async function refusedOnBothPaths(tar: Buffer, limits?: UnpackLimits): Promise<string> {
   const archive = gzipSync(tar);
-  const root = join(scratch.path, `case-${++cases}`);
+  const root = workspace.target();
   let unpackReason: string | undefined;
   try {
     await unpackArchive(Readable.from([archive]), new DirectorySink(root), {
-      hashPool: pool,
+      hashPool: workspace.pool,
       archiveName: 'bag.tar.gz',
       limits,
     });
@@ -102,7 +90,7 @@ async function refusedOnBothPaths(tar: Buffer, limits?: UnpackLimits): Promise<s
   expect(existsSync(root), 'a refused archive leaves nothing behind').toBe(false);
   const verification = await verifyArchive(() => Readable.from([archive]), {
     archiveName: 'bag.tar.gz',
-    hashPool: pool,
+    hashPool: workspace.pool,
     limits,
   });
   expect(verification.valid).toBe(false);
@@ -218,9 +206,9 @@ describe('the tar reader reads', () => {
   async function files(tar: Buffer): Promise<UnpackedFile[]> {
     const result = await unpackArchive(
       Readable.from([gzipSync(tar)]),
-      new DirectorySink(join(scratch.path, `ok-${++cases}`)),
+      new DirectorySink(workspace.target('ok')),
       {
-        hashPool: pool,
+        hashPool: workspace.pool,
         listFiles: true,
       },
     );
@@ -259,9 +247,9 @@ describe('the tar reader reads', () => {
       );
       const result = await unpackArchive(
         Readable.from(pieces),
-        new DirectorySink(join(scratch.path, `split-${++cases}`)),
+        new DirectorySink(workspace.target('split')),
         {
-          hashPool: pool,
+          hashPool: workspace.pool,
           listFiles: true,
         },
       );

@@ -5,35 +5,25 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ArchiveRefusedError } from '../../lambdas/archive/archive-refused-error.ts';
 import { DirectorySink } from '../../lambdas/archive/directory-sink.ts';
 import { HashPool } from '../../lambdas/archive/hashing/hash-pool.ts';
 import { MemorySink } from '../../lambdas/archive/memory-sink.ts';
 import { unpackArchive, type UnpackOptions } from '../../lambdas/archive/unpack.ts';
 import type { UnpackedFile } from '../../lambdas/archive/unpack-sink.ts';
-import { scratchDirectory } from '../fixtures/scratch.ts';
+import { unpackWorkspace } from '../fixtures/unpack-workspace.ts';
 import { buildTar, buildTarGz, type TarEntry } from '../fixtures/tar-builder.ts';
 
-let scratch: Awaited<ReturnType<typeof scratchDirectory>>;
-let pool: HashPool;
-let cases = 0;
-beforeAll(async () => {
-  scratch = await scratchDirectory();
-  pool = new HashPool({ threads: 2 });
-});
-afterAll(async () => {
-  await pool.close();
-  await scratch.cleanup();
-});
+const workspace = unpackWorkspace();
 
 const sha256 = (content: string | Buffer) => createHash('sha256').update(content).digest('hex');
 
 async function unpack(archive: Buffer, options: UnpackOptions = {}) {
-  const root = join(scratch.path, `case-${++cases}`);
+  const root = workspace.target();
   const files: UnpackedFile[] = [];
   const result = await unpackArchive(Readable.from([archive]), new DirectorySink(root), {
-    hashPool: pool,
+    hashPool: workspace.pool,
     archiveName: 'bag.tar.gz',
     onFile: (file) => {
       files.push(file);
@@ -45,10 +35,10 @@ async function unpack(archive: Buffer, options: UnpackOptions = {}) {
 
 /** Unpack into a directory that must not exist afterwards, returning the refusal reason. */
 async function refusal(archive: Buffer, options: UnpackOptions = {}): Promise<string> {
-  const root = join(scratch.path, `case-${++cases}`);
+  const root = workspace.target();
   try {
     await unpackArchive(Readable.from([archive]), new DirectorySink(root), {
-      hashPool: pool,
+      hashPool: workspace.pool,
       archiveName: 'bag.tar.gz',
       ...options,
     });
@@ -106,11 +96,11 @@ describe('unpacking a good archive', () => {
   });
 
   it('reads GNU long names', async () => {
-    const source = join(scratch.path, 'gnu-source');
+    const source = join(workspace.path, 'gnu-source');
     const name = 'n'.repeat(180);
     await mkdir(join(source, 'bag', 'data'), { recursive: true });
     await writeFile(join(source, 'bag', 'data', name), 'gnu');
-    const archive = join(scratch.path, 'gnu.tar.gz');
+    const archive = join(workspace.path, 'gnu.tar.gz');
     execFileSync('tar', ['--format=gnu', '-czf', archive, '-C', source, 'bag']);
     const { files } = await unpack(await readFile(archive));
     expect(files.map((file) => file.path)).toEqual([`bag/data/${name}`]);
@@ -158,16 +148,16 @@ describe('resuming an interrupted unpack', () => {
   });
 
   it('trusts no checkpoint that does not list the archive as it is', async () => {
-    const root = join(scratch.path, `case-${++cases}`);
+    const root = workspace.target();
     const run = unpackArchive(Readable.from([await buildTarGz(good)]), new DirectorySink(root), {
-      hashPool: pool,
+      hashPool: workspace.pool,
       finished: listed([{ path: 'bag/other.txt', size: BAGIT_TXT.length }]),
     });
     await expect(run).rejects.toThrow('The unpack checkpoint does not match archive');
   });
 
   it('keeps what was stored when asked and the failure is not a refusal, for the retry', async () => {
-    const root = join(scratch.path, `case-${++cases}`);
+    const root = workspace.target();
     // Uncompressed, so the first entries are whole in the bytes that arrive before the failure.
     const archive = gzipSync(
       await buildTar([...good, { name: 'bag/data/b.bin', content: randomBytes(1 << 20) }]),
@@ -182,7 +172,10 @@ describe('resuming an interrupted unpack', () => {
         throw new Error('connection reset');
       })(),
     );
-    const run = unpackArchive(broken, new DirectorySink(root), { hashPool: pool, keepOnFailure: true });
+    const run = unpackArchive(broken, new DirectorySink(root), {
+      hashPool: workspace.pool,
+      keepOnFailure: true,
+    });
     await expect(run).rejects.toThrow('connection reset');
     expect(existsSync(join(root, 'bag/bagit.txt'))).toBe(true);
   });
@@ -199,17 +192,13 @@ describe('when hashing falls behind', () => {
   ])('still reports the right digests when writing to %s', async (_name, sink) => {
     const slowPool = new HashPool({ threads: 2, slabBytes: 4096, slabCount: 2, inlineCheapStreams: false });
     const files: UnpackedFile[] = [];
-    await unpackArchive(
-      Readable.from([await buildTarGz(entries)]),
-      sink(join(scratch.path, `slow-${++cases}`)),
-      {
-        hashPool: slowPool,
-        digests: ['sha256', 'md5'],
-        onFile: (file) => {
-          files.push(file);
-        },
+    await unpackArchive(Readable.from([await buildTarGz(entries)]), sink(workspace.target('slow')), {
+      hashPool: slowPool,
+      digests: ['sha256', 'md5'],
+      onFile: (file) => {
+        files.push(file);
       },
-    );
+    });
     await slowPool.close();
     expect(files.map((file) => file.digests)).toEqual(
       contents.map((content) => ({
@@ -360,11 +349,11 @@ describe('refusing hostile archives', () => {
   });
 
   it('removes files already written when a later entry is refused', async () => {
-    const root = join(scratch.path, 'partial');
+    const root = join(workspace.path, 'partial');
     await mkdir(root);
     const archive = await hostile({ name: 'bag/data/link', type: 'symlink', linkname: 'a.txt' });
     await expect(
-      unpackArchive(Readable.from([archive]), new DirectorySink(root), { hashPool: pool }),
+      unpackArchive(Readable.from([archive]), new DirectorySink(root), { hashPool: workspace.pool }),
     ).rejects.toThrow(ArchiveRefusedError);
     expect(await readdir(root)).toEqual([]);
   });
@@ -372,15 +361,15 @@ describe('refusing hostile archives', () => {
 
 describe('DirectorySink', () => {
   it('never writes outside its root', async () => {
-    const sink = new DirectorySink(join(scratch.path, 'sink-root'));
+    const sink = new DirectorySink(join(workspace.path, 'sink-root'));
     await expect(sink.writeFile('../escape', 1, Readable.from([Buffer.from('x')]))).rejects.toThrow(
       /outside/,
     );
-    expect(existsSync(join(scratch.path, 'escape'))).toBe(false);
+    expect(existsSync(join(workspace.path, 'escape'))).toBe(false);
   });
 
   it('never overwrites a file', async () => {
-    const sink = new DirectorySink(join(scratch.path, 'sink-twice'));
+    const sink = new DirectorySink(join(workspace.path, 'sink-twice'));
     await sink.writeFile('a', 1, Readable.from([Buffer.from('x')]));
     await expect(sink.writeFile('a', 1, Readable.from([Buffer.from('y')]))).rejects.toThrow(/EEXIST/);
   });
