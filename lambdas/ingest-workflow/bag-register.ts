@@ -189,20 +189,21 @@ export async function recordVersion(
 
 /**
  * What follows a registered version, whoever finishes it (Register, or the failure path finding a
- * Register that died after registering): the quota reservation becomes `used` (idempotent, however
- * often it runs) and the unpack area is emptied, before the ingest says succeeded (so a reader never
- * sees leftovers). Returns the success detail.
+ * Register that died after registering): the version's place in the bag's history and the fixity
+ * schedule, the quota reservation becomes `used` (each idempotent, however often it runs) and the
+ * unpack area is emptied, before the ingest says succeeded (so a reader never sees leftovers).
+ * Returns the success detail.
  */
 export async function completeRegistration(ingest: IngestRecord): Promise<string> {
   const { space, bag } = ingest;
+  await recordVersionIngested(ingest);
   await commitQuota(space.id, ingest.id, bag.info.version === 'v1');
   await cleanUnpackArea(space.id, ingest.id);
   return STEP_DETAILS.registered(space.id, bag.info.externalIdentifier, bag.info.version as string);
 }
 
-/** Register: the version, its place in the bag's history, then the ingest's end (ingest-step.ts `finishes`). */
+/** Register: the version, then what completes it, then the ingest's end (ingest-step.ts `finishes`). */
 export async function register(ingest: IngestRecord): Promise<StepResult<null>> {
   await registerBag(ingest);
-  await recordVersionIngested(ingest);
   return { output: null, detail: await completeRegistration(ingest) };
 }

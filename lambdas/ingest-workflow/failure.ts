@@ -13,11 +13,11 @@ import {
 import { logger } from '../observability.ts';
 import { releaseQuota } from '../spaces/quota.ts';
 import { describeLocation } from '../storage/locations.ts';
-import { reasonFromCause } from '../workflows/task-errors.ts';
+import { MAP_RUN_FAILED, reasonFromCause } from '../workflows/task-errors.ts';
 import { completeRegistration } from './bag-register.ts';
 import { finishIngest } from './step-events.ts';
 import { removeUnregisteredVersion } from './storage-cleanup.ts';
-import { recordedLocationFailure, MAP_RUN_FAILED } from './location-failures.ts';
+import { recordedLocationFailure } from './location-failures.ts';
 import { abortUnpackAreaUploads, cleanUnpackArea } from './unpack-area.ts';
 
 export interface CaughtError {

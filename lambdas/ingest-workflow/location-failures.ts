@@ -15,9 +15,6 @@ export interface LocationFailure {
   error: CaughtError;
 }
 
-/** What a parent sees when a child execution of its Distributed Map failed. */
-export const MAP_RUN_FAILED = 'States.ExceedToleratedFailureThreshold';
-
 export async function recordedLocationFailure(ingestId: string): Promise<LocationFailure | undefined> {
   try {
     return await getJson<LocationFailure>(config().unpackBucket, locationFailureKey(ingestId));

@@ -2,7 +2,9 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamo } from '../../lambdas/aws-clients.ts';
-import { claimsOf } from '../../lambdas/bags/bag-registry.ts';
+import { bagPartition, claimsOf } from '../../lambdas/bags/bag-registry.ts';
+import { registerBag } from '../../lambdas/ingest-workflow/bag-register.ts';
+import { requireIngest } from '../../lambdas/ingests/ingest-repository.ts';
 import { buildBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import {
@@ -150,6 +152,43 @@ describe('a failure after replication', () => {
     );
     expect(next.status.id).toBe('succeeded');
     expect(next.bag.info.version).toBe('v2');
+  });
+});
+
+describe('a Register that died after registering the version', () => {
+  it('is finished by the failure path: succeeded, in the bag’s history and its fixity schedule', async () => {
+    faults.set('Registering', async (input) => {
+      // The version is in the registry; what follows it (history, quota, unpack area) never ran.
+      await registerBag(await requireIngest(input.ingestId as string));
+      throw failure('RegisterDied', 'killed after registering');
+    });
+    let ingest: IngestView;
+    try {
+      ingest = await ingestArchive(
+        stack,
+        { space: 'digitised', externalIdentifier: 'register-died' },
+        await bagToTarGz(bagFor('register-died', { 'data/a.txt': 'kept' })),
+      );
+    } finally {
+      faults.delete('Registering');
+    }
+    expect(ingest.status.id).toBe('succeeded');
+    expect(await keysUnder(stack.buckets.unpack, `digitised/${ingest.id}/`)).toEqual([]);
+    const events = await stack.api('/bags/digitised/register-died/events');
+    expect(((await events.json()) as { results: unknown[] }).results).toMatchObject([
+      { eventType: 'ingestion', outcome: 'success', version: 'v1', ingestId: ingest.id },
+    ]);
+    const { Item: schedule } = await dynamo().send(
+      new GetCommand({
+        TableName: stack.tableName,
+        Key: { pk: bagPartition('digitised', 'register-died'), sk: 'FIXITY-SCHEDULE' },
+      }),
+    );
+    expect(schedule?.lastChecked).toBeDefined();
+    const { Item } = await dynamo().send(
+      new GetCommand({ TableName: stack.tableName, Key: { pk: `SPACE#digitised`, sk: 'SPACE' } }),
+    );
+    expect((Item?.reservations as Record<string, number> | undefined)?.[ingest.id]).toBeUndefined();
   });
 });
 
