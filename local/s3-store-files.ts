@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { copyFile, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
@@ -50,6 +50,11 @@ async function copyIfPresent(from: string, to: string): Promise<void> {
     if (!isMissing(error)) throw error;
     await rm(to, { force: true });
   }
+}
+
+/** Removes a file that is rarely there, asking the thread pool only when it is. */
+async function removeIfPresent(path: string): Promise<void> {
+  if (existsSync(path)) await rm(path, { force: true });
 }
 
 function readIfPresent(path: string): string | undefined {
@@ -149,7 +154,8 @@ export function syncObjectFiles(store: StoreFiles): void {
     if (md5) {
       stored[MD5_FIELD] = md5;
       // An MD5 file left by s3rver for an object that was at the key before describes other bytes.
-      await rm(`${objectPath(bucket, key)}.md5`, { force: true });
+      // Looked for first: almost never there, and a removal is a round trip to the thread pool.
+      await removeIfPresent(`${objectPath(bucket, key)}.md5`);
     }
     await writeFile(metadataPath(bucket, key), JSON.stringify(stored, null, 2));
   };
@@ -243,7 +249,7 @@ export function syncObjectFiles(store: StoreFiles): void {
       // New metadata over the source's bytes, so the source's MD5 (s3rver would answer the MD5 of
       // whatever object was at the key before, or read the copy again to compute one).
       const md5 = await md5Of(srcBucket, srcKey);
-      if (md5 === undefined && source !== target) await rm(`${target}.md5`, { force: true });
+      if (md5 === undefined && source !== target) await removeIfPresent(`${target}.md5`);
       await store.putMetadata(destBucket, destKey, replacement as Metadata, md5);
     }
     return store.getMetadata(destBucket, destKey);
