@@ -28,7 +28,7 @@ describe('bagvault start-up', () => {
   it.each(['--help', 'cart --help', 'admin create-key --help'])(
     '`bagvault %s` loads commander and the program only, never the AWS SDK or the service code',
     async (command) => {
-      const { code, modules } = await modulesOf(['bin/bagvault.ts', ...command.split(' ')]);
+      const { code, modules } = await modulesOf(['bin/bagvault.js', ...command.split(' ')]);
       expect(code).toBe(0);
       expect(modules.filter((url) => HEAVY.test(url))).toEqual([]);
       expect(modules.some((url) => url.includes('/commander/'))).toBe(true);
