@@ -25,6 +25,10 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const MiB = 1 << 20;
 const RSS_LIMIT_MB = 300;
 const COMPARE = process.env.BENCH_COMPARE;
+// Checkouts before the plain JavaScript entry start from bin/bagvault.ts.
+const COMPARE_ENTRY = COMPARE
+  ? join(COMPARE, existsSync(join(COMPARE, 'bin/bagvault.js')) ? 'bin/bagvault.js' : 'bin/bagvault.ts')
+  : '';
 const QUIET: ['ignore', 'ignore', 'inherit'] = ['ignore', 'ignore', 'inherit'];
 
 type Content = 'text' | 'random';
@@ -76,7 +80,7 @@ export async function run(): Promise<void> {
     );
 
     const archive = measure(() => [NODE, 'bin/bagvault.js', 'validate', '--quiet', bag.archive]);
-    const gunzip = measure(() => [NODE, 'bench/gunzip.ts', bag.archive, String(MiB)]);
+    const gunzip = measure(() => [NODE, 'bench/gunzip.js', bag.archive, String(MiB)]);
     const gnu = measure(
       () => [
         'sh',
@@ -91,20 +95,8 @@ export async function run(): Promise<void> {
     const directory = measure(() => [NODE, 'bin/bagvault.js', 'validate', '--quiet', extractedBag]);
     const earlier = COMPARE
       ? {
-          archive: measure(() => [
-            NODE,
-            join(COMPARE, 'bin/bagvault.js'),
-            'validate',
-            '--quiet',
-            bag.archive,
-          ]),
-          directory: measure(() => [
-            NODE,
-            join(COMPARE, 'bin/bagvault.js'),
-            'validate',
-            '--quiet',
-            extractedBag,
-          ]),
+          archive: measure(() => [NODE, COMPARE_ENTRY, 'validate', '--quiet', bag.archive]),
+          directory: measure(() => [NODE, COMPARE_ENTRY, 'validate', '--quiet', extractedBag]),
         }
       : undefined;
     const baseline = measure(() => python.command(extractedBag));
@@ -163,7 +155,7 @@ export async function run(): Promise<void> {
   const tinyArchive = measure(() => [NODE, 'bin/bagvault.js', 'validate', '--quiet', tiny.archive]);
   const tinyEarlier = COMPARE
     ? [tiny.directory, tiny.archive].map((path) =>
-        measure(() => [NODE, join(COMPARE, 'bin/bagvault.js'), 'validate', '--quiet', path]),
+        measure(() => [NODE, COMPARE_ENTRY, 'validate', '--quiet', path]),
       )
     : undefined;
   const help = measure(() => [NODE, 'bin/bagvault.js', 'validate', '--help']);
