@@ -16,6 +16,13 @@ import { join } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 
+// `bagvault … | head` closes the pipe early: that is the reader being done, not a failure to report.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+
 cacheStrippedTypeScript();
 const { main } = await import('../cli/program.ts');
 await main(process.argv.slice(2));
