@@ -25,6 +25,10 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const MiB = 1 << 20;
 const RSS_LIMIT_MB = 300;
 const COMPARE = process.env.BENCH_COMPARE;
+// Checkouts before the plain JavaScript entry start from bin/bagvault.ts.
+const COMPARE_ENTRY = COMPARE
+  ? join(COMPARE, existsSync(join(COMPARE, 'bin/bagvault.js')) ? 'bin/bagvault.js' : 'bin/bagvault.ts')
+  : '';
 const QUIET: ['ignore', 'ignore', 'inherit'] = ['ignore', 'ignore', 'inherit'];
 
 type Content = 'text' | 'random';
@@ -75,8 +79,8 @@ export async function run(): Promise<void> {
         `${mb.toFixed(0)} MB, tar.gz ${(bag.archiveBytes / 1e6).toFixed(0)} MB (gzip -${shape.gzipLevel})`,
     );
 
-    const archive = measure(() => [NODE, 'bin/bagvault.ts', 'validate', '--quiet', bag.archive]);
-    const gunzip = measure(() => [NODE, 'bench/gunzip.ts', bag.archive, String(MiB)]);
+    const archive = measure(() => [NODE, 'bin/bagvault.js', 'validate', '--quiet', bag.archive]);
+    const gunzip = measure(() => [NODE, 'bench/gunzip.js', bag.archive, String(MiB)]);
     const gnu = measure(
       () => [
         'sh',
@@ -88,23 +92,11 @@ export async function run(): Promise<void> {
         mkdirSync(extracted, { recursive: true });
       },
     );
-    const directory = measure(() => [NODE, 'bin/bagvault.ts', 'validate', '--quiet', extractedBag]);
+    const directory = measure(() => [NODE, 'bin/bagvault.js', 'validate', '--quiet', extractedBag]);
     const earlier = COMPARE
       ? {
-          archive: measure(() => [
-            NODE,
-            join(COMPARE, 'bin/bagvault.ts'),
-            'validate',
-            '--quiet',
-            bag.archive,
-          ]),
-          directory: measure(() => [
-            NODE,
-            join(COMPARE, 'bin/bagvault.ts'),
-            'validate',
-            '--quiet',
-            extractedBag,
-          ]),
+          archive: measure(() => [NODE, COMPARE_ENTRY, 'validate', '--quiet', bag.archive]),
+          directory: measure(() => [NODE, COMPARE_ENTRY, 'validate', '--quiet', extractedBag]),
         }
       : undefined;
     const baseline = measure(() => python.command(extractedBag));
@@ -159,14 +151,14 @@ export async function run(): Promise<void> {
   }
 
   const tiny = prepareBag({ name: 'tiny', content: 'text', files: 20, size: 256 * 1024, gzipLevel: 6 });
-  const tinyDir = measure(() => [NODE, 'bin/bagvault.ts', 'validate', '--quiet', tiny.directory]);
-  const tinyArchive = measure(() => [NODE, 'bin/bagvault.ts', 'validate', '--quiet', tiny.archive]);
+  const tinyDir = measure(() => [NODE, 'bin/bagvault.js', 'validate', '--quiet', tiny.directory]);
+  const tinyArchive = measure(() => [NODE, 'bin/bagvault.js', 'validate', '--quiet', tiny.archive]);
   const tinyEarlier = COMPARE
     ? [tiny.directory, tiny.archive].map((path) =>
-        measure(() => [NODE, join(COMPARE, 'bin/bagvault.ts'), 'validate', '--quiet', path]),
+        measure(() => [NODE, COMPARE_ENTRY, 'validate', '--quiet', path]),
       )
     : undefined;
-  const help = measure(() => [NODE, 'bin/bagvault.ts', 'validate', '--help']);
+  const help = measure(() => [NODE, 'bin/bagvault.js', 'validate', '--help']);
   console.log(
     `--- start-up: bagvault validate --help ${help.seconds.toFixed(3)} s; validate of a 5 MB bag: directory ` +
       `${tinyDir.seconds.toFixed(3)} s, tar.gz ${tinyArchive.seconds.toFixed(3)} s`,
@@ -181,12 +173,12 @@ export async function run(): Promise<void> {
   if (process.env.BENCH_BIG !== '0') {
     const big = prepareBag({ name: 'big', content: 'random', files: 1, size: 1024 * MiB, gzipLevel: 1 });
     const bigArchive = measure(
-      () => [NODE, 'bin/bagvault.ts', 'validate', '--quiet', big.archive],
+      () => [NODE, 'bin/bagvault.js', 'validate', '--quiet', big.archive],
       undefined,
       1,
     );
     const bigDirectory = measure(
-      () => [NODE, 'bin/bagvault.ts', 'validate', '--quiet', big.directory],
+      () => [NODE, 'bin/bagvault.js', 'validate', '--quiet', big.directory],
       undefined,
       1,
     );

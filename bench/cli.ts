@@ -58,7 +58,7 @@ function measureStartup(args: string[], runs: number) {
 
 function startup(): void {
   const runs = 20;
-  const help = measureStartup(['bin/bagvault.ts', '--help'], runs);
+  const help = measureStartup(['bin/bagvault.js', '--help'], runs);
   const bare = measureStartup(['-e', '0'], runs);
   const ms = (seconds: number) => `${(seconds * 1000).toFixed(0).padStart(4)} ms`;
   console.log(
@@ -105,7 +105,7 @@ async function ingestWithCli(stack: TestStack, path: string, id: string, state: 
     BAGVAULT_STATE_DIR: state,
   };
   const args = [
-    'bin/bagvault.ts',
+    'bin/bagvault.js',
     'ingest',
     path,
     '--space',

@@ -76,7 +76,7 @@ async function validateSeconds(archive: string): Promise<{ wall: number; cpu: nu
   for (let run = 0; run < 3; run++) {
     const start = performance.now();
     const cpu = childCpuSeconds();
-    await promisify(execFile)('node_modules/.bin/node', ['bin/bagvault.ts', 'validate', '--quiet', archive]);
+    await promisify(execFile)('node_modules/.bin/node', ['bin/bagvault.js', 'validate', '--quiet', archive]);
     best = {
       wall: Math.min(best.wall, (performance.now() - start) / 1000),
       cpu: Math.min(best.cpu, childCpuSeconds() - cpu),

@@ -3,7 +3,6 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { HashPool } from '../lambdas/archive/hashing/hash-pool.ts';
 import type { Verification } from '../lambdas/bagit/bag.ts';
-import { cacheStrippedTypeScript } from './typescript-cache.ts';
 
 const USAGE = 'Usage: bagvault validate PATH [--quiet]\n  PATH is a bag directory or a .tar.gz holding one';
 
@@ -11,8 +10,8 @@ const USAGE = 'Usage: bagvault validate PATH [--quiet]\n  PATH is a bag director
  * `bagvault validate PATH [--quiet]`: RFC 8493 validation of a bag directory or a tar.gz.
  * Exit 0 when valid (warnings on stderr unless --quiet), 1 when invalid (every reason on stderr),
  * 2 for usage errors. Verification code is loaded only once the path is known to be usable, and an
- * archive's unpacking code only for archives, and from the stripped-TypeScript cache, to keep
- * start-up short. Hashing threads start only when the bag is big enough to need them.
+ * archive's unpacking code only for archives, to keep start-up short. Hashing threads start only
+ * when the bag is big enough to need them.
  */
 export async function run(args: string[]): Promise<number> {
   const parsed = parseArguments(args);
@@ -30,7 +29,6 @@ export async function run(args: string[]): Promise<number> {
     console.error(`bagvault validate: ${path} is neither a directory nor a file\n${USAGE}`);
     return 2;
   }
-  cacheStrippedTypeScript();
   const { HashPool } = await import('../lambdas/archive/hashing/hash-pool.ts');
   const hashPool = new HashPool();
   try {

@@ -1,4 +1,5 @@
 import type { Ingest, IngestStatus } from '../../lambdas/ingests/ingest.ts';
+import { ingestRecord } from '../support/ingest-record.ts';
 import { putNewIngest, updateIngest } from '../../lambdas/ingests/ingest-repository.ts';
 import type { TestStack } from '../support/local-stack.ts';
 
@@ -34,28 +35,11 @@ export async function seedIngest(
     currentStep?: string;
   } = {},
 ): Promise<Ingest> {
-  const now = options.createdDate ?? new Date().toISOString();
-  const ingest: Ingest = {
-    id: crypto.randomUUID(),
-    type: 'Ingest',
-    space: { id: options.space ?? 'digitised', type: 'Space' },
-    bag: {
-      type: 'Bag',
-      info: { type: 'BagInfo', externalIdentifier: options.externalIdentifier ?? 'seeded' },
-    },
-    ingestType: { id: 'create', type: 'IngestType' },
-    sourceLocation: {
-      type: 'Location',
-      provider: { type: 'Provider', id: 'amazon-s3' },
-      bucket: 'bagvault-uploads',
-      path: 'digitised/seeded.tar.gz',
-    },
-    status: { id: 'accepted', type: 'Status' },
-    progress: { bytesTotal: 0, bytesDone: 0, filesTotal: 0, filesDone: 0 },
-    events: [],
-    createdDate: now,
-    lastModifiedDate: now,
-  };
+  const ingest = ingestRecord({
+    space: options.space,
+    externalIdentifier: options.externalIdentifier,
+    createdDate: options.createdDate,
+  });
   await putNewIngest(ingest);
   const set: Record<string, unknown> = {};
   if (options.status) set['status.id'] = options.status;

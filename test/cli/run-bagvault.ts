@@ -14,15 +14,15 @@ export function cliEnvironment(stack: TestStack, extra: Record<string, string> =
   return { ...process.env, BAGVAULT_URL: stack.apiUrl, BAGVAULT_KEY: stack.adminKey, ...extra };
 }
 
-/** Runs `bin/bagvault.ts` as a separate process, as a user would. */
+/** Runs `bin/bagvault.js` as a separate process, as a user would. */
 export function bagvault(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(NODE, ['bin/bagvault.ts', ...args], { env, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+    execFile(NODE, ['bin/bagvault.js', ...args], { env, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
       resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
     });
   });
 }
 
 export function spawnBagvault(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(NODE, ['bin/bagvault.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(NODE, ['bin/bagvault.js', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 const NODE = 'node_modules/.bin/node';
@@ -28,10 +28,20 @@ describe('bagvault start-up', () => {
   it.each(['--help', 'cart --help', 'admin create-key --help'])(
     '`bagvault %s` loads commander and the program only, never the AWS SDK or the service code',
     async (command) => {
-      const { code, modules } = await modulesOf(['bin/bagvault.ts', ...command.split(' ')]);
+      const { code, modules } = await modulesOf(['bin/bagvault.js', ...command.split(' ')]);
       expect(code).toBe(0);
       expect(modules.filter((url) => HEAVY.test(url))).toEqual([]);
       expect(modules.some((url) => url.includes('/commander/'))).toBe(true);
     },
   );
+
+  it('ends quietly with 0 when its reader closes the pipe early (`bagvault --help | head -1`)', async () => {
+    const child = spawn(NODE, ['bin/bagvault.js', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
 });

@@ -21,6 +21,7 @@ import { s3 as s3Client } from '../../lambdas/aws-clients.ts';
 import { recordFailure } from '../../lambdas/ingest-workflow/failure.ts';
 import { replicateFile } from '../../lambdas/ingest-workflow/replicator.ts';
 import { mockS3AndDynamo } from '../support/mocked-aws.ts';
+import { ingestItem } from '../support/ingest-record.ts';
 
 const { s3, dynamo } = mockS3AndDynamo();
 
@@ -77,27 +78,13 @@ function holdUploads(): Upload[] {
 
 /** The table as the failure path reads it: the ingest at "Replicating", its claim of v1, its space. */
 function failingIngest(): unknown[] {
-  const item = {
-    pk: `INGEST#${ingestId}`,
-    sk: 'INGEST',
+  const item = ingestItem({
     id: ingestId,
-    type: 'Ingest',
-    space: { id: 'digitised', type: 'Space' },
-    bag: { type: 'Bag', info: { type: 'BagInfo', externalIdentifier: 'b1', version: 'v1' } },
-    ingestType: { id: 'create', type: 'IngestType' },
-    sourceLocation: {
-      type: 'Location',
-      provider: { type: 'Provider', id: 'amazon-s3' },
-      bucket: 'uploads-bucket',
-      path: 'digitised/b1.tar.gz',
-    },
-    status: { id: 'processing', type: 'Status' },
-    progress: { bytesTotal: 0, bytesDone: 0, filesTotal: 0, filesDone: 0 },
-    events: [],
-    createdDate: '2026-12-01T00:00:00.000Z',
-    lastModifiedDate: '2026-12-01T00:00:00.000Z',
+    externalIdentifier: 'b1',
+    version: 'v1',
+    status: 'processing',
     currentStep: 'Replicating to replica',
-  };
+  });
   dynamo.on(GetCommand).callsFake(async ({ Key }: { Key: { pk: string } }) => {
     if (Key.pk === item.pk) return { Item: item };
     if (Key.pk === 'SPACE#digitised') return { Item: { pk: Key.pk, sk: 'SPACE' } };

@@ -174,7 +174,7 @@ describe('bagvault admin', () => {
     const { execFile } = await import('node:child_process');
     const { promisify } = await import('node:util');
     try {
-      const { stdout, stderr } = await promisify(execFile)('node', ['bin/bagvault.ts', 'admin', ...args], {
+      const { stdout, stderr } = await promisify(execFile)('node', ['bin/bagvault.js', 'admin', ...args], {
         env: { ...process.env, ...env },
       });
       return { status: 0, stdout, stderr };

@@ -10,6 +10,7 @@ import { ingestStep } from '../../lambdas/ingest-workflow/ingest-step.ts';
 import type { IngestStatus } from '../../lambdas/ingests/ingest.ts';
 import { lambdaContext } from '../../local/handler-modules.ts';
 import { mockS3AndDynamo } from '../support/mocked-aws.ts';
+import { ingestItem } from '../support/ingest-record.ts';
 
 const { s3, dynamo } = mockS3AndDynamo();
 
@@ -27,26 +28,7 @@ beforeEach(() => {
   process.env.BAGVAULT_UNPACK_BUCKET = 'unpack-bucket';
   s3.on(ListObjectsV2Command).resolves({ IsTruncated: false });
   dynamo.on(GetCommand).callsFake(async () => ({
-    Item: {
-      pk: `INGEST#${ingestId}`,
-      sk: 'INGEST',
-      id: ingestId,
-      type: 'Ingest',
-      space: { id: 'digitised', type: 'Space' },
-      bag: { type: 'Bag', info: { type: 'BagInfo', externalIdentifier: 'b1' } },
-      ingestType: { id: 'create', type: 'IngestType' },
-      sourceLocation: {
-        type: 'Location',
-        provider: { type: 'Provider', id: 'amazon-s3' },
-        bucket: 'uploads-bucket',
-        path: 'digitised/b1.tar.gz',
-      },
-      status: { id: status, type: 'Status' },
-      progress: { bytesTotal: 0, bytesDone: 0, filesTotal: 0, filesDone: 0 },
-      events: [],
-      createdDate: '2026-12-01T00:00:00.000Z',
-      lastModifiedDate: '2026-12-01T00:00:00.000Z',
-    },
+    Item: ingestItem({ id: ingestId, externalIdentifier: 'b1', status }),
   }));
   dynamo
     .on(UpdateCommand)

@@ -15,7 +15,7 @@ afterAll(async () => {
 /** Runs the command line as a user would; asynchronously, since the local servers live in this process. */
 async function bagvault(args: string[], env: NodeJS.ProcessEnv = {}) {
   try {
-    const { stdout, stderr } = await promisify(execFile)('node', ['bin/bagvault.ts', ...args], {
+    const { stdout, stderr } = await promisify(execFile)('node', ['bin/bagvault.js', ...args], {
       env: { ...process.env, ...env },
     });
     return { status: 0, stdout, stderr };
