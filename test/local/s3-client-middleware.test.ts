@@ -17,12 +17,12 @@ describe('the shared S3 client, which caches its resolved middleware per command
     );
     await client.send(new HeadObjectCommand({ Bucket: 'b', Key: 'k' }));
     const seen: string[] = [];
-    client.middlewareStack.addRelativeTo(
-      (next: (args: unknown) => Promise<unknown>) => (args: unknown) => {
+    client.middlewareStack.add(
+      (next) => (args) => {
         seen.push('counted');
         return next(args);
       },
-      { relation: 'before', toMiddleware: 'answerLocally', name: 'countLater' },
+      { step: 'initialize', priority: 'high', name: 'countLater' },
     );
     await client.send(new HeadObjectCommand({ Bucket: 'b', Key: 'k' }));
     expect(seen).toEqual(['counted']);
