@@ -16,36 +16,12 @@ let sfnClient: SFNClient | undefined;
 let secretsClient: SecretsManagerClient | undefined;
 
 export function s3(): S3Client {
-  if (s3Client) return s3Client;
-  s3Client = new S3Client({
+  s3Client ??= new S3Client({
     forcePathStyle: config().s3ForcePathStyle,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    // The middleware stack resolved once per command class instead of once per request: a tenth of
-    // the SDK's CPU per request, which bounds a bag of many small files.
-    cacheMiddleware: true,
   });
-  resolveAgainAfterChanges(s3Client);
-  // Without a logger configured the SDK still copies and filters every request's input and output
-  // for its no-op logger; nothing reads those lines.
-  s3Client.middlewareStack.remove('loggerMiddleware');
   return s3Client;
-}
-
-/**
- * The SDK keeps the resolved stacks until the client is destroyed, so middleware added later (the
- * tests' and the bench's request counters, fault injection) would never run: a change to the stack
- * drops them. Nothing here adds middleware to a single command, which the cache would skip.
- */
-function resolveAgainAfterChanges(client: S3Client): void {
-  const stack = client.middlewareStack as unknown as Record<string, (...args: unknown[]) => unknown>;
-  for (const method of ['add', 'addRelativeTo', 'use', 'remove', 'removeByTag']) {
-    const change = (stack[method] as (...args: unknown[]) => unknown).bind(stack);
-    stack[method] = (...args: unknown[]) => {
-      delete (client as unknown as { handlers?: unknown }).handlers;
-      return change(...args);
-    };
-  }
 }
 
 export function dynamo(): DynamoDBDocumentClient {
