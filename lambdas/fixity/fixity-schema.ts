@@ -81,13 +81,15 @@ export const fixityReportSchema = z
 export const fixitySummarySchema = z
   .object({
     type: z.literal('FixityCheck'),
-    id: z.string(),
-    version: z.string(),
-    status: fixityStatusSchema,
-    success: z.boolean().nullable(),
-    message: z.string(),
-    createdDate: z.string(),
-    finishedDate: z.string().optional(),
-    requestedBy: requestedBySchema,
+    ...fixityRunSchema.pick({
+      id: true,
+      version: true,
+      status: true,
+      success: true,
+      message: true,
+      createdDate: true,
+      finishedDate: true,
+      requestedBy: true,
+    }).shape,
   })
   .meta({ id: 'FixitySummary' });
