@@ -23,6 +23,7 @@ import { ingestArchive, ingestRequest, uploadArchive } from '../support/ingests.
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import { localS3 } from '../support/s3-client.ts';
 import { storeBag } from '../support/stored-bag.ts';
+import { bagvault, cliEnvironment } from '../cli/run-bagvault.ts';
 
 let stack: TestStack;
 /** A asks (and holds delete-approve too, so only the two-person rule can stop them); B approves. */
@@ -568,6 +569,16 @@ describe('a deletion whose workflow keeps failing', () => {
       const bag = await stack.api('/bags/digitised/stubborn');
       expect(bag.status).toBe(409);
       expect(await bag.text()).toContain('waits for an operator');
+      // The approver's listing says so too, not only its --json.
+      const listed = await bagvault(
+        ['deletion', 'list', '--status', 'approved'],
+        cliEnvironment(stack, { BAGVAULT_KEY: approver }),
+      );
+      expect(listed.stdout).toMatch(
+        new RegExp(
+          `${id} .*\\n  reason: Always fails\\n  needs an operator since .*: The deletion workflow ran 6 times`,
+        ),
+      );
 
       // The operator fixes the cause and approves again: it runs to its tombstone.
       finishFails = false;
