@@ -60,22 +60,26 @@ export class Inflation {
   }
 
   /**
-   * Start on a file at once: its first `readBytes` are read synchronously and handed to zlib before
-   * this returns, so decompression runs even while the calling thread has no turn to spare (e.g. it
-   * loads modules). Throws, as opening would, when the file cannot be opened or read.
+   * Start on a file at once: its first bytes are read synchronously and handed to zlib before this
+   * returns, so decompression runs even while the calling thread has no turn to spare (e.g. it loads
+   * modules); the rest is read `readBytes` at a time. Throws, as opening would, when the file cannot
+   * be opened or read.
    */
   static ofFile(path: string, readBytes: number, options: InflationOptions = {}): Inflation {
+    // zlib hands back one chunk and waits for this thread's next turn: more than a chunk's worth of
+    // compressed bytes read now would only delay its start.
+    const headBytes = Math.min(readBytes, options.chunkBytes ?? GZIP_CHUNK);
     const fd = openSync(path, 'r');
     let head: Buffer;
     try {
-      head = Buffer.allocUnsafe(readBytes);
-      head = head.subarray(0, readSync(fd, head, 0, readBytes, 0));
+      head = Buffer.allocUnsafe(headBytes);
+      head = head.subarray(0, readSync(fd, head, 0, headBytes, 0));
     } catch (error) {
       closeSync(fd);
       throw error;
     }
     const rest = createReadStream(path, { fd, start: head.length, highWaterMark: readBytes });
-    return new Inflation(rest, options, { bytes: head, all: head.length < readBytes });
+    return new Inflation(rest, options, { bytes: head, all: head.length < headBytes });
   }
 
   /** Stops reading and inflating (after a failure, or when the archive is not wanted after all). */
