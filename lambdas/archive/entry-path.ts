@@ -16,6 +16,7 @@ export type EntryPath = { ok: true; path: string } | { ok: false; problem: strin
 export type EntryNames = 'storable' | 'readable';
 
 export function normaliseEntryPath(name: string, names: EntryNames = 'storable'): EntryPath {
+  if (names === 'readable' && isPlainName(name)) return { ok: true, path: name };
   const quoted = JSON.stringify(name);
   if (name.length === 0) return refuse('Archive entry with an empty name');
   if (name.includes('\0')) return refuse(`Archive entry ${quoted} has a NUL byte in its name`);
@@ -38,4 +39,16 @@ export function normaliseEntryPath(name: string, names: EntryNames = 'storable')
 
 function refuse(problem: string): EntryPath {
   return { ok: false, problem };
+}
+
+/**
+ * A name already in the form normaliseEntryPath gives it (nearly every name of a tar made by a bag
+ * tool): relative, no empty, "." or ".." segment, no trailing "/", no NUL, not a Windows drive path.
+ * Checked here without splitting, for the unpack of many small files.
+ */
+function isPlainName(name: string): boolean {
+  if (name.length === 0 || name.includes('\0') || name.charCodeAt(0) === 0x2f) return false;
+  if (name.charCodeAt(name.length - 1) === 0x2f || name.startsWith('\\\\') || /^[A-Za-z]:[\\/]/.test(name))
+    return false;
+  return !name.includes('//') && !/(?:^|\/)\.\.?(?:\/|$)/.test(name);
 }

@@ -86,7 +86,8 @@ export class TarReader {
     let longLink: string | undefined;
     let pax: Map<string, string> | undefined;
     for (;;) {
-      await this.skipRemaining();
+      // Usually what is left of the last body lies in the current chunk: no await then.
+      if (!this.skipInChunk()) await this.skipRemaining();
       // The block is read where it lies: `at` into `block`.
       const block = this.takeBlock() ?? (await this.fillBlock());
       if (block === undefined) {
@@ -160,6 +161,16 @@ export class TarReader {
   /** Bytes of the current entry's content not handed out yet. */
   get remaining(): number {
     return this.bodyLeft;
+  }
+
+  /** Passes over what is left of the last entry within the current chunk; true when nothing is left. */
+  private skipInChunk(): boolean {
+    const length = Math.min(this.chunk.length - this.position, this.skipLeft);
+    this.position += length;
+    this.skipLeft -= length;
+    if (this.skipLeft > 0) return false;
+    this.bodyLeft = 0;
+    return true;
   }
 
   private async skipRemaining(): Promise<void> {
@@ -248,13 +259,35 @@ const USTAR_MAGIC = Buffer.from('ustar\0', 'latin1');
 const GNU_MAGIC = Buffer.from('ustar  \0', 'latin1');
 
 function checkHeader(block: Buffer, at: number): void {
-  let sum = 8 * 32; // the checksum field counts as spaces
-  for (let i = at; i < at + 148; i++) sum += block[i] as number;
-  for (let i = at + 156; i < at + BLOCK; i++) sum += block[i] as number;
-  if (sum !== octal(block, at + 148, 8)) throw corrupt('Invalid tar header: checksum mismatch');
+  if (headerSum(block, at) !== octal(block, at + 148, 8))
+    throw corrupt('Invalid tar header: checksum mismatch');
   if (!isUstar(block, at) && !matches(block, at + 257, GNU_MAGIC)) {
     throw corrupt('Invalid tar header: unknown format');
   }
+}
+
+/**
+ * The header's checksum: the sum of its bytes, the checksum field counted as spaces. Summed four bytes
+ * at a time where the block is aligned for it: a run of `bagvault validate` reads each header once,
+ * mostly before this code is optimised, so a quarter of the loop turns is a real saving per entry.
+ */
+function headerSum(block: Buffer, at: number): number {
+  let sum = 8 * 32;
+  const start = block.byteOffset + at;
+  if (start % 4 === 0) {
+    const words = new Uint32Array(block.buffer, start, BLOCK / 4);
+    let pairs = 0;
+    for (let i = 0; i < BLOCK / 4; i++) {
+      if (i === 37 || i === 38) continue; // bytes 148–155: the checksum field
+      const word = words[i] as number;
+      pairs += (word & 0x00ff00ff) + ((word >>> 8) & 0x00ff00ff);
+    }
+    // Each 16-bit lane holds at most 126 × 510 < 65,536.
+    return sum + (pairs & 0xffff) + (pairs >>> 16);
+  }
+  for (let i = at; i < at + 148; i++) sum += block[i] as number;
+  for (let i = at + 156; i < at + BLOCK; i++) sum += block[i] as number;
+  return sum;
 }
 
 function isUstar(block: Buffer, at: number): boolean {

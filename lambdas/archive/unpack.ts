@@ -110,6 +110,9 @@ class Unpacker {
   private readonly result: UnpackResult;
   private entries = 0;
   private reporting: Promise<void> = Promise.resolve();
+  private readonly reportQueue: { path: string; size: number; digests: Promise<UnpackedFile['digests']> }[] =
+    [];
+  private reportingRuns = false;
   private unreported = 0;
   private reportFailure: { error: unknown } | undefined;
   private stopped = false;
@@ -170,37 +173,46 @@ class Unpacker {
     const named = normaliseEntryPath(header.name, this.options.entryNames);
     if (!named.ok) throw new ArchiveRefusedError(named.problem);
     const path = named.path;
-    const quoted = JSON.stringify(header.name);
-    this.refuseSpecialEntry(header, quoted);
+    // Quoted only for a refusal: most archives never need it, and it costs per entry.
+    const quoted = () => JSON.stringify(header.name);
+    if (header.type !== 'file') this.refuseSpecialEntry(header, quoted());
     if (++this.entries > this.maxFiles) {
       throw new ArchiveRefusedError(
-        `Archive ${this.name} has more than ${this.maxFiles} entries (the limit) at entry ${quoted}`,
+        `Archive ${this.name} has more than ${this.maxFiles} entries (the limit) at entry ${quoted()}`,
       );
     }
     if (header.type === 'directory') {
       this.claims.claimDirectory(path, quoted);
       return;
     }
-    if (path === '') throw new ArchiveRefusedError(`Archive entry ${quoted} is a file without a name`);
+    if (path === '') throw new ArchiveRefusedError(`Archive entry ${quoted()} is a file without a name`);
     this.claims.claimFile(path, quoted);
     if (this.result.bytes + header.size > this.maxBytes) {
       throw new ArchiveRefusedError(
-        `Archive ${this.name} expands beyond the limit of ${this.maxBytes} bytes at entry ${quoted}`,
+        `Archive ${this.name} expands beyond the limit of ${this.maxBytes} bytes at entry ${quoted()}`,
       );
     }
     const digests = this.digestsFor(path); // also for a finished file: the plan learns from every path
-    if (this.finished && (await this.skipFinished(path, header.size, quoted))) return;
+    if (this.finished && (await this.skipFinished(path, header.size, quoted()))) return;
     // While gunzip is the slower side, hashing here costs no time and saves sending the bytes.
     const hash = this.pool.stream(digests, header.size, { preferHere: this.inflation?.chunks.readerIsAhead });
     try {
       if (this.sink.wantsContent?.(path, header.size) === false) {
-        await hashBody(reader, hash);
+        // The body of a small file usually lies in the current chunk: no await then.
+        for (let piece = reader.bodyPiece(); piece !== null; piece = reader.bodyPiece()) {
+          if (piece === undefined) {
+            await hashBody(reader, hash);
+            break;
+          }
+          const wait = hash.update(piece);
+          if (wait) await wait;
+        }
       } else {
         const bytes = await writeBody(reader, hash, (content) =>
           this.sink.writeFile(path, header.size, content),
         );
         if (bytes !== header.size) {
-          throw new Error(`Archive entry ${quoted}: the sink consumed ${bytes} of ${header.size} bytes`);
+          throw new Error(`Archive entry ${quoted()}: the sink consumed ${bytes} of ${header.size} bytes`);
         }
       }
     } catch (error) {
@@ -265,21 +277,42 @@ class Unpacker {
     return typeof digests === 'function' ? digests(path) : digests;
   }
 
-  // Digests arrive later than the bytes (the hashing threads batch small files), so files are
-  // reported through a chain that keeps archive order without holding up the unpacking.
+  // Digests arrive later than the bytes (the hashing threads batch small files), so files wait in a
+  // queue that one loop reports from in archive order, without holding up the unpacking (a promise
+  // chain link per file cost more than the reporting itself on archives of small files).
   private report(path: string, size: number, digests: Promise<UnpackedFile['digests']>): void {
     this.unreported++;
-    this.reporting = this.reporting.then(async () => {
-      if (this.reportFailure || this.stopped) return;
-      try {
-        const file = { path, size, digests: await digests };
-        this.result.list?.push(file);
-        await this.options.onFile?.(file);
-      } catch (error) {
-        this.reportFailure = { error };
-      } finally {
-        this.unreported--;
+    this.reportQueue.push({ path, size, digests });
+    if (!this.reportingRuns) {
+      this.reportingRuns = true;
+      this.reporting = this.reportQueued();
+    }
+  }
+
+  private async reportQueued(): Promise<void> {
+    const queue = this.reportQueue;
+    try {
+      while (queue.length > 0) {
+        const waiting = queue.splice(0);
+        for (const { path, size, digests } of waiting) {
+          try {
+            if (this.reportFailure || this.stopped) {
+              digests.catch(() => {});
+              continue;
+            }
+            const file = { path, size, digests: await digests };
+            this.result.list?.push(file);
+            const reported = this.options.onFile?.(file);
+            if (reported) await reported;
+          } catch (error) {
+            this.reportFailure = { error };
+          } finally {
+            this.unreported--;
+          }
+        }
       }
-    });
+    } finally {
+      this.reportingRuns = false;
+    }
   }
 }

@@ -17,6 +17,7 @@ export function manifestAwareDigests(
   const seen = new Set<DigestAlgorithm>(always);
   let payloadDigests: readonly DigestAlgorithm[] = [...seen];
   return (path) => {
+    if (isPayloadFileName(path)) return payloadDigests;
     const segments = path.split('/');
     if (segments[0] === 'data' || segments[1] === 'data') return payloadDigests;
     const name = segments.length <= 2 ? /^manifest-(\w+)\.txt$/.exec(segments.at(-1) as string) : null;
@@ -30,8 +31,18 @@ export function manifestAwareDigests(
 
 /** Tag files needed to read a bag (not tag files in general), at the top or one directory down. */
 export function isBagReadingFile(path: string): boolean {
+  // Nearly every file of a big bag is deeper than that: judged without splitting its path.
+  const slash = path.indexOf('/');
+  if (slash !== -1 && path.indexOf('/', slash + 1) !== -1) return false;
   const segments = path.split('/');
   if (segments.length > 2) return false;
   const name = segments.at(-1) as string;
   return /^(bagit|bag-info|package-info|fetch)\.txt$/.test(name) || /^(tag)?manifest-[^/]+\.txt$/.test(name);
+}
+
+/** `data/…` at the top or one directory down, judged without splitting the path. */
+function isPayloadFileName(path: string): boolean {
+  if (path.startsWith('data/')) return true;
+  const slash = path.indexOf('/');
+  return slash !== -1 && path.startsWith('data/', slash + 1);
 }

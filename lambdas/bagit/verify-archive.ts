@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
 import { ArchiveRefusedError } from '../archive/archive-refused-error.ts';
-import type { Digests } from '../archive/hashing/algorithms.ts';
 import { HashPool } from '../archive/hashing/hash-pool.ts';
 import type { Inflation } from '../archive/inflation.ts';
 import { MemorySink } from '../archive/memory-sink.ts';
@@ -45,8 +44,8 @@ export async function verifyArchive(
   const verification = import('./verify-bag.ts');
   verification.catch(() => {});
   try {
+    // Each file carries the digests computed on the way through: verification needs no look-up.
     const files: StoredFile[] = [];
-    const digests = new Map<string, Digests>();
     const sink = new MemorySink(isBagReadingFile);
     try {
       await unpackArchive(options.inflation ?? openArchive(), sink, {
@@ -56,8 +55,7 @@ export async function verifyArchive(
         digests: manifestAwareDigests(),
         hashPool: pool,
         onFile: (file) => {
-          files.push({ path: file.path, size: file.size });
-          digests.set(file.path, file.digests);
+          files.push({ path: file.path, size: file.size, digests: file.digests });
         },
       });
     } catch (error) {
@@ -71,7 +69,6 @@ export async function verifyArchive(
     return await verifyBag(scopeStore(store, root.prefix), {
       hashPool: pool,
       runChars: options.runChars,
-      knownDigests: (path) => digests.get(root.prefix + path),
     });
   } finally {
     if (!options.hashPool) await pool.close();
