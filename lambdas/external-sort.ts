@@ -7,8 +7,10 @@ import { join } from 'node:path';
 /** What one sorted run may hold in memory before it goes to disk (string lengths, roughly bytes). */
 export const DEFAULT_RUN_CHARS = 2 << 20;
 
+// Items handed out together by sortedBatches() once runs are merged from disk.
+const MERGED_BATCH = 1024;
+
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const RESOLVED = Promise.resolve();
 
 /**
  * Sorts more items than memory should hold: items are kept as JSON lines in runs of bounded size,
@@ -51,14 +53,18 @@ export class ExternalSorter<T> {
     return this.runFiles.length;
   }
 
-  /** Safe to call concurrently: a run going to disk holds back the next adds until it is written. */
-  add(item: T): Promise<void> {
+  /**
+   * Safe to call concurrently: a run going to disk holds back the next adds until it is written.
+   * Returns undefined when the item is already kept (in memory, nothing ahead of it), else a promise
+   * to wait for: a caller adding many items need not await each one.
+   */
+  add(item: T): Promise<void> | undefined {
     const key = this.keyOf(item);
     this.count++;
     if (!this.spilling && this.queued === 0) {
       // The common case, in memory with nothing ahead of it: no promise chain per item.
       this.keep(key, item);
-      if (this.runSize < this.runChars) return RESOLVED;
+      if (this.runSize < this.runChars) return undefined;
       this.spilling = true;
       this.writing = this.spill().finally(() => (this.spilling = false));
       return this.writing;
@@ -79,15 +85,30 @@ export class ExternalSorter<T> {
 
   /** Every item added, in key order. Call once; the temporary files are removed when it ends. */
   async *sorted(): AsyncGenerator<T> {
+    for await (const batch of this.sortedBatches()) yield* batch;
+  }
+
+  /**
+   * Like sorted(), a batch at a time (the whole run when it stayed in memory): a caller that takes
+   * many small items pays for one await per batch rather than per item.
+   */
+  async *sortedBatches(): AsyncGenerator<readonly T[]> {
     await this.writing;
     try {
       if (this.runFiles.length === 0) {
-        const run = this.sortedRun();
-        for (const { item } of run) yield item;
+        yield this.sortedRun().map((entry) => entry.item);
         return;
       }
       await this.spill();
-      yield* mergeRuns(this.runFiles);
+      let batch: T[] = [];
+      for await (const item of mergeRuns<T>(this.runFiles)) {
+        batch.push(item);
+        if (batch.length === MERGED_BATCH) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield batch;
     } finally {
       await this.dispose();
     }

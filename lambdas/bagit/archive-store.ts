@@ -33,6 +33,10 @@ export class ArchiveBagStore implements BagStore {
     yield* this.files;
   }
 
+  listedFiles(): readonly StoredFile[] {
+    return this.files;
+  }
+
   async readFile(path: string): Promise<Readable> {
     let bytes = this.kept.get(path);
     if (!bytes) {

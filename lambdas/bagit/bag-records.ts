@@ -4,7 +4,7 @@ import type { BagStore } from './bag-store.ts';
 import { parseFetchLine } from './fetch-file.ts';
 import { parseManifestLine, relativePathWarning, type Manifest } from './manifest.ts';
 import { TagDecodeError, tagDecoder } from './tag-encoding.ts';
-import { readTagLines } from './tag-lines.ts';
+import { readTagLineBatches } from './tag-lines.ts';
 import { REPORT_ORDER, type ReportOrder, type VerificationReport } from './verification-report.ts';
 
 /**
@@ -57,20 +57,31 @@ export async function streamManifest(
   const decoder = tagDecoder(encoding, manifest.file);
   if (!decoder) throw new Error(`No decoder for ${encoding}`);
   try {
-    for await (const line of readTagLines(store, manifest.file, decoder)) {
-      const parsed = parseManifestLine(
-        line.text,
-        `${manifest.file} line ${line.number}`,
-        manifest.kind,
-        manifest.algorithm,
-      );
-      if (parsed.blank) continue;
-      if (parsed.problem !== undefined) {
-        problems.push({ line: line.number, problem: parsed.problem });
-        continue;
+    for await (const lines of readTagLineBatches(store, manifest.file, decoder)) {
+      for (const line of lines) {
+        const parsed = parseManifestLine(
+          line.text,
+          manifest.file,
+          line.number,
+          manifest.kind,
+          manifest.algorithm,
+        );
+        if (parsed.blank) continue;
+        if (parsed.problem !== undefined) {
+          problems.push({ line: line.number, problem: parsed.problem });
+          continue;
+        }
+        if (parsed.relative !== undefined && relative++ === 0) firstRelative = parsed.relative;
+        const wait = sorter.add([
+          'm',
+          parsed.path.normalize('NFC'),
+          parsed.path,
+          index,
+          parsed.checksum,
+          line.number,
+        ]);
+        if (wait) await wait;
       }
-      if (parsed.relative !== undefined && relative++ === 0) firstRelative = parsed.relative;
-      await sorter.add(['m', parsed.path.normalize('NFC'), parsed.path, index, parsed.checksum, line.number]);
     }
   } catch (error) {
     if (!(error instanceof TagDecodeError)) throw error;
@@ -97,15 +108,18 @@ export async function streamFetchFile(
   const decoder = tagDecoder(encoding, file);
   if (!decoder) throw new Error(`No decoder for ${encoding}`);
   try {
-    for await (const line of readTagLines(store, file, decoder)) {
-      const parsed = parseFetchLine(line.text, `${file} line ${line.number}`);
-      if (parsed.blank) continue;
-      if (parsed.problem !== undefined) {
-        problems.push({ line: line.number, problem: parsed.problem });
-        continue;
+    for await (const lines of readTagLineBatches(store, file, decoder)) {
+      for (const line of lines) {
+        const parsed = parseFetchLine(line.text, `${file} line ${line.number}`);
+        if (parsed.blank) continue;
+        if (parsed.problem !== undefined) {
+          problems.push({ line: line.number, problem: parsed.problem });
+          continue;
+        }
+        const { url, length, path } = parsed.entry;
+        const wait = sorter.add(['u', path.normalize('NFC'), path, url, length ?? null, line.number]);
+        if (wait) await wait;
       }
-      const { url, length, path } = parsed.entry;
-      await sorter.add(['u', path.normalize('NFC'), path, url, length ?? null, line.number]);
     }
   } catch (error) {
     if (!(error instanceof TagDecodeError)) throw error;

@@ -28,6 +28,11 @@ export type HashOutcome = { path: string; digests: Digests } | { path: string; e
 export interface BagStore {
   /** Every file under the root, each exactly once. */
   listFiles(): AsyncIterable<StoredFile>;
+  /**
+   * Optional: the same files as listFiles, when the store holds its listing in memory already (an
+   * archive streamed once, a walked directory): read without an await per file.
+   */
+  listedFiles?(): readonly StoredFile[] | undefined;
   /** The bytes of one file (tag files are read this way; payload files only when hashing). */
   readFile(path: string): Promise<Readable>;
   /**

@@ -25,6 +25,10 @@ export class DirectoryBagStore implements BagStore {
     yield* this.listing;
   }
 
+  listedFiles(): readonly StoredFile[] | undefined {
+    return this.listing;
+  }
+
   async readFile(path: string): Promise<Readable> {
     return createReadStream(join(this.root, path), { highWaterMark: 1 << 20 });
   }

@@ -8,6 +8,7 @@
 export type DecodedPath = { ok: true; path: string; relative: boolean } | { ok: false; problem: string };
 
 export function decodeManifestPath(raw: string): DecodedPath {
+  if (isPlainPath(raw)) return { ok: true, path: raw, relative: false };
   const decoded = raw.replace(/%(0A|0D|25)/gi, (escape) =>
     String.fromCharCode(parseInt(escape.slice(1), 16)),
   );
@@ -33,4 +34,14 @@ export function decodeManifestPath(raw: string): DecodedPath {
 
 export function isPayloadPath(path: string): boolean {
   return path.startsWith('data/');
+}
+
+/**
+ * A path that decodes to itself (nearly every manifest line): no "%", no empty, "." or ".." segment,
+ * no leading or trailing "/", not a Windows drive path. Judged without splitting it.
+ */
+function isPlainPath(raw: string): boolean {
+  if (raw.length === 0 || raw.includes('%') || raw.charCodeAt(0) === 0x2f) return false;
+  if (raw.charCodeAt(raw.length - 1) === 0x2f || /^[A-Za-z]:[\\/]/.test(raw)) return false;
+  return !raw.includes('//') && !/(?:^|\/)\.\.?(?:\/|$)/.test(raw);
 }

@@ -35,26 +35,29 @@ export type ManifestLine =
  */
 export function parseManifestLine(
   line: string,
-  where: string,
+  file: string,
+  lineNumber: number,
   kind: 'payload' | 'tag',
   algorithm: DigestAlgorithm,
 ): ManifestLine {
   if (line.trim() === '') return { blank: true };
+  // Named only in a problem: most lines have none.
+  const where = () => `${file} line ${lineNumber}`;
   const match = /^[ \t]*(\S+)[ \t]+(.+)$/.exec(line);
-  if (!match) return { problem: `${where} is not "CHECKSUM FILEPATH": ${JSON.stringify(line)}` };
+  if (!match) return { problem: `${where()} is not "CHECKSUM FILEPATH": ${JSON.stringify(line)}` };
   const checksum = (match[1] as string).toLowerCase();
   if (checksum.length !== HEX_LENGTH[algorithm] || !/^[0-9a-f]+$/.test(checksum)) {
-    return { problem: `${where}: ${JSON.stringify(match[1])} is not a ${algorithm} checksum` };
+    return { problem: `${where()}: ${JSON.stringify(match[1])} is not a ${algorithm} checksum` };
   }
   const written = (match[2] as string).startsWith('*') ? (match[2] as string).slice(1) : (match[2] as string);
   const decoded = decodeManifestPath(written);
-  if (!decoded.ok) return { problem: `${where}: ${decoded.problem}` };
+  if (!decoded.ok) return { problem: `${where()}: ${decoded.problem}` };
   const path = decoded.path;
   if (kind === 'payload' && !isPayloadPath(path)) {
-    return { problem: `${where}: ${path} is outside the payload directory (data/)` };
+    return { problem: `${where()}: ${path} is outside the payload directory (data/)` };
   }
   if (kind === 'tag' && isPayloadPath(path)) {
-    return { problem: `${where}: ${path} is a payload file, which tag manifests must not list` };
+    return { problem: `${where()}: ${path} is a payload file, which tag manifests must not list` };
   }
   return { path, checksum, relative: decoded.relative ? written : undefined };
 }

@@ -11,6 +11,15 @@ export function scopeStore(store: BagStore, prefix: string): BagStore {
         if (file.path.startsWith(prefix)) yield { ...file, path: file.path.slice(prefix.length) };
       }
     },
+    listedFiles(): readonly StoredFile[] | undefined {
+      const listed = store.listedFiles?.();
+      if (!listed) return undefined;
+      const files: StoredFile[] = [];
+      for (const file of listed) {
+        if (file.path.startsWith(prefix)) files.push({ ...file, path: file.path.slice(prefix.length) });
+      }
+      return files;
+    },
     readFile(path: string): Promise<Readable> {
       return store.readFile(prefix + path);
     },

@@ -17,9 +17,22 @@ export async function* readTagLines(
   path: string,
   decoder: TagDecoder,
 ): AsyncGenerator<TagLine> {
+  for await (const lines of readTagLineBatches(store, path, decoder)) yield* lines;
+}
+
+/**
+ * Like readTagLines, the lines of each chunk read together: a manifest of many lines costs one
+ * await per chunk rather than per line. Lines before bytes the encoding refuses still come first.
+ */
+export async function* readTagLineBatches(
+  store: BagStore,
+  path: string,
+  decoder: TagDecoder,
+): AsyncGenerator<TagLine[]> {
   let pending = '';
   let number = 0;
-  function* split(text: string, final: boolean): Generator<TagLine> {
+  function split(text: string, final: boolean): TagLine[] {
+    const lines: TagLine[] = [];
     pending += text;
     let start = 0;
     for (let i = 0; i < pending.length; i++) {
@@ -27,13 +40,17 @@ export async function* readTagLines(
       if (c !== 10 && c !== 13) continue;
       // A CR at the end of what has arrived may be the first half of a CRLF.
       if (c === 13 && i === pending.length - 1 && !final) break;
-      yield { text: pending.slice(start, i), number: ++number };
+      lines.push({ text: pending.slice(start, i), number: ++number });
       if (c === 13 && pending.charCodeAt(i + 1) === 10) i++;
       start = i + 1;
     }
     pending = pending.slice(start);
-    if (final) yield { text: pending, number: ++number };
+    if (final) lines.push({ text: pending, number: ++number });
+    return lines;
   }
-  for await (const chunk of await store.readFile(path)) yield* split(decoder.write(chunk as Buffer), false);
-  yield* split(decoder.end(), true);
+  for await (const chunk of await store.readFile(path)) {
+    const lines = split(decoder.write(chunk as Buffer), false);
+    if (lines.length > 0) yield lines;
+  }
+  yield split(decoder.end(), true);
 }

@@ -1,7 +1,7 @@
 import { ExternalSorter, Spool } from '../external-sort.ts';
 import type { BagEntry, Verification } from './bag.ts';
 import { recordKey, recordSize, streamFetchFile, streamManifest, type BagRecord } from './bag-records.ts';
-import type { BagStore } from './bag-store.ts';
+import type { BagStore, StoredFile } from './bag-store.ts';
 import { compareVersion } from './bagit-declaration.ts';
 import { letterCaseWarning, unfetchedWarning, weakManifestWarning } from './bag-warnings.ts';
 import { checkPendingFixity, type FixityOptions } from './fixity.ts';
@@ -47,11 +47,11 @@ export async function verifyBag(store: BagStore, options: VerifyOptions = {}): P
     const payload = { files: 0, bytes: 0, lengthsKnown: true };
     let listed = 0;
     let fileCount = 0;
-    for await (const file of store.listFiles()) {
+    const see = (file: StoredFile): Promise<void> | undefined => {
       const order = listed++;
       if (file.notRegular) {
         report.failFile(file.path, file.notRegular);
-        continue;
+        return undefined;
       }
       fileCount++;
       if (isTagFileName(file.path)) tagNames.add(file.path);
@@ -60,7 +60,20 @@ export async function verifyBag(store: BagStore, options: VerifyOptions = {}): P
         payload.bytes += file.size;
       }
       const digests = file.digests ?? options.knownDigests?.(file.path) ?? null;
-      await records.add(['f', file.path.normalize('NFC'), file.path, file.size, order, digests]);
+      return records.add(['f', file.path.normalize('NFC'), file.path, file.size, order, digests]);
+    };
+    // A listing already in memory is read without an await per file (bags of many small files).
+    const inMemory = store.listedFiles?.();
+    if (inMemory) {
+      for (const file of inMemory) {
+        const wait = see(file);
+        if (wait) await wait;
+      }
+    } else {
+      for await (const file of store.listFiles()) {
+        const wait = see(file);
+        if (wait) await wait;
+      }
     }
 
     const head = await readBagHead(store, tagNames, report);
@@ -91,12 +104,18 @@ export async function verifyBag(store: BagStore, options: VerifyOptions = {}): P
     let unfetched = 0;
     const shown: { path: string; line: number }[] = [];
     let group: BagRecord[] = [];
-    const check = async () => {
-      if (group.length === 0) return;
+    // Adds are safe to make without waiting for each (they keep their order), so a group is checked
+    // without an await unless a spool or sorter is writing to disk: bags of many small files.
+    const check = (): Promise<void> | undefined => {
+      if (group.length === 0) return undefined;
       const result = checkGroup(group, context);
       group = [];
-      for (const entry of result.entries) await entries.add(entry);
-      for (const file of result.pending) await pending.add(file);
+      let waits: Promise<void>[] | undefined;
+      const keep = (wait: Promise<void> | undefined) => {
+        if (wait) (waits ??= []).push(wait);
+      };
+      for (const entry of result.entries) keep(entries.add(entry));
+      for (const file of result.pending) keep(pending.add(file));
       for (const entry of result.unfetched) {
         unfetched += 1;
         payload.files += 1;
@@ -105,11 +124,17 @@ export async function verifyBag(store: BagStore, options: VerifyOptions = {}): P
         shown.push({ path: entry.path, line: entry.line });
         if (shown.length > SHOWN_UNFETCHED) shown.sort((a, b) => a.line - b.line).pop();
       }
-      if (result.names) await names.add({ fold: result.names.name.toLowerCase(), ...result.names });
+      if (result.names) keep(names.add({ fold: result.names.name.toLowerCase(), ...result.names }));
+      return waits && Promise.all(waits).then(() => {});
     };
-    for await (const record of records.sorted()) {
-      if (group.length > 0 && (group[0] as BagRecord)[1] !== record[1]) await check();
-      group.push(record);
+    for await (const batch of records.sortedBatches()) {
+      for (const record of batch) {
+        if (group.length > 0 && (group[0] as BagRecord)[1] !== record[1]) {
+          const wait = check();
+          if (wait) await wait;
+        }
+        group.push(record);
+      }
     }
     await check();
     await pending.close();
