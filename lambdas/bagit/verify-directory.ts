@@ -30,6 +30,11 @@ export interface VerifyDirectoryOptions extends VerifyOptions {
 const THREADED_BYTES = 64 << 20;
 // Work the calling thread hashes between two looks at whether the threads are up.
 const INLINE_SLICE = 4 << 20;
+// Work the threads are kept ahead by, each: enough that none runs dry while this thread hashes a file.
+const QUEUED_WORK_PER_THREAD = 16 << 20;
+// Files bigger than this go to the threads once they are booting: this thread would hold on to one
+// for too long.
+const MAIN_THREAD_FILE_WORK = 16 << 20;
 // Opening, reading and closing a file costs about as much as hashing this many bytes.
 const FILE_OVERHEAD = 16 << 10;
 
@@ -88,6 +93,8 @@ class PayloadPrehash {
   private readonly pending: Promise<void>[] = [];
   private readonly threadedBytes: number;
   private seenWork = 0;
+  /** Work handed to the threads and not hashed yet. */
+  private queuedWork = 0;
 
   constructor(directory: string, pool: HashPool, threadedBytes: number) {
     this.directory = directory;
@@ -122,40 +129,69 @@ class PayloadPrehash {
     }
   }
 
-  /** Every file hashed: here until the threads are up, by them from then on. */
+  /**
+   * Every file hashed: here until the threads are up, then by them and by this thread side by side
+   * (it would otherwise only wait for them: on a busy machine a third hasher gets its own share of
+   * the cores, on a quiet one it costs nothing). The threads are kept a little work ahead; this
+   * thread takes the next file whenever they have enough, but leaves big files to them once they
+   * are booting, so that it is never deep in one while they run dry.
+   */
   async finish(): Promise<Map<string, Digests>> {
     this.startThreadsIfWorthIt();
-    while (this.next < this.waiting.length && !this.pool.threadsReady) {
-      for (let work = 0; this.next < this.waiting.length && work < INLINE_SLICE; this.next++) {
-        const file = this.waiting[this.next] as StoredFile;
-        work += file.size * this.cost + FILE_OVERHEAD;
-        try {
-          this.digests.set(file.path, await hashFileInline(join(this.directory, file.path), this.algorithms));
-        } catch {
-          // verification reads it again and names the problem
-        }
+    let sinceLook = 0;
+    while (this.next < this.waiting.length) {
+      const file = this.waiting[this.next] as StoredFile;
+      const work = file.size * this.cost + FILE_OVERHEAD;
+      const threads = this.pool.threadsStarted;
+      if (
+        threads > 0 &&
+        (work > MAIN_THREAD_FILE_WORK ||
+          (this.pool.threadsReady && this.queuedWork < threads * QUEUED_WORK_PER_THREAD))
+      ) {
+        this.next++;
+        this.send(file, work);
+        continue;
       }
-      // Only worth a look when the threads are booting; the look lets their "ready" in.
-      if (this.pool.running) await new Promise<void>((resolve) => setImmediate(resolve));
+      this.next++;
+      try {
+        this.digests.set(file.path, await hashFileInline(join(this.directory, file.path), this.algorithms));
+      } catch {
+        // verification reads it again and names the problem
+      }
+      sinceLook += work;
+      // Only worth a look when the threads are booting or busy; the look lets their messages in.
+      if (threads > 0 && sinceLook >= INLINE_SLICE) {
+        sinceLook = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
-    this.dispatch();
     await Promise.all(this.pending);
     return this.digests;
   }
 
+  // This thread hashes too (see finish): one thread fewer than the pool would have saves booting it.
   private startThreadsIfWorthIt(): void {
-    if (this.pool.threads > 0 && this.seenWork >= this.threadedBytes) this.pool.start();
+    if (this.pool.threads > 0 && this.seenWork >= this.threadedBytes)
+      this.pool.start(Math.max(1, this.pool.threads - 1));
   }
 
   private dispatch(): void {
     for (; this.next < this.waiting.length; this.next++) {
       const file = this.waiting[this.next] as StoredFile;
-      this.pending.push(
-        this.pool.hashFile(join(this.directory, file.path), this.algorithms, file.size).then(
+      this.send(file, file.size * this.cost + FILE_OVERHEAD);
+    }
+  }
+
+  private send(file: StoredFile, work: number): void {
+    this.queuedWork += work;
+    this.pending.push(
+      this.pool
+        .hashFile(join(this.directory, file.path), this.algorithms, file.size)
+        .then(
           (digests) => void this.digests.set(file.path, digests),
           () => {},
-        ),
-      );
-    }
+        )
+        .finally(() => (this.queuedWork -= work)),
+    );
   }
 }

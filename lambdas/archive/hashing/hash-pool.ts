@@ -157,7 +157,9 @@ export class HashPool implements StreamWriter {
     if (this.threads === 0 || (!this.started && expectedBytes <= INLINE_FILE_BYTES)) {
       return hashFileInline(path, algorithms);
     }
-    this.start();
+    // Threads a caller booted itself (e.g. one fewer than the cores, hashing on the last one) stay as
+    // many; otherwise every thread is worth having for files.
+    if (!this.started) this.start();
     // A big file with several algorithms is read once per thread rather than hashed serially.
     if (algorithms.length > 1 && this.threads > 1 && expectedBytes >= SPLIT_FILE_BYTES) {
       const parts = await Promise.all(algorithms.map((a) => this.enqueueFile(path, [a], expectedBytes)));
