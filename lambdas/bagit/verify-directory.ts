@@ -14,7 +14,7 @@ import { DirectoryBagStore } from './directory-store.ts';
 import { walkDirectory } from './directory-walk.ts';
 import { failedVerification } from './failed-verification.ts';
 import { scopeStore } from './scoped-store.ts';
-import { verifyBag, type VerifyOptions } from './verify-bag.ts';
+import type { VerifyOptions } from './verify-bag.ts';
 
 export interface VerifyDirectoryOptions extends VerifyOptions {
   /**
@@ -52,6 +52,10 @@ export async function verifyDirectory(
   options: VerifyDirectoryOptions = {},
 ): Promise<Verification> {
   const pool = options.hashPool ?? new HashPool();
+  // Verification's own modules load while the directory is walked and hashed (the threads boot and
+  // this thread hashes meanwhile), not before.
+  const verification = import('./verify-bag.ts');
+  verification.catch(() => {});
   try {
     const prehash = new PayloadPrehash(directory, pool, options.threadedBytes ?? THREADED_BYTES);
     const listing: StoredFile[] = [];
@@ -67,6 +71,7 @@ export async function verifyDirectory(
     if (!root.ok) return failedVerification(root.problem);
     const digests = await prehash.finish();
     const store = new DirectoryBagStore(directory, listing);
+    const { verifyBag } = await verification;
     return await verifyBag(scopeStore(store, root.prefix), {
       ...options,
       hashPool: pool,
