@@ -192,3 +192,17 @@ describe('threads only where they pay', () => {
     expect(hashThreadsFor(6)).toBe(4);
   });
 });
+
+describe('hashing a file on the calling thread', () => {
+  it('matches node:crypto for empty, one-read and many-read files, each algorithm once', async () => {
+    const { hashFileInline } = await import('../../lambdas/archive/hashing/stream-hash.ts');
+    // The read buffer holds 1 MiB: sizes on, before and after its boundaries.
+    for (const size of [0, 1, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, 2.5 * (1 << 20)]) {
+      const bytes = randomBytes(size);
+      const path = join(scratch.path, `inline-${size}`);
+      await writeFile(path, bytes);
+      const digests = await hashFileInline(path, ['sha256', 'md5', 'sha256']);
+      expect(digests, `${size} bytes`).toEqual(expected(bytes, ['sha256', 'md5']));
+    }
+  });
+});

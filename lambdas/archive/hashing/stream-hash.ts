@@ -65,17 +65,26 @@ let readBuffer: Buffer | undefined;
  */
 export async function hashFileInline(path: string, algorithms: readonly DigestAlgorithm[]): Promise<Digests> {
   readBuffer ??= Buffer.allocUnsafe(1 << 20);
-  const hashes = [...new Set(algorithms)].map((algorithm): [DigestAlgorithm, Hash] => [
-    algorithm,
-    createHash(algorithm),
-  ]);
+  const unique = [...new Set(algorithms)];
+  let hashes: [DigestAlgorithm, Hash][] | undefined;
+  let held = 0;
   const fd = openSync(path, 'r');
   try {
-    for (let read = readSync(fd, readBuffer); read > 0; read = readSync(fd, readBuffer)) {
-      for (const [, hash] of hashes) hash.update(readBuffer.subarray(0, read));
+    // Bytes stay in the buffer until it is full or the file ends: a small file (most of a bag of
+    // many) is then hashed in one call per algorithm, without a Hash object.
+    for (let read = readSync(fd, readBuffer, 0, readBuffer.length, null); read > 0;) {
+      held += read;
+      if (held === readBuffer.length) {
+        hashes ??= unique.map((algorithm): [DigestAlgorithm, Hash] => [algorithm, createHash(algorithm)]);
+        for (const [, hash] of hashes) hash.update(readBuffer);
+        held = 0;
+      }
+      read = readSync(fd, readBuffer, held, readBuffer.length - held, null);
     }
   } finally {
     closeSync(fd);
   }
-  return Object.fromEntries(hashes.map(([algorithm, hash]) => [algorithm, hash.digest('hex')]));
+  const rest = readBuffer.subarray(0, held);
+  if (!hashes) return Object.fromEntries(unique.map((algorithm) => [algorithm, oneShot(algorithm, rest)]));
+  return Object.fromEntries(hashes.map(([algorithm, hash]) => [algorithm, hash.update(rest).digest('hex')]));
 }
