@@ -24,7 +24,8 @@ export class InlineStream implements StreamHash {
   private first: Uint8Array | undefined;
 
   constructor(algorithms: readonly DigestAlgorithm[]) {
-    this.algorithms = [...new Set(algorithms)];
+    // One algorithm (nearly always) needs no de-duplicating copy: one stream per file adds up.
+    this.algorithms = algorithms.length === 1 ? algorithms : [...new Set(algorithms)];
   }
 
   update(chunk: Uint8Array): undefined {
