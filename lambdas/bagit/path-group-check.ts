@@ -252,10 +252,15 @@ export function checkSimpleGroup(
     // A manifest that lists the name twice is the general case's to judge.
     for (let j = 1; j < i; j++) if ((records[j] as BagRecord)[3] === record[3]) return undefined;
   }
-  const lines = (records.slice(1) as Extract<BagRecord, { 0: 'm' }>[]).sort((a, b) => a[3] - b[3]);
+  type LineRecord = Extract<BagRecord, { 0: 'm' }>;
+  // One line (one manifest) is the common case: no copy to sort.
+  const lines =
+    records.length === 2
+      ? [records[1] as LineRecord]
+      : (records.slice(1) as LineRecord[]).sort((a, b) => a[3] - b[3]);
   if (isPayloadPath(path)) {
     const payload = payloadManifestsOf(manifests);
-    if (payload.length > 0) {
+    if (payload.length > 0 && !(lines.length === payload.length && listsEvery(lines, payload))) {
       const missingFrom = payload.filter(([index]) => !lines.some((line) => line[3] === index));
       if (missingFrom.length === payload.length) {
         report.failFile(
@@ -289,6 +294,12 @@ export function checkSimpleGroup(
     unfetched: [],
     names: { name: file[1], order: file[4] },
   };
+}
+
+/** Whether the lines (one per manifest at most, in manifest order) are exactly those of `payload`. */
+function listsEvery(lines: readonly BagRecord[], payload: readonly [number, Manifest][]): boolean {
+  for (let i = 0; i < payload.length; i++) if ((lines[i] as BagRecord)[3] !== payload[i]?.[0]) return false;
+  return true;
 }
 
 const payloadManifestCache = new WeakMap<readonly (Manifest | undefined)[], [number, Manifest][]>();
