@@ -1,10 +1,9 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import { ReusedBuffers } from '../lambdas/storage/reused-buffers.ts';
 
-/** Buffer sizes kept: powers of two from 64 KiB; a body is read into the smallest that holds it. */
-const SMALLEST = 64 * 1024;
-/** Idle buffers kept for reuse at most, in bytes over all sizes: more are left to the collector. */
+/** Idle buffers kept for reuse at most, in bytes over all sizes. */
 const IDLE_BYTES = 32 * 1024 * 1024;
 
 /**
@@ -18,8 +17,7 @@ const IDLE_BYTES = 32 * 1024 * 1024;
  * part copy's source) keeps its buffer, which the collector frees as before.
  */
 export class ReadBuffers {
-  private readonly idle = new Map<number, Buffer[]>();
-  private idleBytes = 0;
+  private readonly pool = new ReusedBuffers(IDLE_BYTES);
   private readonly owners = new WeakMap<Readable, Buffer>();
 
   /**
@@ -31,7 +29,7 @@ export class ReadBuffers {
     try {
       const size = fstatSync(fd).size;
       if (size > limit) return undefined;
-      const buffer = this.take(size);
+      const buffer = this.pool.take(size);
       let read = 0;
       while (read < size) {
         const got = readSync(fd, buffer, read, size - read, read);
@@ -58,23 +56,6 @@ export class ReadBuffers {
     const buffer = this.owners.get(context.body as Readable);
     if (!buffer) return;
     this.owners.delete(context.body as Readable);
-    context.res.once('close', () => this.give(buffer));
+    context.res.once('close', () => this.pool.give(buffer));
   };
-
-  private take(size: number): Buffer {
-    let capacity = SMALLEST;
-    while (capacity < size) capacity *= 2;
-    const buffer = this.idle.get(capacity)?.pop();
-    if (!buffer) return Buffer.allocUnsafeSlow(capacity);
-    this.idleBytes -= capacity;
-    return buffer;
-  }
-
-  private give(buffer: Buffer): void {
-    if (this.idleBytes + buffer.length > IDLE_BYTES) return;
-    const idle = this.idle.get(buffer.length) ?? [];
-    idle.push(buffer);
-    this.idle.set(buffer.length, idle);
-    this.idleBytes += buffer.length;
-  }
 }
