@@ -1,27 +1,24 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 import { LOCAL_STACK_NODE_OPTIONS } from './local/node-options.ts';
 
 /**
- * Test files that share their worker's modules with the files run before them (`isolate: false`):
- * they start no local stack, mock no module or SDK client and leave process.env as they found it
- * (test/support/shared-worker-guard.ts fails a file that changes it). Most are the CDK template
- * tests, which would otherwise load aws-cdk-lib afresh for each file: the heaviest import of the
- * suite. Every other file runs in a fresh worker, because the local stack points process.env and the
- * SDK clients at its own servers, and module mocks replace shared modules.
+ * Test files that replace shared code for their own run: SDK clients mocked through their prototype
+ * (aws-sdk-client-mock), module mocks, stubbed globals. Each runs in a fresh worker. Every other file
+ * shares its worker's modules with the files run before it (`isolate: false`), so aws-cdk-lib, the
+ * AWS SDK and the handlers are evaluated once per worker instead of once per file; what those files
+ * change in process.env is put back after each (test/support/shared-worker-reset.ts).
  */
-const SHARED_WORKER_FILES = [
-  'test/cdk/**/*.test.ts',
-  'test/**/*-template.test.ts',
-  'test/archive/**/*.test.ts',
-  'test/bagit/**/*.test.ts',
-  'test/carts/{part-size,ustar-header}.test.ts',
-  'test/cli/{progress,start-up}.test.ts',
-  'test/failure/interrupted-writes.test.ts',
-  'test/ingest/callback-url.test.ts',
-  'test/local/{distributed-map,s3-large-prefix,s3-server-patches}.test.ts',
-  'test/scale/{external-sort,memory-bound,merge-compare,storage-manifest-reader}.test.ts',
-  'test/workflows/aws-limits.test.ts',
-];
+const REPLACES_SHARED_CODE =
+  /\bmockClient\(|\bmockS3AndDynamo\(|\bvi\.(mock|doMock|unmock|stubGlobal|stubEnv)\(/;
+const TEST_DIR = new URL('./test/', import.meta.url);
+const OWN_WORKER_FILES = readdirSync(TEST_DIR, { recursive: true, encoding: 'utf8' })
+  .map((path) => path.replaceAll('\\', '/'))
+  .filter(
+    (path) =>
+      path.endsWith('.test.ts') && REPLACES_SHARED_CODE.test(readFileSync(new URL(path, TEST_DIR), 'utf8')),
+  )
+  .map((path) => `test/${path}`);
 
 export default defineConfig({
   test: {
@@ -38,15 +35,13 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'shared-worker',
-          include: SHARED_WORKER_FILES,
+          include: ['test/**/*.test.ts'],
+          exclude: OWN_WORKER_FILES,
           isolate: false,
-          setupFiles: ['test/support/shared-worker-guard.ts'],
+          setupFiles: ['test/support/shared-worker-reset.ts'],
         },
       },
-      {
-        extends: true,
-        test: { name: 'own-worker', include: ['test/**/*.test.ts'], exclude: SHARED_WORKER_FILES },
-      },
+      { extends: true, test: { name: 'own-worker', include: OWN_WORKER_FILES } },
     ],
   },
 });
