@@ -24,8 +24,16 @@ for (const stream of [process.stdout, process.stderr])
   });
 
 cacheStrippedTypeScript();
-const { main } = await import('../cli/program.ts');
-await main(process.argv.slice(2));
+const args = process.argv.slice(2);
+if (args[0] === 'validate') {
+  // validate reads its own arguments (see cli/program.ts), so it starts without loading commander:
+  // its archive is gunzipping sooner.
+  const { run } = await import('../cli/validate.ts');
+  process.exitCode = await run(args.slice(1));
+} else {
+  const { main } = await import('../cli/program.ts');
+  await main(args);
+}
 
 /**
  * Entries are keyed by the module's content, so an edited file is stripped afresh; the cache lives

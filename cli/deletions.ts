@@ -14,6 +14,7 @@ interface DeletionRequest {
   decidedBy?: string;
   decidedDate?: string;
   completedDate?: string;
+  needsOperator?: { date: string; message: string };
 }
 
 export async function requestDeletion(
@@ -63,8 +64,12 @@ export async function listDeletions(options: { status?: string; json?: boolean }
       ? `, ${request.status} by ${request.decidedBy} ${request.decidedDate ?? ''}`
       : '';
     const done = request.completedDate ? `, deleted ${request.completedDate}` : '';
+    // A deletion the re-drive gave up on is what an approver must act on: never only in --json.
+    const waiting = request.needsOperator
+      ? `\n  needs an operator since ${request.needsOperator.date}: ${request.needsOperator.message}`
+      : '';
     console.log(
-      `${request.id}  ${request.space}/${request.externalIdentifier}  ${request.status}  requested by ${request.requestedBy} ${request.requestedDate}${decided}${done}\n  reason: ${request.reason}`,
+      `${request.id}  ${request.space}/${request.externalIdentifier}  ${request.status}  requested by ${request.requestedBy} ${request.requestedDate}${decided}${done}\n  reason: ${request.reason}${waiting}`,
     );
   }
   return 0;

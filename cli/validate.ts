@@ -2,16 +2,20 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { HashPool } from '../lambdas/archive/hashing/hash-pool.ts';
+import type { Inflation } from '../lambdas/archive/inflation.ts';
 import type { Verification } from '../lambdas/bagit/bag.ts';
 
 const USAGE = 'Usage: bagvault validate PATH [--quiet]\n  PATH is a bag directory or a .tar.gz holding one';
+// Big reads: fewer, larger buffers through gunzip mean less work per chunk on the main thread.
+const READ_BYTES = 4 << 20;
 
 /**
  * `bagvault validate PATH [--quiet]`: RFC 8493 validation of a bag directory or a tar.gz.
  * Exit 0 when valid (warnings on stderr unless --quiet), 1 when invalid (every reason on stderr),
  * 2 for usage errors. Verification code is loaded only once the path is known to be usable, and an
- * archive's unpacking code only for archives, to keep start-up short. Hashing threads start only
- * when the bag is big enough to need them.
+ * archive's unpacking code only for archives, to keep start-up short; an archive is already being
+ * read and gunzipped (on libuv's pool) while that code loads. Hashing threads start only when the
+ * bag is big enough to need them.
  */
 export async function run(args: string[]): Promise<number> {
   const parsed = parseArguments(args);
@@ -29,11 +33,14 @@ export async function run(args: string[]): Promise<number> {
     console.error(`bagvault validate: ${path} is neither a directory nor a file\n${USAGE}`);
     return 2;
   }
+  const inflation = kind === 'file' ? await startInflating(path) : undefined;
   const { HashPool } = await import('../lambdas/archive/hashing/hash-pool.ts');
   const hashPool = new HashPool();
   try {
     const verification =
-      kind === 'directory' ? await verifyDirectoryAt(path, hashPool) : await verifyArchiveAt(path, hashPool);
+      kind === 'directory'
+        ? await verifyDirectoryAt(path, hashPool)
+        : await verifyArchiveAt(path, hashPool, inflation);
     // What verification spooled to disk for a big bag's entries is not needed here.
     await verification.dispose();
     return report(path, verification, quiet);
@@ -47,8 +54,11 @@ type Arguments = { path: string; quiet: boolean } | { error: string } | { help: 
 function parseArguments(args: string[]): Arguments {
   let quiet = false;
   const paths: string[] = [];
+  let options = true;
   for (const arg of args) {
-    if (arg === '--quiet' || arg === '-q') quiet = true;
+    if (!options) paths.push(arg);
+    else if (arg === '--') options = false;
+    else if (arg === '--quiet' || arg === '-q') quiet = true;
     else if (arg === '--help' || arg === '-h') return { help: true };
     else if (arg.startsWith('-') && arg !== '-') return { error: `unknown option ${arg}` };
     else paths.push(arg);
@@ -71,13 +81,22 @@ async function verifyDirectoryAt(path: string, hashPool: HashPool): Promise<Veri
   return verifyDirectory(path, { hashPool });
 }
 
-async function verifyArchiveAt(path: string, hashPool: HashPool): Promise<Verification> {
+async function startInflating(path: string): Promise<Inflation> {
+  const { Inflation } = await import('../lambdas/archive/inflation.ts');
+  return Inflation.ofFile(path, READ_BYTES, { archiveName: basename(path) });
+}
+
+function openArchive(path: string) {
+  return createReadStream(path, { highWaterMark: READ_BYTES });
+}
+
+async function verifyArchiveAt(
+  path: string,
+  hashPool: HashPool,
+  inflation?: Inflation,
+): Promise<Verification> {
   const { verifyArchive } = await import('../lambdas/bagit/verify-archive.ts');
-  // Big reads: fewer, larger buffers through gunzip mean less work per chunk on the main thread.
-  return verifyArchive(() => createReadStream(path, { highWaterMark: 4 << 20 }), {
-    archiveName: basename(path),
-    hashPool,
-  });
+  return verifyArchive(() => openArchive(path), { archiveName: basename(path), hashPool, inflation });
 }
 
 function report(path: string, verification: Verification, quiet: boolean): number {

@@ -90,10 +90,13 @@ export class BagvaultStack extends Stack {
       buckets: this.buckets.storageBuckets(),
       handler: this.functions.add(RESTORE_COMPLETED_MODULE, 'workflow'),
     });
-    new DeletionRedrive(this, 'DeletionRedrive', { functions: this.functions });
     const fixity = new FixityMonitoring(this, 'Fixity', {
       functions: this.functions,
       sweepMinutes: options.fixitySweepMinutes,
+    });
+    new DeletionRedrive(this, 'DeletionRedrive', {
+      functions: this.functions,
+      alarmTopic: fixity.alarmTopic,
     });
 
     const accessTargets = {
@@ -129,7 +132,7 @@ export class BagvaultStack extends Stack {
     }
     new CfnOutput(this, 'FixityAlarmTopicArn', {
       value: fixity.alarmTopic.topicArn,
-      description: 'Subscribe to hear of unrepaired fixity failures',
+      description: 'Subscribe to hear of unrepaired fixity failures and deletions that need an operator',
     });
     new CfnOutput(this, 'BundleBucketName', { value: this.buckets.bundles.bucketName });
     for (const [name, stateMachine] of Object.entries(this.workflows.stateMachines)) {

@@ -2,27 +2,40 @@
  * The deletion re-drive: EventBridge Scheduler invokes a sweep that starts again every approved
  * deletion whose workflow never started or ended before its tombstone (lambdas/deletion/
  * deletion-execution.ts), so no bag stays half-deleted, answering 409, for longer than a period.
+ * A deletion that keeps failing is given up on after a few restarts; the alarm on that tells the
+ * operators (the fixity alarm topic), who restart it by approving its request again.
  */
 import { Duration } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { DELETION_GAVE_UP_METRIC } from '../lambdas/deletion/deletion-metrics.ts';
 import type { HandlerFunctions } from './handler-functions.ts';
 import { DELETION_REDRIVE_MODULE } from './handler-modules.ts';
+import { countAlarm } from './monitoring-alarms.ts';
 
 /** Longer than one execution's own retries of a failing step take to give up is not needed: idle sweeps are one query. */
 export const DELETION_REDRIVE_MINUTES = 15;
 
 export class DeletionRedrive extends Construct {
   readonly schedule: Schedule;
+  readonly alarm: Alarm;
 
-  constructor(scope: Construct, id: string, props: { functions: HandlerFunctions }) {
+  constructor(scope: Construct, id: string, props: { functions: HandlerFunctions; alarmTopic: ITopic }) {
     super(scope, id);
     const sweep = props.functions.add(DELETION_REDRIVE_MODULE, 'workflow');
     this.schedule = new Schedule(this, 'Sweep', {
       description: 'Starts again every approved deletion whose workflow is not running and not finished',
       schedule: ScheduleExpression.rate(Duration.minutes(DELETION_REDRIVE_MINUTES)),
       target: new LambdaInvoke(sweep, { retryAttempts: 2 }),
+    });
+    this.alarm = countAlarm(this, 'NeedsOperator', {
+      metricName: DELETION_GAVE_UP_METRIC,
+      description:
+        'A deletion kept failing and is no longer restarted; its bag answers 409 and may be partly deleted. Read GET /deletion-requests?status=approved (needsOperator) and the failed deletion executions, fix the cause, then approve the request again.',
+      topic: props.alarmTopic,
     });
   }
 }

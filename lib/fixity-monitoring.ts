@@ -1,11 +1,10 @@
 /**
  * Fixity in AWS beyond the workflow itself: EventBridge Scheduler starts the sweep that checks the
  * most overdue bags, and a CloudWatch alarm on unrepaired fixity failures notifies an SNS topic that
- * operators subscribe to (the stack outputs its ARN).
+ * operators subscribe to (the stack outputs its ARN; the deletion re-drive's alarm notifies it too).
  */
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -15,14 +14,12 @@ import { Construct } from 'constructs';
 import { UNREPAIRED_METRIC } from '../lambdas/fixity/fixity-metrics.ts';
 import type { HandlerFunctions } from './handler-functions.ts';
 import { FIXITY_SWEEP_MODULE } from './handler-modules.ts';
+import { countAlarm } from './monitoring-alarms.ts';
 
 export interface FixityMonitoringProps {
   functions: HandlerFunctions;
   sweepMinutes: number;
 }
-
-/** Powertools metrics carry the service as a dimension (observability.ts names it). */
-const METRIC_DIMENSIONS = { service: 'bagvault' };
 
 export class FixityMonitoring extends Construct {
   readonly alarmTopic: Topic;
@@ -34,31 +31,20 @@ export class FixityMonitoring extends Construct {
     // CloudWatch alarms cannot publish to a topic encrypted with the AWS managed key: a key of our own.
     const key = new Key(this, 'AlarmTopicKey', {
       enableKeyRotation: true,
-      description: 'Encrypts the Bagvault fixity alarm topic',
+      description: 'Encrypts the Bagvault alarm topic',
     });
     key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.alarmTopic = new Topic(this, 'AlarmTopic', {
-      displayName: 'Bagvault fixity failures',
+      displayName: 'Bagvault alarms',
       masterKey: key,
       enforceSSL: true,
     });
-    this.alarm = new Alarm(this, 'UnrepairedFailures', {
-      alarmDescription:
+    this.alarm = countAlarm(this, 'UnrepairedFailures', {
+      metricName: UNREPAIRED_METRIC,
+      description:
         'A fixity run left a copy bad (no verified copy to repair it from, or not checkable), or could not run: read the run report (GET /fixity/{id}) and the bag events.',
-      metric: new Metric({
-        namespace: 'Bagvault',
-        metricName: UNREPAIRED_METRIC,
-        dimensionsMap: METRIC_DIMENSIONS,
-        statistic: 'Sum',
-        period: Duration.minutes(5),
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      // No run in the period is no failure.
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      topic: this.alarmTopic,
     });
-    this.alarm.addAlarmAction(new SnsAction(this.alarmTopic));
 
     const sweep = props.functions.add(FIXITY_SWEEP_MODULE, 'workflow');
     this.schedule = new Schedule(this, 'Sweep', {

@@ -1,15 +1,12 @@
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { ArchiveRefusedError } from './archive-refused-error.ts';
 import { explainFailure } from './archive-failure.ts';
-import { ChunkQueue } from './chunk-queue.ts';
 import { EntryClaims } from './entry-claims.ts';
 import { hashBody, writeBody } from './entry-content.ts';
 import { normaliseEntryPath, type EntryNames } from './entry-path.ts';
-import { GzipMagicCheck } from './gzip-magic-check.ts';
 import type { DigestAlgorithm } from './hashing/algorithms.ts';
 import { HashPool } from './hashing/hash-pool.ts';
+import { Inflation, quoteArchiveName } from './inflation.ts';
 import { TarReader, type TarHeader } from './tar-reader.ts';
 import type { UnpackedFile, UnpackSink } from './unpack-sink.ts';
 
@@ -69,24 +66,19 @@ export interface UnpackResult {
 
 export const DEFAULT_UNPACK_DIGESTS: readonly DigestAlgorithm[] = ['sha256'];
 
-const GZIP_CHUNK = 1 << 20;
-// The compressed side: few, large reads.
-const GUNZIP_OPTIONS = { chunkSize: GZIP_CHUNK };
-// Decompressed chunks waiting for the tar reader: enough for gunzip (on libuv's pool) to keep going
-// while this thread hashes the chunks before them, little enough to stay small whatever the archive.
-const QUEUED_BYTES = 4 * GZIP_CHUNK;
 const TAR_BLOCK = 512;
 // Digests still being computed for files already written; bounds memory for archives of tiny files.
 const MAX_UNREPORTED_FILES = 4096;
 
 /**
  * Stream a tar.gz into a sink: gunzip → tar → sink, hashing each file on the way through, with
- * backpressure from the sink and the hashing threads all the way back to `source`.
+ * backpressure from the sink and the hashing threads all the way back to `source`. `source` is the
+ * compressed archive, or one already being inflated (see Inflation), which this then owns.
  * Refuses unsafe or broken archives with an ArchiveRefusedError; on any failure the sink is
  * discarded, so nothing partial remains.
  */
 export async function unpackArchive(
-  source: Readable,
+  source: Readable | Inflation,
   sink: UnpackSink,
   options: UnpackOptions = {},
 ): Promise<UnpackResult> {
@@ -114,26 +106,26 @@ class Unpacker {
   private readonly maxBytes: number;
   private readonly maxFiles: number;
   private readonly claims = new EntryClaims();
-  private chunks: ChunkQueue | undefined;
+  private inflation: Inflation | undefined;
   private readonly result: UnpackResult;
   private entries = 0;
   private reporting: Promise<void> = Promise.resolve();
   private unreported = 0;
   private reportFailure: { error: unknown } | undefined;
   private stopped = false;
-  private readonly source: Readable;
+  private readonly source: Readable | Inflation;
   private readonly sink: UnpackSink;
   private readonly pool: HashPool;
   private readonly options: UnpackOptions;
   /** Files an earlier run stored and this one has not met yet; undefined once past them. */
   private finished: AsyncIterator<FinishedFile> | undefined;
 
-  constructor(source: Readable, sink: UnpackSink, pool: HashPool, options: UnpackOptions) {
+  constructor(source: Readable | Inflation, sink: UnpackSink, pool: HashPool, options: UnpackOptions) {
     this.source = source;
     this.sink = sink;
     this.pool = pool;
     this.options = options;
-    this.name = JSON.stringify(options.archiveName ?? 'archive');
+    this.name = quoteArchiveName(options.archiveName);
     this.maxBytes = options.limits?.maxBytes ?? Number.MAX_SAFE_INTEGER;
     this.maxFiles = options.limits?.maxFiles ?? Number.MAX_SAFE_INTEGER;
     this.result = { bytes: 0, files: 0, resumed: 0, ...(options.listFiles ? { list: [] } : {}) };
@@ -141,21 +133,20 @@ class Unpacker {
   }
 
   async run(): Promise<UnpackResult> {
-    const gunzip = createGunzip(GUNZIP_OPTIONS);
-    const chunks = new ChunkQueue(gunzip, QUEUED_BYTES);
-    this.chunks = chunks;
-    const feeding = pipeline(this.source, new GzipMagicCheck(this.name), gunzip);
-    feeding.catch((error: unknown) => chunks.fail(error));
-    const reader = new TarReader(chunks);
+    const inflation =
+      this.source instanceof Inflation
+        ? this.source
+        : new Inflation(this.source, { archiveName: this.options.archiveName });
+    this.inflation = inflation;
+    const reader = new TarReader(inflation.chunks);
     try {
       for (let header = await reader.next(); header; header = await reader.next()) {
         await this.unpackEntry(reader, header);
         if (this.reportFailure) throw this.reportFailure.error;
       }
-      await feeding;
+      await inflation.fed;
     } catch (error) {
-      gunzip.destroy();
-      this.source.destroy();
+      inflation.destroy();
       throw explainFailure(error, this.name);
     }
     if (reader.offset < reader.endOfLastEntry + TAR_BLOCK) {
@@ -200,7 +191,7 @@ class Unpacker {
     const digests = this.digestsFor(path); // also for a finished file: the plan learns from every path
     if (this.finished && (await this.skipFinished(path, header.size, quoted))) return;
     // While gunzip is the slower side, hashing here costs no time and saves sending the bytes.
-    const hash = this.pool.stream(digests, header.size, { preferHere: this.chunks?.readerIsAhead });
+    const hash = this.pool.stream(digests, header.size, { preferHere: this.inflation?.chunks.readerIsAhead });
     try {
       if (this.sink.wantsContent?.(path, header.size) === false) {
         await hashBody(reader, hash);

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { ArchiveRefusedError } from '../archive/archive-refused-error.ts';
 import type { Digests } from '../archive/hashing/algorithms.ts';
 import { HashPool } from '../archive/hashing/hash-pool.ts';
+import type { Inflation } from '../archive/inflation.ts';
 import { MemorySink } from '../archive/memory-sink.ts';
 import { unpackArchive, type UnpackLimits } from '../archive/unpack.ts';
 import { ArchiveBagStore } from './archive-store.ts';
@@ -17,6 +18,11 @@ export interface VerifyArchiveOptions {
   archiveName?: string;
   limits?: UnpackLimits;
   hashPool?: HashPool;
+  /**
+   * The archive already being inflated (e.g. started while the caller's code loaded): read in place
+   * of `openArchive()` for the streaming pass, and owned by this call from then on.
+   */
+  inflation?: Inflation;
   /** See VerifyOptions.runChars. */
   runChars?: number;
 }
@@ -43,7 +49,7 @@ export async function verifyArchive(
     const digests = new Map<string, Digests>();
     const sink = new MemorySink(isBagReadingFile);
     try {
-      await unpackArchive(openArchive(), sink, {
+      await unpackArchive(options.inflation ?? openArchive(), sink, {
         archiveName: options.archiveName,
         limits: options.limits,
         entryNames: 'readable',

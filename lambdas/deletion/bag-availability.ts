@@ -2,18 +2,22 @@ import { canUseSpace, type Principal } from '../auth/principal.ts';
 import { Conflict, Gone } from '../errors.ts';
 import { parseStoredFileId } from '../storage/storage-layout.ts';
 import { RefusalError } from '../workflows/task-errors.ts';
-import { getMarker, type Tombstone } from './deletion-records.ts';
+import { getMarker, getRequest, type Tombstone } from './deletion-records.ts';
 
 /**
- * What a reader of a bag is told once its deletion is approved: while the workflow runs, a 409 (the
- * bag is neither stored nor gone, and must never look stored); once it is done, the tombstone.
+ * What a reader of a bag is told once its deletion is approved: while the workflow runs (or waits for
+ * an operator), a 409 (the bag is neither stored nor gone, and must never look stored); once it is
+ * done, the tombstone.
  * `undefined`: readable as usual.
  */
 export async function deletedBag(space: string, externalIdentifier: string): Promise<Tombstone | undefined> {
   const marker = await getMarker(space, externalIdentifier);
   if (marker?.state === 'deleting') {
+    const stalled = (await getRequest(marker.requestId))?.needsOperator
+      ? '; the deletion stopped after repeated failures and waits for an operator (see the deletion request)'
+      : '';
     throw new Conflict(
-      `Bag ${space}/${externalIdentifier} is being deleted (deletion request ${marker.requestId})`,
+      `Bag ${space}/${externalIdentifier} is being deleted (deletion request ${marker.requestId})${stalled}`,
     );
   }
   return marker?.state === 'deleted' ? marker.tombstone : undefined;

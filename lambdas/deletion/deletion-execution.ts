@@ -3,6 +3,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo, stepFunctions } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { logger } from '../observability.ts';
+import { recordDeletionGaveUp, recordDeletionRestart } from './deletion-metrics.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import { TABLE_KEYS } from '../table/keys.ts';
 import { queryPages } from '../table/query-pages.ts';
@@ -18,7 +19,8 @@ import {
  * Starting (and re-starting) the deletion workflow of an approved request. Approval is recorded
  * before the workflow starts, so a failed StartExecution, a crash in between or an execution that
  * ran out of retries would leave the bag answering 409 forever; `redriveDeletion` finds such a
- * request and starts it again, until its tombstone is written.
+ * request and starts it again, until its tombstone is written or it has failed too often to go on
+ * without an operator.
  *
  * Execution names come from the request id and its attempt (`{id}`, then `{id}-2`, …): a start is
  * idempotent (Step Functions answers a second start of a running execution with the same one), and
@@ -84,23 +86,40 @@ async function executionStatus(name: string): Promise<string | undefined> {
   }
 }
 
-/** Moves the request to its next attempt; false when someone else did meanwhile. */
-async function nextAttempt(request: DeletionRequest): Promise<boolean> {
-  const current = attemptOf(request);
+/**
+ * Restarts the re-drive makes on its own after runs that used up their retries. A deletion that fails
+ * this often fails for a reason a retry does not fix (a bucket policy denying DeleteObject, say):
+ * restarting it every period forever would only hide it.
+ */
+export const MAX_REDRIVE_RESTARTS = 5;
+
+const restartsOf = (request: DeletionRequest) => request.restarts ?? 0;
+
+/**
+ * Changes the request only if it is still approved and on the attempt the caller read: of two sweeps
+ * (or a sweep and an operator) exactly one counts a restart, starts its execution or gives up.
+ */
+async function updateOnAttempt(
+  request: DeletionRequest,
+  update: string,
+  values: Record<string, unknown>,
+  condition?: string,
+): Promise<boolean> {
+  const onAttempt =
+    '#status = :approved AND (workflowAttempt = :current OR (attribute_not_exists(workflowAttempt) AND :current = :one))';
   try {
     await dynamo().send(
       new UpdateCommand({
         TableName: config().tableName,
         Key: requestKey(request.id),
-        UpdateExpression: 'SET workflowAttempt = :next',
-        ConditionExpression:
-          '#status = :approved AND (workflowAttempt = :current OR (attribute_not_exists(workflowAttempt) AND :current = :one))',
+        UpdateExpression: update,
+        ConditionExpression: condition ? `${onAttempt} AND ${condition}` : onAttempt,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
-          ':next': current + 1,
-          ':current': current,
+          ':current': attemptOf(request),
           ':one': 1,
           ':approved': 'approved',
+          ...values,
         },
       }),
     );
@@ -111,32 +130,91 @@ async function nextAttempt(request: DeletionRequest): Promise<boolean> {
   }
 }
 
-export type RedriveOutcome = 'not-approved' | 'done' | 'running' | 'started' | 'restarted' | 'raced';
+/** The re-drive's restart: the next attempt, counted against the cap. */
+const nextAttempt = (request: DeletionRequest) =>
+  updateOnAttempt(
+    request,
+    'SET workflowAttempt = :next, restarts = :restarts',
+    { ':next': attemptOf(request) + 1, ':restarts': restartsOf(request) + 1 },
+    'attribute_not_exists(needsOperator)',
+  );
+
+/** An operator's restart (approving again): the next attempt, with the cap counted afresh. */
+const operatorAttempt = (request: DeletionRequest) =>
+  updateOnAttempt(request, 'SET workflowAttempt = :next, restarts = :none REMOVE needsOperator', {
+    ':next': attemptOf(request) + 1,
+    ':none': 0,
+  });
+
+/**
+ * Stops re-driving: the request says why and what to do, and the bag keeps its marker (reads answer
+ * 409) so nothing partly deleted looks stored, and nothing is undone.
+ */
+async function giveUp(request: DeletionRequest, execution: string, status: string): Promise<RedriveOutcome> {
+  const runs = restartsOf(request) + 1;
+  const needsOperator = {
+    date: new Date().toISOString(),
+    message:
+      `The deletion workflow ran ${runs} times without finishing (last run ${execution}: ${status}), so it is no longer restarted on its own. ` +
+      'The bag is left as it is: it answers 409 and may be partly deleted; nothing is restored or hidden. ' +
+      "An operator should find the cause in that execution's history (a bucket policy that denies deleting, for example), fix it, and approve this request again to restart the deletion.",
+  };
+  if (
+    !(await updateOnAttempt(
+      request,
+      'SET needsOperator = :needsOperator',
+      { ':needsOperator': needsOperator },
+      'attribute_not_exists(needsOperator)',
+    ))
+  )
+    return 'raced';
+  recordDeletionGaveUp();
+  logger.error('Gave up re-driving a deletion: it needs an operator', {
+    requestId: request.id,
+    execution,
+    status,
+    runs,
+  });
+  return 'needs-operator';
+}
+
+export type RedriveOutcome =
+  'not-approved' | 'done' | 'running' | 'started' | 'restarted' | 'raced' | 'needs-operator';
 
 /**
  * Makes sure an approved request's deletion is on its way: nothing when its tombstone is written or
  * its execution runs; the same attempt when its execution never started; a new attempt when the
- * execution ended without writing the tombstone (every step is idempotent, so it resumes safely).
+ * execution ended without writing the tombstone (every step is idempotent, so it resumes safely),
+ * until `MAX_REDRIVE_RESTARTS`, after which the request waits for an operator. `operator`: the user
+ * approving again, who restarts it whatever the count.
  */
-export async function redriveDeletion(requestId: string): Promise<RedriveOutcome> {
+export async function redriveDeletion(requestId: string, operator?: string): Promise<RedriveOutcome> {
   const request = await getRequest(requestId);
   if (!request || request.status !== 'approved') return 'not-approved';
   const marker = await getMarker(request.space, request.externalIdentifier);
   if (request.completedDate || (marker?.state === 'deleted' && marker.requestId === request.id))
     return 'done';
-  const status = await executionStatus(executionName(request.id, attemptOf(request)));
+  if (request.needsOperator && !operator) return 'needs-operator';
+  const attempt = attemptOf(request);
+  const execution = executionName(request.id, attempt);
+  const status = await executionStatus(execution);
   if (status === 'RUNNING') return 'running';
-  if (status === undefined) {
-    await startExecution(request.id, attemptOf(request));
+  // One waiting for an operator gets a new attempt even if its run is gone (the local stack forgets them).
+  if (status === undefined && !request.needsOperator) {
+    await startExecution(request.id, attempt);
     logger.warn('Started a deletion workflow that had never started', { requestId });
     return 'started';
   }
-  if (!(await nextAttempt(request))) return 'raced';
-  await startExecution(request.id, attemptOf(request) + 1);
+  if (!operator && restartsOf(request) >= MAX_REDRIVE_RESTARTS)
+    return giveUp(request, execution, status ?? 'gone');
+  if (!(await (operator ? operatorAttempt(request) : nextAttempt(request)))) return 'raced';
+  recordDeletionRestart();
+  await startExecution(request.id, attempt + 1);
   logger.warn('Restarted a deletion workflow that ended before its tombstone', {
     requestId,
     previous: status,
-    attempt: attemptOf(request) + 1,
+    attempt: attempt + 1,
+    ...(operator ? { operator } : {}),
   });
   return 'restarted';
 }

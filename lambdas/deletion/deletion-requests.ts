@@ -196,7 +196,8 @@ export type Decision = 'approve' | 'reject';
  * the request must still be open. Approval moves the bag to `deleting`, then starts the deletion
  * workflow (named after the request, so a repeated start is the same execution). Approving an
  * approved request whose deletion has not finished starts its workflow again if it is not running
- * (a failed start or a failed execution must never leave the bag stuck).
+ * (a failed start or a failed execution must never leave the bag stuck); it is also how an operator
+ * restarts a deletion the re-drive gave up on.
  */
 export async function decide(
   caller: Principal,
@@ -213,7 +214,7 @@ export async function decide(
     );
   }
   if (decision === 'approve' && request.status === 'approved' && !request.completedDate) {
-    await redriveDeletion(id);
+    await redriveDeletion(id, caller.user);
     return { id, status: 'approved' };
   }
   if (request.status !== 'open') throw new Conflict(`Deletion request ${id} is already ${request.status}`);

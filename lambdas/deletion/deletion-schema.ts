@@ -19,6 +19,19 @@ export const deletionRequestSchema = z
     completedDate: z.string().optional(),
     /** Which start of the deletion workflow is current (absent: the first); see deletion-execution.ts. */
     workflowAttempt: z.number().optional(),
+    /** Restarts by the re-drive since approval or an operator's last restart; it gives up at its cap. */
+    restarts: z.number().optional(),
+    /**
+     * Set when the re-drive gave up: the workflow kept failing, the bag stays as it is (answering
+     * 409) until an operator fixes the cause and approves the request again.
+     */
+    needsOperator: z
+      .object({
+        date: z.string(),
+        /** What happened and what to do, for people. */
+        message: z.string(),
+      })
+      .optional(),
   })
   .meta({ id: 'DeletionRequest' });
 

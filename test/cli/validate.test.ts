@@ -9,6 +9,8 @@ import { scratchDirectory, writeBagDirectory } from '../fixtures/scratch.ts';
 import { bagToTarGz, buildTar, buildTarGz, type TarEntry } from '../fixtures/tar-builder.ts';
 
 const NODE = 'node_modules/.bin/node';
+const NODE_PATH = join(process.cwd(), NODE);
+const ENTRY = join(process.cwd(), 'bin/bagvault.js');
 const scratch = await scratchDirectory();
 afterAll(() => scratch.cleanup());
 
@@ -52,12 +54,12 @@ describe('bagvault validate', () => {
     const [versionDirectory] = await readdir(join(cache, 'bagvault'));
     const entries = await readdir(join(cache, 'bagvault', versionDirectory));
     expect(entries.filter((name) => name.endsWith('.js')).length).toBeGreaterThan(10);
-    // The command line itself comes from the cache too: a run that strips even one module starts
+    // The command itself comes from the cache too: a run that strips even one module starts
     // Node's TypeScript compiler, about 30 ms before anything else happens.
-    const program = createHash('sha256')
-      .update(await readFile('cli/program.ts', 'utf8'))
+    const command = createHash('sha256')
+      .update(await readFile('cli/validate.ts', 'utf8'))
       .digest('hex');
-    expect(entries).toContain(`${program}.js`);
+    expect(entries).toContain(`${command}.js`);
     expect(await bagvaultWith(env, 'validate', directory)).toEqual(cold);
   });
 
@@ -156,6 +158,18 @@ describe('bagvault validate', () => {
     const result = await bagvault('validate', ...args);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('Usage: bagvault validate PATH [--quiet]');
+  });
+
+  it('takes a PATH that starts with a dash after --', async () => {
+    await file('-bag.tar.gz', await bagToTarGz(files, 'bag/'));
+    const inScratch = (...args: string[]) =>
+      new Promise<number>((resolve) =>
+        execFile(NODE_PATH, [ENTRY, 'validate', ...args], { cwd: scratch.path }, (error) =>
+          resolve(error ? (error.code as number) : 0),
+        ),
+      );
+    expect(await inScratch('-q', '-bag.tar.gz'), 'an unknown option').toBe(2);
+    expect(await inScratch('-q', '--', '-bag.tar.gz')).toBe(0);
   });
 
   it('exits 2 for an unknown command', async () => {

@@ -33,9 +33,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config.ts';
 import { collectChecksums, startChecksumJob } from '../../lambdas/fixity/batch-checksums.ts';
 import { checkChunk } from '../../lambdas/fixity/check-chunk.ts';
-import type { FixityFile, FixityPlan } from '../../lambdas/fixity/fixity-plan.ts';
+import type { FixityFile } from '../../lambdas/fixity/fixity-plan.ts';
 import type { Finding } from '../../lambdas/fixity/fixity-runs.ts';
 import { registeredVersionItem } from '../support/registered-version.ts';
+import { fixityPlan, planLocation, storedFileItem } from './fixity-plan-builder.ts';
 
 const s3 = mockClient(S3Client);
 const control = mockClient(S3ControlClient);
@@ -54,25 +55,11 @@ const files: FixityFile[] = Object.entries(contents).map(([name, text]) => ({
   size: text.length,
   checksum: sha256(text).toString('hex'),
 }));
-const primary = { name: 'primary', bucket: 'primary-bucket', storageClass: 'STANDARD', objectLock: false };
-const replica = {
-  name: 'replica',
-  bucket: 'replica-bucket',
-  storageClass: 'DEEP_ARCHIVE',
-  objectLock: false,
-};
-const plan: FixityPlan = {
-  runId: 'run-1',
-  space: 'digitised',
-  externalIdentifier: 'b1',
-  version: 'v1',
-  algorithm: 'sha256',
-  locations: [primary, replica],
-  chunkCount: 1,
-  chunkList: { bucket: 'unpack', key: '.work/fixity-run-1/chunks/index.json', chunkCount: 1 },
+const plan = fixityPlan({
+  locations: [planLocation('primary'), planLocation('replica', { storageClass: 'DEEP_ARCHIVE' })],
   files: files.length,
   bytes: 30,
-};
+});
 const WORK = '.work/fixity-run-1/';
 
 /** The work area (unpack bucket), as S3 would hold it. */
@@ -148,15 +135,7 @@ beforeEach(() => {
   dynamo.on(BatchGetCommand).resolves({ Responses: { table: [] } });
   for (const file of files) {
     dynamo.on(GetCommand, { Key: { pk: `FILE#${file.key}`, sk: 'FILE' } }).resolves({
-      Item: {
-        id: file.key,
-        space: 'digitised',
-        externalIdentifier: 'b1',
-        version: 'v1',
-        path: file.name,
-        size: file.size,
-        checksums: { sha256: file.checksum },
-      },
+      Item: storedFileItem(file),
     });
   }
   dynamo.on(GetCommand, { Key: { pk: 'BAG#digitised#b1', sk: 'VERSION#000001' } }).resolves({

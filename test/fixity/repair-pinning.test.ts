@@ -6,8 +6,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/config.ts';
 import { checkChunk } from '../../lambdas/fixity/check-chunk.ts';
-import type { FixityFile, FixityPlan } from '../../lambdas/fixity/fixity-plan.ts';
+import type { FixityFile } from '../../lambdas/fixity/fixity-plan.ts';
 import { registeredVersionItem } from '../support/registered-version.ts';
+import { fixityPlan, planLocation, storedFileItem } from './fixity-plan-builder.ts';
 
 /**
  * Object Lock locations keep every version, and the storage manifest (which pins each copy's
@@ -21,8 +22,6 @@ const dynamo = mockClient(DynamoDBDocumentClient);
 const good = Buffer.from('page one');
 const bad = Buffer.from('page onE');
 const checksum = createHash('sha256').update(good).digest('hex');
-const primary = { name: 'primary', bucket: 'primary-bucket', storageClass: 'STANDARD', objectLock: true };
-const replica = { name: 'replica', bucket: 'replica-bucket', storageClass: 'STANDARD', objectLock: true };
 const file: FixityFile = {
   name: 'data/a.txt',
   key: 'digitised/b1/v1/data/a.txt',
@@ -30,18 +29,10 @@ const file: FixityFile = {
   checksum,
   versionIds: { primary: 'held-v1', replica: 'replica-v1' },
 };
-const plan: FixityPlan = {
-  runId: 'run-1',
-  space: 'digitised',
-  externalIdentifier: 'b1',
-  version: 'v1',
-  algorithm: 'sha256',
-  locations: [primary, replica],
-  chunkCount: 1,
-  chunkList: { bucket: 'unpack-bucket', key: '.work/fixity-run-1/chunks/index.json', chunkCount: 1 },
-  files: 1,
+const plan = fixityPlan({
+  locations: [planLocation('primary', { objectLock: true }), planLocation('replica', { objectLock: true })],
   bytes: good.length,
-};
+});
 const body = (bytes: Buffer) => Readable.from([bytes]);
 /** What the file's stored-file record pins (the manifest's ids until a repair re-pins one). */
 let recordPins: Record<string, string> | undefined;
@@ -71,18 +62,7 @@ beforeEach(() => {
   dynamo.on(BatchGetCommand).resolves({ Responses: { table: [] } });
   recordPins = file.versionIds;
   dynamo.on(GetCommand, { Key: { pk: `FILE#${file.key}`, sk: 'FILE' } }).callsFake(() => ({
-    Item: {
-      pk: `FILE#${file.key}`,
-      sk: 'FILE',
-      id: file.key,
-      space: 'digitised',
-      externalIdentifier: 'b1',
-      version: 'v1',
-      path: file.name,
-      size: file.size,
-      checksums: { sha256: checksum },
-      versionIds: recordPins,
-    },
+    Item: storedFileItem(file, { pk: `FILE#${file.key}`, sk: 'FILE', versionIds: recordPins }),
   }));
   dynamo.on(GetCommand, { Key: { pk: 'BAG#digitised#b1', sk: 'VERSION#000001' } }).resolves({
     Item: registeredVersionItem({ size: file.size }),

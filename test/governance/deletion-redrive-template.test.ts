@@ -1,5 +1,6 @@
 /** The deletion re-drive in AWS: a schedule invokes it, and it may only start and look at deletions. */
 import { describe, expect, it } from 'vitest';
+import { DELETION_GAVE_UP_METRIC } from '../../lambdas/deletion/deletion-metrics.ts';
 import { DELETION_REDRIVE_MINUTES } from '../../lib/deletion-redrive.ts';
 import { DELETION_REDRIVE_MODULE } from '../../lib/handler-modules.ts';
 import {
@@ -39,5 +40,25 @@ describe('the deletion re-drive', () => {
     expect(
       statements.flatMap((statement) => asArray(statement.Action)).filter((a) => a.startsWith('s3:')),
     ).toEqual([]);
+  });
+
+  it('alarms on the first deletion it gives up on, notifying the one alarm topic the stack outputs', () => {
+    const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).filter(
+      (alarm) => alarm.Properties.MetricName === DELETION_GAVE_UP_METRIC,
+    );
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]?.Properties).toMatchObject({
+      Namespace: 'Bagvault',
+      Dimensions: [{ Name: 'service', Value: 'bagvault' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    const topics = Object.keys(resourcesOfType(template, 'AWS::SNS::Topic'));
+    expect(topics).toHaveLength(1);
+    expect([...referencedIds(alarms[0]?.Properties.AlarmActions)]).toEqual(topics);
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect([...referencedIds(outputs.FixityAlarmTopicArn?.Value)]).toEqual(topics);
   });
 });

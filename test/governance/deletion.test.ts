@@ -2,17 +2,28 @@
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dynamo, s3, stepFunctions } from '../../lambdas/aws-clients.ts';
-import { executionName, redriveUnfinishedDeletions } from '../../lambdas/deletion/deletion-execution.ts';
+import {
+  executionName,
+  MAX_REDRIVE_RESTARTS,
+  redriveDeletion,
+  redriveUnfinishedDeletions,
+} from '../../lambdas/deletion/deletion-execution.ts';
+import {
+  DELETION_GAVE_UP_METRIC,
+  DELETION_RESTARTED_METRIC,
+} from '../../lambdas/deletion/deletion-metrics.ts';
 import { finishDeletion } from '../../lambdas/deletion/deletion-workflow.ts';
 import { config } from '../../lambdas/config.ts';
+import { metrics } from '../../lambdas/observability.ts';
 import { buildBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { ingestArchive, ingestRequest, uploadArchive } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
 import { localS3 } from '../support/s3-client.ts';
 import { storeBag } from '../support/stored-bag.ts';
+import { bagvault, cliEnvironment } from '../cli/run-bagvault.ts';
 
 let stack: TestStack;
 /** A asks (and holds delete-approve too, so only the two-person rule can stop them); B approves. */
@@ -518,6 +529,69 @@ describe('an approved deletion whose workflow did not run to its end', () => {
     expect(after.bagCount).toBe(stored.bagCount - 1);
     // Finished deletions are left alone by later sweeps.
     expect((await redriveUnfinishedDeletions())[id]).toBeUndefined();
+  });
+});
+
+describe('a deletion whose workflow keeps failing', () => {
+  it('is restarted at most MAX_REDRIVE_RESTARTS times, then waits for an operator, alarmed, with the bag left as it is', async () => {
+    expect((await ingest('stubborn', { 'data/s.txt': 'a policy refuses\n' })).status.id).toBe('succeeded');
+    const counted = vi.spyOn(metrics, 'addMetric');
+    const countOf = (name: string) => counted.mock.calls.filter(([metric]) => metric === name).length;
+    finishFails = true;
+    try {
+      const { id } = (await (
+        await post('/bags/digitised/stubborn/deletion-requests', requester, { reason: 'Always fails' })
+      ).json()) as { id: string };
+      expect((await post(`/deletion-requests/${id}/approve`, approver)).status).toBe(202);
+      for (let attempt = 1; attempt <= MAX_REDRIVE_RESTARTS + 1; attempt++) {
+        await until(() => executionStatus(executionName(id, attempt)) === 'FAILED', `run ${attempt} to fail`);
+        // Two sweeps at once: one counts the restart (or the give-up), the other loses the race.
+        const outcomes = await Promise.all([redriveDeletion(id), redriveDeletion(id)]);
+        const expected = attempt <= MAX_REDRIVE_RESTARTS ? 'restarted' : 'needs-operator';
+        expect(outcomes.filter((outcome) => outcome === expected)).toHaveLength(1);
+      }
+      expect(countOf(DELETION_RESTARTED_METRIC)).toBe(MAX_REDRIVE_RESTARTS);
+      expect(countOf(DELETION_GAVE_UP_METRIC)).toBe(1);
+
+      // Later sweeps leave it alone: no new run, no second alarm.
+      expect((await redriveUnfinishedDeletions())[id]).toBe('needs-operator');
+      expect(executionStatus(executionName(id, MAX_REDRIVE_RESTARTS + 2))).toBeUndefined();
+      expect(countOf(DELETION_GAVE_UP_METRIC)).toBe(1);
+      const request = (await (await stack.api(`/deletion-requests/${id}`)).json()) as {
+        workflowAttempt: number;
+        needsOperator: { message: string };
+      };
+      expect(request.workflowAttempt).toBe(MAX_REDRIVE_RESTARTS + 1);
+      expect(request.needsOperator.message).toMatch(
+        /ran 6 times without finishing.*approve this request again to restart/s,
+      );
+      // Partly deleted, and said so: never stored-looking, never hidden behind a tombstone.
+      const bag = await stack.api('/bags/digitised/stubborn');
+      expect(bag.status).toBe(409);
+      expect(await bag.text()).toContain('waits for an operator');
+      // The approver's listing says so too, not only its --json.
+      const listed = await bagvault(
+        ['deletion', 'list', '--status', 'approved'],
+        cliEnvironment(stack, { BAGVAULT_KEY: approver }),
+      );
+      expect(listed.stdout).toMatch(
+        new RegExp(
+          `${id} .*\\n  reason: Always fails\\n  needs an operator since .*: The deletion workflow ran 6 times`,
+        ),
+      );
+
+      // The operator fixes the cause and approves again: it runs to its tombstone.
+      finishFails = false;
+      expect((await post(`/deletion-requests/${id}/approve`, approver)).status).toBe(202);
+      await waitForStatus('/bags/digitised/stubborn', 410);
+      const done = (await (await stack.api(`/deletion-requests/${id}`)).json()) as Record<string, unknown>;
+      expect(done).toMatchObject({ workflowAttempt: MAX_REDRIVE_RESTARTS + 2, restarts: 0 });
+      expect(done.needsOperator).toBeUndefined();
+      expect(countOf(DELETION_RESTARTED_METRIC)).toBe(MAX_REDRIVE_RESTARTS + 1);
+    } finally {
+      finishFails = false;
+      counted.mockRestore();
+    }
   });
 });
 
