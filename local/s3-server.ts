@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import S3rver from 's3rver';
+import { ReadBuffers } from './s3-read-buffers.ts';
 import { type StoreFiles, syncObjectFiles } from './s3-store-files.ts';
 import { type FilesystemStore, indexListings } from './s3-store-index.ts';
 import { startServerThread, type ServerThread, type ThreadedServer } from './server-thread.ts';
@@ -74,10 +75,13 @@ export async function start(options: S3ServerOptions): Promise<ThreadedServer> {
     configureBuckets: options.buckets.map((name) => ({ name, configs: [] })),
   });
   const store = (server as unknown as { store: StoreFiles }).store;
-  syncObjectFiles(store);
+  const buffers = new ReadBuffers();
+  syncObjectFiles(store, buffers);
   cacheSubresources(store);
   indexListings(store);
-  if (silent) dropRequestLog(server as unknown as { middleware: { name: string }[] });
+  const app = server as unknown as { middleware: unknown[] };
+  if (silent) dropRequestLog(app as { middleware: { name: string }[] });
+  app.middleware.unshift(buffers.middleware);
   await server.run();
   return {
     endpoint: `http://127.0.0.1:${options.port}`,

@@ -1,11 +1,12 @@
 import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { copyFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, open, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadBuffers } from './s3-read-buffers.ts';
 import type { FilesystemStore } from './s3-store-index.ts';
 
 const require = createRequire(import.meta.url);
@@ -85,7 +86,11 @@ function smallBody(content: Readable | Buffer): number | undefined {
   return Number.isInteger(length) && length <= SMALL_OBJECT_BYTES ? length : undefined;
 }
 
-async function bodyOf(content: Readable, limit: number): Promise<Buffer> {
+/**
+ * A small body as the chunks it arrived in: joining them would allocate the object's size once more,
+ * and every such allocation in this thread brings V8's next full garbage collection nearer.
+ */
+async function bodyChunks(content: Readable, limit: number): Promise<Buffer[]> {
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of content) {
@@ -93,7 +98,36 @@ async function bodyOf(content: Readable, limit: number): Promise<Buffer> {
     length += (chunk as Buffer).length;
     if (length > limit) throw new Error('The request body is longer than its Content-Length');
   }
-  return Buffer.concat(chunks, length);
+  return chunks;
+}
+
+/** Writes `chunks` to a new or truncated file in one write call where the system allows. */
+async function writeChunks(path: string, chunks: Buffer[]): Promise<number> {
+  const file = await open(path, 'w');
+  try {
+    let written = 0;
+    let rest = chunks;
+    for (;;) {
+      const wanted = rest.reduce((total, chunk) => total + chunk.length, 0);
+      if (wanted === 0) return written;
+      const { bytesWritten } = await file.writev(rest);
+      written += bytesWritten;
+      if (bytesWritten === wanted) return written;
+      // A short write (rare for a file): go on from the first byte not written.
+      let skip = bytesWritten;
+      const remaining: Buffer[] = [];
+      for (const chunk of rest) {
+        if (skip >= chunk.length) skip -= chunk.length;
+        else {
+          remaining.push(skip > 0 ? chunk.subarray(skip) : chunk);
+          skip = 0;
+        }
+      }
+      rest = remaining;
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 /**
@@ -108,7 +142,7 @@ async function bodyOf(content: Readable, limit: number): Promise<Buffer> {
  * MD5 goes into its metadata file, one file fewer to create per write. The bytes are written first
  * and the metadata last, as s3rver does (which local/s3-repair.ts relies on after a crash).
  */
-export function syncObjectFiles(store: StoreFiles): void {
+export function syncObjectFiles(store: StoreFiles, buffers: ReadBuffers): void {
   const objectPath = (bucket: string, key: string) => store.getResourcePath(bucket, key, 'object');
   const metadataPath = (bucket: string, key: string) => store.getResourcePath(bucket, key, 'metadata.json');
 
@@ -167,10 +201,11 @@ export function syncObjectFiles(store: StoreFiles): void {
     let size = 0;
     const small = smallBody(object.content);
     if (small !== undefined) {
-      const body = Buffer.isBuffer(object.content) ? object.content : await bodyOf(object.content, small);
-      await writeFile(path, body);
-      md5.update(body);
-      size = body.length;
+      const chunks = Buffer.isBuffer(object.content)
+        ? [object.content]
+        : await bodyChunks(object.content, small);
+      size = await writeChunks(path, chunks);
+      for (const chunk of chunks) md5.update(chunk);
     } else {
       // Until the file is written and closed: s3rver's own answers once the bytes have gone past
       // its hash, so a read right after the PUT could find the file short.
@@ -211,19 +246,18 @@ export function syncObjectFiles(store: StoreFiles): void {
       if (ranged) object.range = range;
       return object;
     }
-    let bytes: Buffer;
+    let read: ReturnType<ReadBuffers['readFile']>;
     try {
-      bytes = readFileSync(objectPath(bucket, key));
+      read = buffers.readFile(objectPath(bucket, key), SMALL_OBJECT_BYTES);
     } catch (error) {
       if (isMissing(error)) return null;
       throw error;
     }
-    const object = new S3Object(
-      bucket,
-      key,
-      Readable.from([bytes.subarray(range.start, range.end + 1)], { objectMode: false }),
-      metadata,
-    );
+    // Grown past the limit since its metadata was read: streamed like any large object.
+    if (!read) return streamFromFile(bucket, key, options);
+    const content = Readable.from([read.bytes.subarray(range.start, range.end + 1)], { objectMode: false });
+    buffers.lend(content, read.buffer);
+    const object = new S3Object(bucket, key, content, metadata);
     if (ranged) object.range = range;
     return object;
   };

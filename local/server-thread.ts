@@ -35,7 +35,7 @@ export function startServerThread(
   { shareEnvironment = false, onLog }: { shareEnvironment?: boolean; onLog?: (line: string) => void } = {},
 ): Promise<ServerThread> {
   const worker = new Worker(new URL('./server-thread-entry.ts', import.meta.url), {
-    workerData: { module: module.href, options },
+    workerData: { module: module.href, options, name },
     name,
     // Shared: settings changed later (tests, the cursor secret) reach handlers running in the thread.
     ...(shareEnvironment ? { env: SHARE_ENV } : {}),

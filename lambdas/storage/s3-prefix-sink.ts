@@ -3,6 +3,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { UnpackSink } from '../archive/unpack-sink.ts';
 import { s3 } from '../aws-clients.ts';
+import { ReusedBuffers } from './reused-buffers.ts';
 import { deletePrefix } from './s3-objects.ts';
 
 /** S3's limit for one PUT; larger files go up in parts. */
@@ -34,6 +35,7 @@ export class S3PrefixSink implements UnpackSink {
   private bufferedBytes = 0;
   private failure: unknown;
   private readonly smallFilesInFlight: number;
+  private readonly buffers = new ReusedBuffers(SMALL_FILE_BUFFER_BYTES);
 
   /** `smallFilesInFlight`: the benchmark compares the old bound (16) with the default. */
   constructor(bucket: string, prefix: string, options: { smallFilesInFlight?: number } = {}) {
@@ -47,10 +49,22 @@ export class S3PrefixSink implements UnpackSink {
     if (this.failure) throw this.failure;
     const target = { Bucket: this.bucket, Key: `${this.prefix}${path}` };
     if (size <= SMALL_FILE) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of content) chunks.push(chunk as Buffer);
-      const body = Buffer.concat(chunks);
-      this.inBackground(s3().send(new PutObjectCommand({ ...target, Body: body })), body.length);
+      // Gathered into a reused buffer, given back once its PUT has settled (the SDK's retries, which
+      // send the body again, happen before that): one buffer allocated per file would bring the
+      // thread's next full garbage collection nearer every few hundred files.
+      const buffer = this.buffers.take(size);
+      let length = 0;
+      for await (const chunk of content) {
+        if (length + (chunk as Buffer).length > buffer.length) {
+          throw new Error(`${path}: more than the ${size} bytes its archive entry declares`);
+        }
+        (chunk as Buffer).copy(buffer, length);
+        length += (chunk as Buffer).length;
+      }
+      const body = buffer.subarray(0, length);
+      this.inBackground(s3().send(new PutObjectCommand({ ...target, Body: body })), buffer.length, () =>
+        this.buffers.give(buffer),
+      );
       while (this.inFlight.size >= this.smallFilesInFlight || this.bufferedBytes >= SMALL_FILE_BUFFER_BYTES) {
         await Promise.race(this.inFlight);
       }
@@ -81,7 +95,7 @@ export class S3PrefixSink implements UnpackSink {
     await deletePrefix(this.bucket, this.prefix);
   }
 
-  private inBackground(request: Promise<unknown>, bytes: number): void {
+  private inBackground(request: Promise<unknown>, bytes: number, settled: () => void): void {
     this.bufferedBytes += bytes;
     const tracked: Promise<void> = request.then(
       () => undefined,
@@ -93,6 +107,7 @@ export class S3PrefixSink implements UnpackSink {
     void tracked.finally(() => {
       this.inFlight.delete(tracked);
       this.bufferedBytes -= bytes;
+      settled();
     });
   }
 }

@@ -1,4 +1,5 @@
 import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -80,5 +81,26 @@ describe('the S3 unpack sink', () => {
     const peak = await peakInFlight(80, size);
     expect(peak.bytes).toBeLessThanOrEqual(SMALL_FILE_BUFFER_BYTES);
     expect(peak.requests).toBe(SMALL_FILE_BUFFER_BYTES / size);
+  });
+
+  it("sends each small file's own bytes, though the buffers they are gathered in are reused", async () => {
+    const sent = new Map<string, string>();
+    s3.on(PutObjectCommand).callsFake(async (input: { Key: string; Body: Buffer }) => {
+      // What the request carries once it is written out, a while after it was sent.
+      await new Promise((resolve) => setTimeout(resolve, 3));
+      sent.set(input.Key, createHash('sha256').update(input.Body).digest('hex'));
+      return {};
+    });
+    const sink = new S3PrefixSink('unpack', 'p/');
+    const expected = new Map<string, string>();
+    for (let i = 0; i < 300; i++) {
+      const bytes = randomBytes(1 + ((i * 7919) % 150_000));
+      expected.set(`p/f${i}`, createHash('sha256').update(bytes).digest('hex'));
+      // In pieces, as the unpacker hands them over.
+      const pieces = [bytes.subarray(0, 1000), bytes.subarray(1000)].filter((piece) => piece.length > 0);
+      await sink.writeFile(`f${i}`, bytes.length, Readable.from(pieces));
+    }
+    await sink.settle();
+    expect(sent).toEqual(expected);
   });
 });
