@@ -29,7 +29,8 @@ if (args[0] === 'validate') {
   // validate reads its own arguments (see cli/program.ts), so it starts without loading commander:
   // its archive is gunzipping sooner.
   const { run } = await import('../cli/validate.ts');
-  process.exitCode = await run(args.slice(1));
+  // Out at once: the hashing threads are still being stopped (see cli/validate.ts).
+  process.exit(await run(args.slice(1)));
 } else {
   const { main } = await import('../cli/program.ts');
   await main(args);

@@ -1,3 +1,4 @@
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   isDigestAlgorithm,
@@ -58,6 +59,7 @@ export async function verifyDirectory(
   verification.catch(() => {});
   try {
     const prehash = new PayloadPrehash(directory, pool, options.threadedBytes ?? THREADED_BYTES);
+    prehash.expect(declaredPayloadBytes(directory));
     const listing: StoredFile[] = [];
     await walkDirectory(
       directory,
@@ -69,14 +71,19 @@ export async function verifyDirectory(
     );
     const root = findBagRoot(listing.map((file) => file.path));
     if (!root.ok) return failedVerification(root.problem);
-    const digests = await prehash.finish();
-    const store = new DirectoryBagStore(directory, listing);
+    // Verification runs while the payload is hashed: it takes each file's digests once they are
+    // known, so only hashing is left when the last file is done.
+    const hashing = prehash.finish();
+    hashing.catch(() => {});
+    const store = new DirectoryBagStore(directory, listing, (path) => prehash.digestsOf(path));
     const { verifyBag } = await verification;
-    return await verifyBag(scopeStore(store, root.prefix), {
+    const verified = await verifyBag(scopeStore(store, root.prefix), {
       ...options,
       hashPool: pool,
-      knownDigests: (path) => options.knownDigests?.(path) ?? digests.get(root.prefix + path),
+      knownDigests: (path) => options.knownDigests?.(path) ?? prehash.known(root.prefix + path),
     });
+    await hashing;
+    return verified;
   } finally {
     if (!options.hashPool) await pool.close();
   }
@@ -95,6 +102,8 @@ class PayloadPrehash {
   private readonly waiting: StoredFile[] = [];
   private next = 0;
   private readonly digests = new Map<string, Digests>();
+  /** Payload files to be hashed and not yet done, and who waits for their digests. */
+  private readonly unsettled = new Map<string, ((digests: Digests | undefined) => void)[]>();
   private readonly pending: Promise<void>[] = [];
   private readonly threadedBytes: number;
   private seenWork = 0;
@@ -113,6 +122,7 @@ class PayloadPrehash {
     if (segments[0] === 'data' || segments[1] === 'data') {
       if (this.cost === 0) return;
       this.waiting.push(file);
+      this.unsettled.set(file.path, []);
       this.seenWork += file.size * this.cost;
       return;
     }
@@ -122,6 +132,39 @@ class PayloadPrehash {
       if (!this.algorithms.includes(manifest[1])) this.algorithms.push(manifest[1]);
       this.cost = this.algorithms.reduce((sum, algorithm) => sum + RELATIVE_COST[algorithm], 0);
     }
+  }
+
+  /** The digests of a payload file hashed already. */
+  known(path: string): Digests | undefined {
+    return this.digests.get(path);
+  }
+
+  /**
+   * The digests of a payload file, once it is hashed; undefined when it is not hashed here (or could
+   * not be: the caller then reads it and names the problem).
+   */
+  digestsOf(path: string): Promise<Digests | undefined> | undefined {
+    const digests = this.digests.get(path);
+    if (digests) return Promise.resolve(digests);
+    const waiters = this.unsettled.get(path);
+    if (!waiters) return undefined;
+    return new Promise((resolve) => waiters.push(resolve));
+  }
+
+  private settle(path: string, digests: Digests | undefined): void {
+    if (digests) this.digests.set(path, digests);
+    const waiters = this.unsettled.get(path);
+    this.unsettled.delete(path);
+    for (const resolve of waiters ?? []) resolve(digests);
+  }
+
+  /**
+   * The payload size the bag declares (Payload-Oxum), before the walk: a big bag's threads then boot
+   * while this thread walks and hashes instead of from the first payload directory on. Only a hint
+   * for when to boot them: a bag that claims more than it has costs one early thread, nothing else.
+   */
+  expect(bytes: number | undefined): void {
+    if (bytes !== undefined && bytes >= this.threadedBytes) this.startThreads();
   }
 
   /** Boots the threads once the payload is big enough, and hands them what is waiting once up. */
@@ -141,28 +184,38 @@ class PayloadPrehash {
    * thread takes the next file whenever they have enough, but leaves big files to them once they
    * are booting, so that it is never deep in one while they run dry.
    */
-  async finish(): Promise<Map<string, Digests>> {
+  async finish(): Promise<void> {
     this.startThreadsIfWorthIt();
     let sinceLook = 0;
+    let left = 0;
+    for (let index = this.next; index < this.waiting.length; index++)
+      left += this.workOf(this.waiting[index]);
     while (this.next < this.waiting.length) {
       const file = this.waiting[this.next] as StoredFile;
-      const work = file.size * this.cost + FILE_OVERHEAD;
+      const work = this.workOf(file);
+      left -= work;
       const threads = this.pool.threadsStarted;
+      // Near the end a file goes to the threads only if they would still finish no later than this
+      // thread does with what is left: the last files are hashed here rather than waited for.
       if (
         threads > 0 &&
         (work > MAIN_THREAD_FILE_WORK ||
-          (this.pool.threadsReady && this.queuedWork < threads * QUEUED_WORK_PER_THREAD))
+          (this.pool.threadsReady &&
+            this.queuedWork < threads * QUEUED_WORK_PER_THREAD &&
+            this.queuedWork + work <= threads * left))
       ) {
         this.next++;
         this.send(file, work);
         continue;
       }
       this.next++;
+      let digests: Digests | undefined;
       try {
-        this.digests.set(file.path, await hashFileInline(join(this.directory, file.path), this.algorithms));
+        digests = await hashFileInline(join(this.directory, file.path), this.algorithms);
       } catch {
         // verification reads it again and names the problem
       }
+      this.settle(file.path, digests);
       sinceLook += work;
       // Only worth a look when the threads are booting or busy; the look lets their messages in.
       if (threads > 0 && sinceLook >= INLINE_SLICE) {
@@ -171,20 +224,28 @@ class PayloadPrehash {
       }
     }
     await Promise.all(this.pending);
-    return this.digests;
+    // Nothing stays unsettled (every waiting file was hashed or failed): no waiter hangs.
+    for (const path of [...this.unsettled.keys()]) this.settle(path, undefined);
+  }
+
+  private startThreadsIfWorthIt(): void {
+    if (this.seenWork >= this.threadedBytes) this.startThreads();
   }
 
   // This thread hashes too (see finish): one thread fewer than the pool would have saves booting it.
-  private startThreadsIfWorthIt(): void {
-    if (this.pool.threads > 0 && this.seenWork >= this.threadedBytes)
-      this.pool.start(Math.max(1, this.pool.threads - 1));
+  private startThreads(): void {
+    if (this.pool.threads > 0) this.pool.start(Math.max(1, this.pool.threads - 1));
   }
 
   private dispatch(): void {
     for (; this.next < this.waiting.length; this.next++) {
       const file = this.waiting[this.next] as StoredFile;
-      this.send(file, file.size * this.cost + FILE_OVERHEAD);
+      this.send(file, this.workOf(file));
     }
+  }
+
+  private workOf(file: StoredFile): number {
+    return file.size * this.cost + FILE_OVERHEAD;
   }
 
   private send(file: StoredFile, work: number): void {
@@ -193,10 +254,36 @@ class PayloadPrehash {
       this.pool
         .hashFile(join(this.directory, file.path), this.algorithms, file.size)
         .then(
-          (digests) => void this.digests.set(file.path, digests),
-          () => {},
+          (digests) => this.settle(file.path, digests),
+          () => this.settle(file.path, undefined),
         )
         .finally(() => (this.queuedWork -= work)),
     );
   }
+}
+
+// Enough of bag-info.txt to find Payload-Oxum in any bag-info a person writes.
+const BAG_INFO_HINT_BYTES = 64 << 10;
+
+/** Payload-Oxum's octet count from `directory/bag-info.txt`, if it says one (a hint, never checked here). */
+function declaredPayloadBytes(directory: string): number | undefined {
+  let text: string;
+  try {
+    // Like the walk, never follow a link nor wait on a FIFO: a hint is not worth a hang.
+    const fd = openSync(
+      join(directory, 'bag-info.txt'),
+      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+    );
+    try {
+      if (!fstatSync(fd).isFile()) return undefined;
+      const bytes = Buffer.allocUnsafe(BAG_INFO_HINT_BYTES);
+      text = bytes.toString('latin1', 0, readSync(fd, bytes, 0, bytes.length, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  const oxum = /^Payload-Oxum[ \t]*:[ \t]*(\d{1,15})\.\d+[ \t]*\r?$/im.exec(text);
+  return oxum ? Number(oxum[1]) : undefined;
 }

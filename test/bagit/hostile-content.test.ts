@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { symlink, writeFile } from 'node:fs/promises';
+import { rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HashPool } from '../../lambdas/archive/hashing/hash-pool.ts';
 import { verifyArchive } from '../../lambdas/bagit/verify-archive.ts';
 import { verifyDirectory } from '../../lambdas/bagit/verify-directory.ts';
 import { buildBag } from '../fixtures/bag-builder.ts';
@@ -32,6 +33,29 @@ describe('a bag directory holding things that are not files', () => {
     execFileSync('mkfifo', [join(directory, 'data', 'pipe')]);
     const verification = await verifyDirectory(directory);
     expect(verification.failures).toContain('Unable to verify 1 file in the bag: data/pipe (FIFO)');
+  });
+
+  it('fails a bag-info.txt that is a FIFO or a link instead of waiting on it or following it', async () => {
+    const fifo = await writeBagDirectory(bag, join(scratch.path, 'fifo-info'));
+    await rm(join(fifo, 'bag-info.txt'));
+    execFileSync('mkfifo', [join(fifo, 'bag-info.txt')]);
+    expect((await verifyDirectory(fifo)).failures).toContain(
+      'Unable to verify 1 file in the bag: bag-info.txt (FIFO)',
+    );
+    const linked = await writeBagDirectory(bag, join(scratch.path, 'linked-info'));
+    await writeFile(join(scratch.path, 'outside-info.txt'), 'Payload-Oxum: 999999999999.1\n');
+    await rm(join(linked, 'bag-info.txt'));
+    await symlink(join(scratch.path, 'outside-info.txt'), join(linked, 'bag-info.txt'));
+    const pool = new HashPool({ threads: 2 });
+    try {
+      const verification = await verifyDirectory(linked, { hashPool: pool, threadedBytes: 1 << 20 });
+      expect(verification.failures).toContain(
+        'Unable to verify 1 file in the bag: bag-info.txt (symbolic link)',
+      );
+      expect(pool.running, 'what a link points to is never read').toBe(false);
+    } finally {
+      await pool.close();
+    }
   });
 });
 

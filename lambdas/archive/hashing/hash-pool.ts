@@ -150,11 +150,24 @@ export class HashPool implements StreamWriter {
     return true;
   }
 
-  /** Hash a file on disk (read by a hashing thread). Rejects when the file cannot be read. */
-  async hashFile(path: string, algorithms: readonly DigestAlgorithm[], expectedBytes = 0): Promise<Digests> {
+  /**
+   * Hash a file on disk (read by a hashing thread). Rejects when the file cannot be read.
+   * `preferHere`: the calling thread would only wait for the digests (e.g. a bag's few tag files once
+   * its payload is hashed), so a small file is read here rather than sent.
+   */
+  async hashFile(
+    path: string,
+    algorithms: readonly DigestAlgorithm[],
+    expectedBytes = 0,
+    { preferHere = false }: { preferHere?: boolean } = {},
+  ): Promise<Digests> {
     if (algorithms.length === 0) return {};
     // Tag files and the files of a small bag: cheaper to read here than to boot a thread for.
-    if (this.threads === 0 || (!this.started && expectedBytes <= INLINE_FILE_BYTES)) {
+    if (
+      this.threads === 0 ||
+      (!this.started && expectedBytes <= INLINE_FILE_BYTES) ||
+      (preferHere && expectedBytes * costOf(algorithms) <= INLINE_STREAM_WORK)
+    ) {
       return hashFileInline(path, algorithms);
     }
     // Threads a caller booted itself (e.g. one fewer than the cores, hashing on the last one) stay as
