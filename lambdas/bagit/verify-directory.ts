@@ -36,6 +36,8 @@ const QUEUED_WORK_PER_THREAD = 16 << 20;
 // Files bigger than this go to the threads once they are booting: this thread would hold on to one
 // for too long.
 const MAIN_THREAD_FILE_WORK = 16 << 20;
+// Payload files up to which verification runs while they are hashed (see verifyDirectory).
+const CONCURRENT_VERIFY_FILES = 1000;
 // Opening, reading and closing a file costs about as much as hashing this many bytes.
 const FILE_OVERHEAD = 16 << 10;
 
@@ -71,10 +73,12 @@ export async function verifyDirectory(
     );
     const root = findBagRoot(listing.map((file) => file.path));
     if (!root.ok) return failedVerification(root.problem);
-    // Verification runs while the payload is hashed: it takes each file's digests once they are
-    // known, so only hashing is left when the last file is done.
+    // With threads hashing, verification runs meanwhile: it takes each file's digests once they are
+    // known, so only hashing is left when the last file is done. Not for many files (each one not
+    // hashed yet when listed is checked apart, later), nor when this thread hashes them all anyway.
     const hashing = prehash.finish();
     hashing.catch(() => {});
+    if (pool.threadsStarted === 0 || prehash.files > CONCURRENT_VERIFY_FILES) await hashing;
     const store = new DirectoryBagStore(directory, listing, (path) => prehash.digestsOf(path));
     const { verifyBag } = await verification;
     const verified = await verifyBag(scopeStore(store, root.prefix), {
@@ -132,6 +136,11 @@ class PayloadPrehash {
       if (!this.algorithms.includes(manifest[1])) this.algorithms.push(manifest[1]);
       this.cost = this.algorithms.reduce((sum, algorithm) => sum + RELATIVE_COST[algorithm], 0);
     }
+  }
+
+  /** Payload files to hash. */
+  get files(): number {
+    return this.waiting.length;
   }
 
   /** The digests of a payload file hashed already. */
