@@ -187,11 +187,11 @@ class PayloadPrehash {
   }
 
   /**
-   * Every file hashed: here until the threads are up, then by them and by this thread side by side
-   * (it would otherwise only wait for them: on a busy machine a third hasher gets its own share of
-   * the cores, on a quiet one it costs nothing). The threads are kept a little work ahead; this
-   * thread takes the next file whenever they have enough, but leaves big files to them once they
-   * are booting, so that it is never deep in one while they run dry.
+   * Every file hashed, by the threads and by this thread side by side (it would otherwise only wait
+   * for them: on a busy machine a third hasher gets its own share of the cores, on a quiet one it
+   * costs nothing). The threads are handed a little work ahead from the moment they boot, so that
+   * they start on it the moment they are up; this thread takes the next file whenever they have
+   * enough, but leaves big files to them, so that it is never deep in one while they run dry.
    */
   async finish(): Promise<void> {
     this.startThreadsIfWorthIt();
@@ -209,9 +209,7 @@ class PayloadPrehash {
       if (
         threads > 0 &&
         (work > MAIN_THREAD_FILE_WORK ||
-          (this.pool.threadsReady &&
-            this.queuedWork < threads * QUEUED_WORK_PER_THREAD &&
-            this.queuedWork + work <= threads * left))
+          (this.queuedWork < threads * QUEUED_WORK_PER_THREAD && this.queuedWork + work <= threads * left))
       ) {
         this.next++;
         this.send(file, work);
