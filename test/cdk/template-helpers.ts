@@ -102,3 +102,13 @@ export function synthForAssertions(context: Record<string, unknown> = {}) {
     idOf: (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement),
   };
 }
+
+/** A Bagvault metric alarm that fires on the first count of its metric (lib/monitoring-alarms.ts). */
+export const ALARM_ON_FIRST_OCCURRENCE = {
+  Namespace: 'Bagvault',
+  Dimensions: [{ Name: 'service', Value: 'bagvault' }],
+  Statistic: 'Sum',
+  Threshold: 1,
+  ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  TreatMissingData: 'notBreaching',
+};

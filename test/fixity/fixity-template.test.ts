@@ -6,7 +6,13 @@ import { UNREPAIRED_METRIC } from '../../lambdas/fixity/fixity-metrics.ts';
 import { stateMachines } from '../../lambdas/workflows/tasks.ts';
 import { FIXITY_SWEEP_MODULE, STATE_MACHINES_DIR } from '../../lib/handler-modules.ts';
 import { synthStack } from '../cdk/synth-stack.ts';
-import { functionsByModule, referencedIds, render, resourcesOfType } from '../cdk/template-helpers.ts';
+import {
+  ALARM_ON_FIRST_OCCURRENCE,
+  functionsByModule,
+  referencedIds,
+  render,
+  resourcesOfType,
+} from '../cdk/template-helpers.ts';
 
 const { template } = synthStack({
   fixitySweepMinutes: 15,
@@ -70,14 +76,7 @@ describe('fixity monitoring', () => {
 
   it('alarms on any unrepaired fixity failure and notifies an encrypted SNS topic that the stack outputs', () => {
     const alarm = alarms.find((candidate) => candidate.Properties.MetricName === UNREPAIRED_METRIC);
-    expect(alarm?.Properties).toMatchObject({
-      Namespace: 'Bagvault',
-      Dimensions: [{ Name: 'service', Value: 'bagvault' }],
-      Statistic: 'Sum',
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
-    });
+    expect(alarm?.Properties).toMatchObject(ALARM_ON_FIRST_OCCURRENCE);
     expect([...referencedIds(alarm?.Properties.AlarmActions)]).toEqual([topicId]);
     expect(topic.Properties.KmsMasterKeyId).toBeDefined();
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;

@@ -4,6 +4,7 @@ import { DELETION_GAVE_UP_METRIC } from '../../lambdas/deletion/deletion-metrics
 import { DELETION_REDRIVE_MINUTES } from '../../lib/deletion-redrive.ts';
 import { DELETION_REDRIVE_MODULE } from '../../lib/handler-modules.ts';
 import {
+  ALARM_ON_FIRST_OCCURRENCE,
   asArray,
   referencedIds,
   render,
@@ -47,14 +48,7 @@ describe('the deletion re-drive', () => {
       (alarm) => alarm.Properties.MetricName === DELETION_GAVE_UP_METRIC,
     );
     expect(alarms).toHaveLength(1);
-    expect(alarms[0]?.Properties).toMatchObject({
-      Namespace: 'Bagvault',
-      Dimensions: [{ Name: 'service', Value: 'bagvault' }],
-      Statistic: 'Sum',
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
-    });
+    expect(alarms[0]?.Properties).toMatchObject(ALARM_ON_FIRST_OCCURRENCE);
     const topics = Object.keys(resourcesOfType(template, 'AWS::SNS::Topic'));
     expect(topics).toHaveLength(1);
     expect([...referencedIds(alarms[0]?.Properties.AlarmActions)]).toEqual(topics);
