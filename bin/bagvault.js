@@ -29,8 +29,13 @@ if (args[0] === 'validate') {
   // validate reads its own arguments (see cli/program.ts), so it starts without loading commander:
   // its archive is gunzipping sooner.
   const { run } = await import('../cli/validate.ts');
-  // Out at once: the hashing threads are still being stopped (see cli/validate.ts).
-  process.exit(await run(args.slice(1)));
+  const code = await run(args.slice(1));
+  // Where pipes are asynchronous (macOS), exiting at once could cut the report short.
+  await Promise.all(
+    [process.stdout, process.stderr].map((stream) => new Promise((done) => stream.write('', done))),
+  );
+  // Out without waiting for the hashing threads to be stopped (see cli/validate.ts).
+  process.exit(code);
 } else {
   const { main } = await import('../cli/program.ts');
   await main(args);
