@@ -55,7 +55,7 @@ export class S3PrefixSink implements UnpackSink {
       const buffer = this.buffers.take(size);
       let length = 0;
       for await (const chunk of content) {
-        if (length + (chunk as Buffer).length > buffer.length) {
+        if (length + (chunk as Buffer).length > size) {
           throw new Error(`${path}: more than the ${size} bytes its archive entry declares`);
         }
         (chunk as Buffer).copy(buffer, length);
