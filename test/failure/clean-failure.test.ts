@@ -67,6 +67,23 @@ async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
 
 const descriptions = (ingest: IngestView) => ingest.events.map((event) => event.description);
 
+/** Ingests `archive` with `fault` injected at the Task state `state`: before its handler runs, or `after` it returned. */
+async function ingestWithFault(
+  state: string,
+  fault: Fault,
+  body: Parameters<typeof ingestArchive>[1],
+  archive: Buffer,
+  { after = false } = {},
+): Promise<IngestView> {
+  const injected = after ? faultsAfter : faults;
+  injected.set(state, fault);
+  try {
+    return await ingestArchive(stack, body, archive);
+  } finally {
+    injected.delete(state);
+  }
+}
+
 /** Nothing of the ingest is left in any storage location, the unpack area or the bag's claims. */
 async function expectNothingLeft(ingest: IngestView, space: string, externalIdentifier: string) {
   for (const bucket of [stack.buckets.primary, stack.buckets.replica])
@@ -84,20 +101,16 @@ async function expectNothingLeft(ingest: IngestView, space: string, externalIden
 
 describe('a failure after replication', () => {
   it('Lambda.Unknown at Aggregating replicas is retried, then caught: failed with a reason, nothing left in primary, replica or unpack area', async () => {
-    faultsAfter.set('AggregatingReplicas', () => {
-      throw failure('Lambda.Unknown', 'Task timed out after 900.00 seconds');
-    });
     calls.clear();
-    let ingest: IngestView;
-    try {
-      ingest = await ingestArchive(
-        stack,
-        { space: 'digitised', externalIdentifier: 'lost-at-aggregation' },
-        await bagToTarGz(bagFor('lost-at-aggregation', { 'data/a.txt': 'alpha', 'data/b.txt': 'beta' })),
-      );
-    } finally {
-      faultsAfter.delete('AggregatingReplicas');
-    }
+    const ingest = await ingestWithFault(
+      'AggregatingReplicas',
+      () => {
+        throw failure('Lambda.Unknown', 'Task timed out after 900.00 seconds');
+      },
+      { space: 'digitised', externalIdentifier: 'lost-at-aggregation' },
+      await bagToTarGz(bagFor('lost-at-aggregation', { 'data/a.txt': 'alpha', 'data/b.txt': 'beta' })),
+      { after: true },
+    );
     // Both locations were written before the failure.
     expect(descriptions(ingest)).toContain('Replicating to replica succeeded');
     expect(descriptions(ingest)).toContain('Replicating to primary location succeeded');
@@ -127,19 +140,14 @@ describe('a failure after replication', () => {
       await bag('one'),
     );
     expect(first.bag.info.version).toBe('v1');
-    faults.set('AggregatingReplicas', () => {
-      throw failure('Lambda.Unknown', 'out of memory');
-    });
-    let failed: IngestView;
-    try {
-      failed = await ingestArchive(
-        stack,
-        { space: 'digitised', externalIdentifier: 'contiguous', ingestType: 'update' },
-        await bag('two'),
-      );
-    } finally {
-      faults.delete('AggregatingReplicas');
-    }
+    const failed = await ingestWithFault(
+      'AggregatingReplicas',
+      () => {
+        throw failure('Lambda.Unknown', 'out of memory');
+      },
+      { space: 'digitised', externalIdentifier: 'contiguous', ingestType: 'update' },
+      await bag('two'),
+    );
     expect(failed.status.id).toBe('failed');
     expect(failed.bag.info.version).toBe('v2');
     await stack.stepFunctions.drain();
@@ -157,21 +165,16 @@ describe('a failure after replication', () => {
 
 describe('a Register that died after registering the version', () => {
   it('is finished by the failure path: succeeded, in the bag’s history and its fixity schedule', async () => {
-    faults.set('Registering', async (input) => {
-      // The version is in the registry; what follows it (history, quota, unpack area) never ran.
-      await registerBag(await requireIngest(input.ingestId as string));
-      throw failure('RegisterDied', 'killed after registering');
-    });
-    let ingest: IngestView;
-    try {
-      ingest = await ingestArchive(
-        stack,
-        { space: 'digitised', externalIdentifier: 'register-died' },
-        await bagToTarGz(bagFor('register-died', { 'data/a.txt': 'kept' })),
-      );
-    } finally {
-      faults.delete('Registering');
-    }
+    const ingest = await ingestWithFault(
+      'Registering',
+      async (input) => {
+        // The version is in the registry; what follows it (history, quota, unpack area) never ran.
+        await registerBag(await requireIngest(input.ingestId as string));
+        throw failure('RegisterDied', 'killed after registering');
+      },
+      { space: 'digitised', externalIdentifier: 'register-died' },
+      await bagToTarGz(bagFor('register-died', { 'data/a.txt': 'kept' })),
+    );
     expect(ingest.status.id).toBe('succeeded');
     expect(await keysUnder(stack.buckets.unpack, `digitised/${ingest.id}/`)).toEqual([]);
     const events = await stack.api('/bags/digitised/register-died/events');
@@ -194,22 +197,17 @@ describe('a Register that died after registering the version', () => {
 
 describe('a failure in one parallel location', () => {
   it('is attributed to that location’s step, and leaves nothing in either location', async () => {
-    faults.set('VerifyReplicaChunk', async (input) => {
-      if (input.location !== 'replica') return;
-      // Let the primary location's branch get ahead, so its steps are the last ones started.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      throw failure('RefusalError', 'data/a.txt in replica does not match the bag');
-    });
-    let ingest: IngestView;
-    try {
-      ingest = await ingestArchive(
-        stack,
-        { space: 'digitised', externalIdentifier: 'bad-replica' },
-        await bagToTarGz(bagFor('bad-replica', { 'data/a.txt': 'alpha' })),
-      );
-    } finally {
-      faults.delete('VerifyReplicaChunk');
-    }
+    const ingest = await ingestWithFault(
+      'VerifyReplicaChunk',
+      async (input) => {
+        if (input.location !== 'replica') return;
+        // Let the primary location's branch get ahead, so its steps are the last ones started.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        throw failure('RefusalError', 'data/a.txt in replica does not match the bag');
+      },
+      { space: 'digitised', externalIdentifier: 'bad-replica' },
+      await bagToTarGz(bagFor('bad-replica', { 'data/a.txt': 'alpha' })),
+    );
     expect(ingest.status.id).toBe('failed');
     const failedEvents = descriptions(ingest).filter((text) => text.includes(' failed - '));
     expect(failedEvents).toEqual([
