@@ -5,7 +5,7 @@ import { dynamo } from '../../lambdas/aws-clients.ts';
 import { bagPartition, claimsOf } from '../../lambdas/bags/bag-registry.ts';
 import { registerBag } from '../../lambdas/ingest-workflow/bag-register.ts';
 import { requireIngest } from '../../lambdas/ingests/ingest-repository.ts';
-import { buildBag } from '../fixtures/bag-builder.ts';
+import { identifiedBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import {
   ingestArchive,
@@ -54,9 +54,6 @@ function failure(name: string, message: string): Error {
   error.name = name;
   return error;
 }
-
-const bagFor = (externalIdentifier: string, payload: Record<string, string | Buffer>) =>
-  buildBag({ payload, info: [['External-Identifier', externalIdentifier]] });
 
 async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
   const { Contents } = await localS3(stack).send(
@@ -108,7 +105,7 @@ describe('a failure after replication', () => {
         throw failure('Lambda.Unknown', 'Task timed out after 900.00 seconds');
       },
       { space: 'digitised', externalIdentifier: 'lost-at-aggregation' },
-      await bagToTarGz(bagFor('lost-at-aggregation', { 'data/a.txt': 'alpha', 'data/b.txt': 'beta' })),
+      await bagToTarGz(identifiedBag('lost-at-aggregation', { 'data/a.txt': 'alpha', 'data/b.txt': 'beta' })),
       { after: true },
     );
     // Both locations were written before the failure.
@@ -126,14 +123,14 @@ describe('a failure after replication', () => {
     const retried = await ingestArchive(
       stack,
       { space: 'digitised', externalIdentifier: 'lost-at-aggregation' },
-      await bagToTarGz(bagFor('lost-at-aggregation', { 'data/a.txt': 'alpha', 'data/b.txt': 'beta' })),
+      await bagToTarGz(identifiedBag('lost-at-aggregation', { 'data/a.txt': 'alpha', 'data/b.txt': 'beta' })),
     );
     expect(retried.status.id).toBe('succeeded');
     expect(retried.bag.info.version).toBe('v1');
   });
 
   it('a failed update gives its version back: the next update is v2, not v3', async () => {
-    const bag = (text: string) => bagToTarGz(bagFor('contiguous', { 'data/a.txt': text }));
+    const bag = (text: string) => bagToTarGz(identifiedBag('contiguous', { 'data/a.txt': text }));
     const first = await ingestArchive(
       stack,
       { space: 'digitised', externalIdentifier: 'contiguous' },
@@ -173,7 +170,7 @@ describe('a Register that died after registering the version', () => {
         throw failure('RegisterDied', 'killed after registering');
       },
       { space: 'digitised', externalIdentifier: 'register-died' },
-      await bagToTarGz(bagFor('register-died', { 'data/a.txt': 'kept' })),
+      await bagToTarGz(identifiedBag('register-died', { 'data/a.txt': 'kept' })),
     );
     expect(ingest.status.id).toBe('succeeded');
     expect(await keysUnder(stack.buckets.unpack, `digitised/${ingest.id}/`)).toEqual([]);
@@ -206,7 +203,7 @@ describe('a failure in one parallel location', () => {
         throw failure('RefusalError', 'data/a.txt in replica does not match the bag');
       },
       { space: 'digitised', externalIdentifier: 'bad-replica' },
-      await bagToTarGz(bagFor('bad-replica', { 'data/a.txt': 'alpha' })),
+      await bagToTarGz(identifiedBag('bad-replica', { 'data/a.txt': 'alpha' })),
     );
     expect(ingest.status.id).toBe('failed');
     const failedEvents = descriptions(ingest).filter((text) => text.includes(' failed - '));
@@ -225,7 +222,11 @@ describe('cancelling', () => {
     faults.set('Verifying', () => held);
     try {
       const path = 'digitised/to-cancel.tar.gz';
-      await uploadArchive(stack, path, await bagToTarGz(bagFor('to-cancel', { 'data/a.txt': 'alpha' })));
+      await uploadArchive(
+        stack,
+        path,
+        await bagToTarGz(identifiedBag('to-cancel', { 'data/a.txt': 'alpha' })),
+      );
       const started = await startIngest(stack, { space: 'digitised', externalIdentifier: 'to-cancel', path });
       for (let i = 0; i < 100 && !calls.get('Verifying'); i++) await new Promise((r) => setTimeout(r, 50));
       const response = await stack.api(`/ingests/${started.id}/action`, {

@@ -17,7 +17,7 @@ import {
 import { finishDeletion } from '../../lambdas/deletion/deletion-workflow.ts';
 import { config } from '../../lambdas/config.ts';
 import { metrics } from '../../lambdas/observability.ts';
-import { buildBag } from '../fixtures/bag-builder.ts';
+import { identifiedBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { ingestArchive, ingestRequest, uploadArchive } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
@@ -36,7 +36,7 @@ interface SpaceView {
 }
 
 const archiveOf = (externalIdentifier: string, payload: Record<string, string>) =>
-  bagToTarGz(buildBag({ payload, info: [['External-Identifier', externalIdentifier]] }));
+  bagToTarGz(identifiedBag(externalIdentifier, payload));
 
 async function ingest(
   externalIdentifier: string,

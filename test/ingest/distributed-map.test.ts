@@ -1,7 +1,7 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BagFile, readChunk } from '../../lambdas/ingest-workflow/bag-files.ts';
-import { buildBag } from '../fixtures/bag-builder.ts';
+import { identifiedBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { ingestArchive } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
@@ -50,8 +50,7 @@ function payload(): Record<string, string> {
   return files;
 }
 
-const bagFor = (externalIdentifier: string) =>
-  bagToTarGz(buildBag({ payload: payload(), info: [['External-Identifier', externalIdentifier]] }));
+const bagFor = (externalIdentifier: string) => bagToTarGz(identifiedBag(externalIdentifier, payload()));
 
 async function keysUnder(bucket: string, prefix: string): Promise<string[]> {
   const { Contents } = await localS3(stack).send(

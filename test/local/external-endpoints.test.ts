@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
-import { buildBag } from '../fixtures/bag-builder.ts';
+import { identifiedBag } from '../fixtures/bag-builder.ts';
 import { freePorts, startTestStack, type TestStack } from '../support/local-stack.ts';
 import { spawnLocalStack } from '../support/local-stack-process.ts';
 import { ingestArchive } from '../support/ingests.ts';
@@ -76,12 +76,7 @@ describe('a local stack on existing S3 and DynamoDB endpoints', () => {
       const fromSecond = await ingestArchive(
         secondStack,
         { space: 'digitised', externalIdentifier: 'from-second' },
-        await bagToTarGz(
-          buildBag({
-            payload: { 'data/a.txt': 'stored by the second stack\n' },
-            info: [['External-Identifier', 'from-second']],
-          }),
-        ),
+        await bagToTarGz(identifiedBag('from-second', { 'data/a.txt': 'stored by the second stack\n' })),
       );
       expect(fromSecond.status.id, JSON.stringify(fromSecond.events)).toBe('succeeded');
       const readByFirst = await download(
@@ -95,12 +90,7 @@ describe('a local stack on existing S3 and DynamoDB endpoints', () => {
       const fromFirst = await ingestArchive(
         first,
         { space: 'digitised', externalIdentifier: 'from-first' },
-        await bagToTarGz(
-          buildBag({
-            payload: { 'data/b.txt': 'stored by the first stack\n' },
-            info: [['External-Identifier', 'from-first']],
-          }),
-        ),
+        await bagToTarGz(identifiedBag('from-first', { 'data/b.txt': 'stored by the first stack\n' })),
       );
       expect(fromFirst.status.id).toBe('succeeded');
       const readBySecond = await download(

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { buildBag } from '../fixtures/bag-builder.ts';
+import { identifiedBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { ingestArchive } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
@@ -70,12 +70,7 @@ describe('the local S3, DynamoDB and HTTP API in their own threads', () => {
       const ingest = await ingestArchive(
         stack,
         { space: 'digitised', externalIdentifier: 'api-while-blocked' },
-        await bagToTarGz(
-          buildBag({
-            payload: { 'data/a.txt': 'a\n' },
-            info: [['External-Identifier', 'api-while-blocked']],
-          }),
-        ),
+        await bagToTarGz(identifiedBag('api-while-blocked', { 'data/a.txt': 'a\n' })),
       );
       expect(ingest.status.id).toBe('succeeded');
       expect(answered).toBe(200);
