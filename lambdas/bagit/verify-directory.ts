@@ -9,6 +9,7 @@ import {
 import { HashPool } from '../archive/hashing/hash-pool.ts';
 import { hashFileInline } from '../archive/hashing/stream-hash.ts';
 import type { Verification } from './bag.ts';
+import { parseBagInfo, parsePayloadOxum } from './bag-info.ts';
 import { findBagRoot } from './bag-root.ts';
 import type { StoredFile } from './bag-store.ts';
 import { DirectoryBagStore } from './directory-store.ts';
@@ -291,6 +292,5 @@ function declaredPayloadBytes(directory: string): number | undefined {
   } catch {
     return undefined;
   }
-  const oxum = /^Payload-Oxum[ \t]*:[ \t]*(\d{1,15})\.\d+[ \t]*\r?$/im.exec(text);
-  return oxum ? Number(oxum[1]) : undefined;
+  return parsePayloadOxum(parseBagInfo(text, 'bag-info.txt').fields, 'bag-info.txt').oxum?.bytes;
 }
