@@ -523,6 +523,8 @@ describe('an approved deletion whose workflow did not run to its end', () => {
       workflowAttempt: number;
     };
     expect(workflowAttempt).toBe(2);
+    // The tombstone (410) is written before the run's last state ends: wait for the run itself.
+    await until(() => executionStatus(executionName(id, 2)) !== 'RUNNING', 'the second run to end');
     expect(executionStatus(executionName(id, 2))).toBe('SUCCEEDED');
     const after = await space();
     expect(after.used).toBe(stored.used - body.tombstone.bytes);
