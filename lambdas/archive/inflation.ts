@@ -1,8 +1,9 @@
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { ChunkQueue } from './chunk-queue.ts';
+import { FileFeed } from './file-feed.ts';
 import { GzipMagicCheck, gzipStartProblem } from './gzip-magic-check.ts';
 
 // The decompressed side: chunks of this size by default.
@@ -34,24 +35,24 @@ export class Inflation {
   readonly chunks: ChunkQueue;
   /** Settles when the compressed data has been read and inflated to its end (or failed). */
   readonly fed: Promise<void>;
-  private readonly source: Readable;
+  private readonly source: Readable | FileFeed;
   private readonly gunzip: Gunzip;
 
-  /** `head`: the archive's first bytes, already read (`all` of it when nothing follows in `source`). */
-  constructor(source: Readable, options: InflationOptions = {}, head?: { bytes: Uint8Array; all: boolean }) {
+  constructor(source: Readable | FileFeed, options: InflationOptions = {}) {
     this.source = source;
     this.gunzip = createGunzip({ chunkSize: options.chunkBytes ?? GZIP_CHUNK });
     this.chunks = new ChunkQueue(this.gunzip, options.queuedBytes ?? QUEUED_BYTES);
     const name = quoteArchiveName(options.archiveName);
-    if (head) {
-      // Checked and handed to zlib here and now: gunzip is at work before this returns.
-      const problem = gzipStartProblem(name, head.bytes, head.all);
+    if (source instanceof FileFeed) {
+      // Its first bytes are checked and handed to zlib here and now: gunzip is at work before this
+      // returns.
+      const problem = gzipStartProblem(name, source.head, source.headIsAll);
       if (problem) {
         source.destroy();
         this.fed = Promise.reject(problem);
       } else {
-        this.gunzip.write(head.bytes);
-        this.fed = pipeline(source, this.gunzip);
+        this.gunzip.write(source.head);
+        this.fed = source.into(this.gunzip);
       }
     } else {
       this.fed = pipeline(source, new GzipMagicCheck(name), this.gunzip);
@@ -78,8 +79,7 @@ export class Inflation {
       closeSync(fd);
       throw error;
     }
-    const rest = createReadStream(path, { fd, start: head.length, highWaterMark: readBytes });
-    return new Inflation(rest, options, { bytes: head, all: head.length < headBytes });
+    return new Inflation(new FileFeed(fd, head, head.length < headBytes, readBytes), options);
   }
 
   /** Stops reading and inflating (after a failure, or when the archive is not wanted after all). */

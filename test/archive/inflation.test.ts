@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -30,6 +31,25 @@ describe('Inflation', () => {
     const path = await file('text.gz', gzipSync(text));
     expect((await inflated(Inflation.ofFile(path, 1 << 20))).equals(text)).toBe(true);
     expect((await inflated(Inflation.ofFile(path, 1000))).equals(text)).toBe(true);
+  });
+
+  it('reads a file through reused buffers without handing zlib bytes it has not taken yet', async () => {
+    // Incompressible: zlib takes each read's bytes slowly enough that the next read comes first,
+    // and a buffer read into again before zlib took it would change what is inflated.
+    const random = randomBytes(3 << 20);
+    const path = await file('random.gz', gzipSync(random, { level: 1 }));
+    for (const readBytes of [4096, 65_536, 1 << 20])
+      expect((await inflated(Inflation.ofFile(path, readBytes, { chunkBytes: 16_384 }))).equals(random)).toBe(
+        true,
+      );
+  });
+
+  it("fails with zlib's own reason for a corrupt file read through reused buffers", async () => {
+    const compressed = gzipSync(randomBytes(1 << 20), { level: 1 });
+    compressed[compressed.length >> 1] ^= 0xff;
+    const path = await file('corrupt.gz', compressed);
+    const failure = await inflated(Inflation.ofFile(path, 8192)).catch((error: unknown) => error);
+    expect((failure as NodeJS.ErrnoException).code).toMatch(/^Z_/);
   });
 
   it('has the first block read and handed to zlib before ofFile returns (it needs no turn of the event loop)', async () => {
