@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bagSource } from '../../cli/bag-source.ts';
 import { UploadStateFile, type MultipartPlan } from '../../cli/upload-state.ts';
-import { buildBag, withFile } from '../fixtures/bag-builder.ts';
+import { identifiedBag, withFile } from '../fixtures/bag-builder.ts';
 import { scratchDirectory, writeBagDirectory } from '../fixtures/scratch.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { waitForIngest } from '../support/ingests.ts';
@@ -38,10 +38,6 @@ function withStateDirectory<T>(make: () => T): T {
   }
 }
 
-function bagWith(id: string, payload: Record<string, string | Buffer>) {
-  return buildBag({ payload, info: [['External-Identifier', id]] });
-}
-
 async function storedManifest(space: string, id: string) {
   const response = await stack.api(`/bags/${space}/${id}`);
   expect(response.status).toBe(200);
@@ -55,7 +51,7 @@ describe('bagvault ingest', () => {
   it('uploads a bag directory, waits, and exits 0 once the bag is stored', async () => {
     const id = `cli-${randomUUID().slice(0, 8)}`;
     const directory = await writeBagDirectory(
-      bagWith(id, { 'data/a.txt': 'alpha', 'data/nested/b.bin': randomBytes(3000) }),
+      identifiedBag(id, { 'data/a.txt': 'alpha', 'data/nested/b.bin': randomBytes(3000) }),
       join(scratch.path, id),
     );
     const result = await bagvault(['ingest', directory, '--space', 'digitised', '--wait'], env());
@@ -73,7 +69,7 @@ describe('bagvault ingest', () => {
   it('uploads a .tar.gz as it is, and --update stores v2', async () => {
     const id = `cli-${randomUUID().slice(0, 8)}`;
     const archive = join(scratch.path, `${id}.tar.gz`);
-    await writeFile(archive, await bagToTarGz(bagWith(id, { 'data/a.txt': 'one' })));
+    await writeFile(archive, await bagToTarGz(identifiedBag(id, { 'data/a.txt': 'one' })));
     const first = await bagvault(['ingest', archive, '--space', 'digitised', '--wait', '--json'], env());
     expect(first.code, first.stderr).toBe(0);
     const uploaded = JSON.parse(first.stdout) as {
@@ -86,7 +82,7 @@ describe('bagvault ingest', () => {
     );
     expect(Buffer.from(await object.Body!.transformToByteArray()).equals(await readFile(archive))).toBe(true);
 
-    await writeFile(archive, await bagToTarGz(bagWith(id, { 'data/a.txt': 'two' })));
+    await writeFile(archive, await bagToTarGz(identifiedBag(id, { 'data/a.txt': 'two' })));
     const second = await bagvault(['ingest', archive, '--space', 'digitised', '--update', '--wait'], env());
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout.trim()).toBe(`succeeded: digitised/${id} v2`);
@@ -94,7 +90,7 @@ describe('bagvault ingest', () => {
 
   it('exits 1 naming the failure reason when the bag is invalid', async () => {
     const id = `cli-${randomUUID().slice(0, 8)}`;
-    const broken = withFile(bagWith(id, { 'data/a.txt': 'alpha' }), 'data/a.txt', 'tampered');
+    const broken = withFile(identifiedBag(id, { 'data/a.txt': 'alpha' }), 'data/a.txt', 'tampered');
     const directory = await writeBagDirectory(broken, join(scratch.path, id));
     const result = await bagvault(['ingest', directory, '--space', 'digitised', '--wait'], env());
     expect(result.code).toBe(1);
@@ -108,7 +104,10 @@ describe('bagvault ingest', () => {
     const missing = await bagvault(['ingest', scratch.path], env());
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("required option '--space <space>' not specified");
-    const directory = await writeBagDirectory(bagWith('x1', { 'data/a': 'a' }), join(scratch.path, 'x1'));
+    const directory = await writeBagDirectory(
+      identifiedBag('x1', { 'data/a': 'a' }),
+      join(scratch.path, 'x1'),
+    );
     const unknown = await bagvault(['ingest', directory, '--space', 'no-such-space'], env());
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/POST \/uploads answered 400 .*Invalid value at \.space/);
@@ -116,7 +115,10 @@ describe('bagvault ingest', () => {
 
   it('discards saved upload state the server refuses, so that the next run starts a new upload', async () => {
     const id = `cli-${randomUUID().slice(0, 8)}`;
-    const directory = await writeBagDirectory(bagWith(id, { 'data/a.txt': 'alpha' }), join(scratch.path, id));
+    const directory = await writeBagDirectory(
+      identifiedBag(id, { 'data/a.txt': 'alpha' }),
+      join(scratch.path, id),
+    );
     const response = await stack.api('/uploads', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -140,7 +142,10 @@ describe('bagvault ingest', () => {
 
   it('resumes an upload whose part URLs expired: the same upload, with URLs signed anew', async () => {
     const id = `cli-${randomUUID().slice(0, 8)}`;
-    const directory = await writeBagDirectory(bagWith(id, { 'data/a.txt': 'alpha' }), join(scratch.path, id));
+    const directory = await writeBagDirectory(
+      identifiedBag(id, { 'data/a.txt': 'alpha' }),
+      join(scratch.path, id),
+    );
     // The API runs in this process and reads its settings when it uses them: a one-second plan.
     process.env.BAGVAULT_PRESIGN_EXPIRES_SECONDS = '1';
     let plan: MultipartPlan;
@@ -177,7 +182,7 @@ describe('bagvault ingest', () => {
     const id = `cli-${randomUUID().slice(0, 8)}`;
     // Random bytes do not compress: 65 MiB makes two parts (64 MiB and the rest).
     const directory = await writeBagDirectory(
-      bagWith(id, { 'data/big.bin': randomBytes(65 * 1024 * 1024) }),
+      identifiedBag(id, { 'data/big.bin': randomBytes(65 * 1024 * 1024) }),
       join(scratch.path, id),
     );
     const args = ['ingest', directory, '--space', 'digitised', '--json'];

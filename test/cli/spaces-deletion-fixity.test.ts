@@ -1,7 +1,7 @@
 /** `bagvault space`, `deletion` and `bag fixity --wait` against the local stack (SPEC §5.6, §6). */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBag } from '../fixtures/bag-builder.ts';
+import { identifiedBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { ingestArchive } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
@@ -59,9 +59,7 @@ describe('bagvault space', () => {
 describe('bagvault deletion', () => {
   it('a request by one user and an approval by another leave the bag answering 410', async () => {
     const id = `doomed-${randomUUID().slice(0, 8)}`;
-    const archive = await bagToTarGz(
-      buildBag({ payload: { 'data/a.txt': 'deposited in error\n' }, info: [['External-Identifier', id]] }),
-    );
+    const archive = await bagToTarGz(identifiedBag(id, { 'data/a.txt': 'deposited in error\n' }));
     const ingested = await ingestArchive(
       stack,
       { space: 'digitised', externalIdentifier: id, ingestType: 'create' },

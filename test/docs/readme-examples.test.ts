@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBag } from '../fixtures/bag-builder.ts';
+import { identifiedBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { postJson } from '../support/api-client.ts';
 import { untar } from '../support/cart-client.ts';
@@ -43,10 +43,8 @@ const log: string[] = [];
 beforeAll(async () => {
   stack = await startTestStack({ log: (line) => log.push(line) });
   work = await mkdtemp(join(tmpdir(), 'bagvault-readme-'));
-  const bag = buildBag({
-    payload: { 'data/page-001.tif': Buffer.from('not really a tiff, but bytes all the same') },
-    info: [['External-Identifier', 'b1234']],
-    algorithms: ['sha256'],
+  const bag = identifiedBag('b1234', {
+    'data/page-001.tif': Buffer.from('not really a tiff, but bytes all the same'),
   });
   await writeFile(join(work, 'b1234.tar.gz'), await bagToTarGz(bag, 'b1234/'));
   for (const [user, roles] of [

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { LOCAL_BUCKETS } from '../../local/stack.ts';
-import { buildBag } from '../fixtures/bag-builder.ts';
+import { identifiedBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { getIngest, ingestArchive, ingestRequest } from '../support/ingests.ts';
 import { freePorts, startTestStack } from '../support/local-stack.ts';
@@ -28,7 +28,7 @@ describe('an ingest killed with the local stack', () => {
     const payload: Record<string, Buffer> = {};
     // Big enough that replication takes a while: 96 MB in 12 files (small once gzipped).
     for (let i = 0; i < 12; i++) payload[`data/part-${i}.bin`] = Buffer.alloc(8 * 1024 * 1024, i + 1);
-    const archive = await bagToTarGz(buildBag({ payload, info: [['External-Identifier', 'killed']] }));
+    const archive = await bagToTarGz(identifiedBag('killed', payload));
 
     const child = spawnLocalStack({ home, ports, adminKey: ADMIN_KEY, stdio: ['ignore', 'pipe', 'pipe'] });
     let ingestId: string;
@@ -105,9 +105,7 @@ describe('an ingest killed with the local stack', () => {
       const update = await ingestArchive(
         stack,
         { space: 'digitised', externalIdentifier: 'killed', ingestType: 'update' },
-        await bagToTarGz(
-          buildBag({ payload: { 'data/a.txt': 'a' }, info: [['External-Identifier', 'killed']] }),
-        ),
+        await bagToTarGz(identifiedBag('killed', { 'data/a.txt': 'a' })),
       );
       expect(update.status.id).toBe('failed');
       expect(update.events.map((event) => event.description)).toContain(
@@ -117,9 +115,7 @@ describe('an ingest killed with the local stack', () => {
       const again = await ingestArchive(
         stack,
         { space: 'digitised', externalIdentifier: 'killed' },
-        await bagToTarGz(
-          buildBag({ payload: { 'data/a.txt': 'a' }, info: [['External-Identifier', 'killed']] }),
-        ),
+        await bagToTarGz(identifiedBag('killed', { 'data/a.txt': 'a' })),
       );
       expect(again.status.id).toBe('succeeded');
       expect(again.bag.info.version).toBe('v1');

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamo } from '../../lambdas/aws-clients.ts';
 import { commitQuota, releaseQuota, reserveQuota } from '../../lambdas/spaces/quota.ts';
 import { ensureSpace } from '../../lambdas/spaces/space-repository.ts';
-import { buildBag } from '../fixtures/bag-builder.ts';
+import { identifiedBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { ingestArchive, type IngestView } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
@@ -36,12 +36,7 @@ async function spaceItem(space: string) {
 }
 
 const bagOf = (externalIdentifier: string, bytes: number) =>
-  bagToTarGz(
-    buildBag({
-      payload: { 'data/a.bin': Buffer.alloc(bytes, 7) },
-      info: [['External-Identifier', externalIdentifier]],
-    }),
-  );
+  bagToTarGz(identifiedBag(externalIdentifier, { 'data/a.bin': Buffer.alloc(bytes, 7) }));
 
 describe('quota reservations (one conditional write each)', () => {
   it('never let twenty concurrent reservations overshoot the quota', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBag } from '../fixtures/bag-builder.ts';
+import { identifiedBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { startIngest, uploadArchive, waitForIngest } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
@@ -38,10 +38,7 @@ describe('the Unpack step of a big archive', () => {
   it('runs as the ECS task of the same ASL, through the same handler, and the ingest succeeds', async () => {
     const payload: Record<string, Buffer> = {};
     for (let i = 0; i < 4; i++) payload[`data/${i}.bin`] = crypto.getRandomValues(Buffer.alloc(4096));
-    const done = await ingest(
-      'big',
-      await bagToTarGz(buildBag({ payload, info: [['External-Identifier', 'big']] })),
-    );
+    const done = await ingest('big', await bagToTarGz(identifiedBag('big', payload)));
     expect(done.status.id).toBe('succeeded');
     expect(statesRun).toContain('UnpackingOnFargate ecs');
     expect(statesRun).not.toContain('Unpacking lambda');
@@ -51,7 +48,7 @@ describe('the Unpack step of a big archive', () => {
   });
 
   it('keeps the Lambda path for an archive at or below the limit', async () => {
-    const bag = buildBag({ payload: { 'data/a.txt': 'small' }, info: [['External-Identifier', 'small']] });
+    const bag = identifiedBag('small', { 'data/a.txt': 'small' });
     const archive = await bagToTarGz(bag);
     expect(archive.length).toBeLessThanOrEqual(ARCHIVE_LIMIT);
     const done = await ingest('small', archive);

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { countReplicatedChunk, unpackProgress } from '../../lambdas/ingest-workflow/progress.ts';
 import { updateIngest } from '../../lambdas/ingests/ingest-repository.ts';
 import { seedIngest } from '../api/ingest-fixture.ts';
-import { buildBag } from '../fixtures/bag-builder.ts';
+import { identifiedBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { type IngestView, ingestArchive } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
@@ -64,7 +64,7 @@ async function rawItems(pk: string) {
 describe('ingest progress', () => {
   it('moves during unpacking over the upload’s size, then during replication over the bag counted once', async () => {
     const payload = { 'data/a.txt': 'a'.repeat(3000), 'data/b.txt': 'b'.repeat(5000) };
-    const archive = await bagToTarGz(buildBag({ payload, info: [['External-Identifier', 'progressing']] }));
+    const archive = await bagToTarGz(identifiedBag('progressing', payload));
     const ingest = await ingestArchive(
       stack,
       { space: 'digitised', externalIdentifier: 'progressing' },

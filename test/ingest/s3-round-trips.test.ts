@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3 } from '../../lambdas/aws-clients.ts';
-import { buildBag } from '../fixtures/bag-builder.ts';
+import { identifiedBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { ingestArchive, startIngest, uploadArchive, waitForIngest } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
@@ -42,12 +42,12 @@ const count = (command: string, bucket: string) => sent.get(`${command} ${bucket
 const files = 40;
 const bagOf = (externalIdentifier: string) =>
   bagToTarGz(
-    buildBag({
-      payload: Object.fromEntries(
+    identifiedBag(
+      externalIdentifier,
+      Object.fromEntries(
         Array.from({ length: files }, (_, i) => [`data/f${String(i).padStart(2, '0')}.txt`, `file ${i}\n`]),
       ),
-      info: [['External-Identifier', externalIdentifier]],
-    }),
+    ),
   );
 
 describe('the S3 requests of an ingest', () => {

@@ -5,7 +5,7 @@ import { s3 } from '../../lambdas/aws-clients.ts';
 import type { UnpackCheckpoint } from '../../lambdas/ingest-workflow/unpack-checkpoint.ts';
 import { getJson } from '../../lambdas/storage/s3-objects.ts';
 import { unpackCheckpointKey } from '../../lambdas/ingest-workflow/work-area.ts';
-import { buildBag } from '../fixtures/bag-builder.ts';
+import { identifiedBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { startIngest, uploadArchive, waitForIngest } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
@@ -67,7 +67,7 @@ describe('an Unpack killed mid-way', () => {
   it('resumes from its checkpoint without storing finished files again, and the ingest succeeds', async () => {
     const payload: Record<string, string> = {};
     for (let i = 0; i < FILES; i++) payload[`data/f${String(i).padStart(4, '0')}.txt`] = `file ${i}\n`;
-    const bag = buildBag({ payload, info: [['External-Identifier', 'resumed']] });
+    const bag = identifiedBag('resumed', payload);
     await uploadArchive(stack, 'digitised/resumed.tar.gz', await bagToTarGz(bag));
     const ingest = await startIngest(stack, {
       space: 'digitised',

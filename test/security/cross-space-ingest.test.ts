@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../lambdas/auth/api-key-repository.ts';
 import { errorOf, postJson } from '../support/api-client.ts';
-import { buildBag } from '../fixtures/bag-builder.ts';
+import { identifiedBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { ingestRequest, uploadArchive, waitForIngest } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
@@ -26,10 +26,7 @@ beforeAll(async () => {
     roles: ['ingest', 'read'],
   }));
   foreignUpload = `born-digital/${randomUUID()}/mail.tar.gz`;
-  const bag = buildBag({
-    payload: { 'data/mail.eml': 'From: someone\n' },
-    info: [['External-Identifier', SECRET_NAME]],
-  });
+  const bag = identifiedBag(SECRET_NAME, { 'data/mail.eml': 'From: someone\n' });
   await uploadArchive(stack, foreignUpload, await bagToTarGz(bag));
 });
 afterAll(async () => {
@@ -87,7 +84,7 @@ describe('an ingest whose source is not an upload of its own space', () => {
 
   it('still lets the key ingest its own space’s upload (the control)', async () => {
     const own = `digitised/${randomUUID()}/own.tar.gz`;
-    const bag = buildBag({ payload: { 'data/a.txt': 'own\n' }, info: [['External-Identifier', 'own-bag']] });
+    const bag = identifiedBag('own-bag', { 'data/a.txt': 'own\n' });
     await uploadArchive(stack, own, await bagToTarGz(bag));
     const response = await postJson(
       stack,

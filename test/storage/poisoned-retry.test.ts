@@ -1,7 +1,7 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBag } from '../fixtures/bag-builder.ts';
+import { identifiedBag } from '../fixtures/bag-builder.ts';
 import { bagToTarGz } from '../fixtures/tar-builder.ts';
 import { ingestArchive } from '../support/ingests.ts';
 import { startTestStack, type TestStack } from '../support/local-stack.ts';
@@ -41,9 +41,7 @@ describe('a corrupted object left by a failed run at the key a bag will use', ()
     const ingest = await ingestArchive(
       stack,
       { space: 'digitised', externalIdentifier: 'poisoned-1' },
-      await bagToTarGz(
-        buildBag({ payload: { 'data/page.txt': right }, info: [['External-Identifier', 'poisoned-1']] }),
-      ),
+      await bagToTarGz(identifiedBag('poisoned-1', { 'data/page.txt': right })),
     );
     expect(ingest.status.id, JSON.stringify(ingest.events)).toBe('succeeded');
     expect((await storedBytes(stack.buckets.primary, key)).equals(right)).toBe(true);
