@@ -14,6 +14,7 @@ interface DeletionRequest {
   decidedBy?: string;
   decidedDate?: string;
   completedDate?: string;
+  startRefused?: { times: number; date: string; error: string };
   needsOperator?: { date: string; message: string };
 }
 
@@ -68,8 +69,12 @@ export async function listDeletions(options: { status?: string; json?: boolean }
     const waiting = request.needsOperator
       ? `\n  needs an operator since ${request.needsOperator.date}: ${request.needsOperator.message}`
       : '';
+    // Why an approved bag still answers 409 when its workflow cannot even start.
+    const refused = request.startRefused
+      ? `\n  start refused ${request.startRefused.times} times, last ${request.startRefused.date}: ${request.startRefused.error} (the re-drive keeps trying)`
+      : '';
     console.log(
-      `${request.id}  ${request.space}/${request.externalIdentifier}  ${request.status}  requested by ${request.requestedBy} ${request.requestedDate}${decided}${done}\n  reason: ${request.reason}${waiting}`,
+      `${request.id}  ${request.space}/${request.externalIdentifier}  ${request.status}  requested by ${request.requestedBy} ${request.requestedDate}${decided}${done}\n  reason: ${request.reason}${refused}${waiting}`,
     );
   }
   return 0;

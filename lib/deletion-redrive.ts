@@ -3,7 +3,9 @@
  * deletion whose workflow never started or ended before its tombstone (lambdas/deletion/
  * deletion-execution.ts), so no bag stays half-deleted, answering 409, for longer than a period.
  * A deletion that keeps failing is given up on after a few restarts; the alarm on that tells the
- * operators (the fixity alarm topic), who restart it by approving its request again.
+ * operators (the fixity alarm topic), who restart it by approving its request again. A deletion whose
+ * workflow Step Functions keeps refusing to start is retried by every sweep; a second alarm tells the
+ * operators, whose fix (the state machine, its role, a quota) lets the next sweep start it.
  */
 import { Duration } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
@@ -11,10 +13,13 @@ import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { DELETION_GAVE_UP_METRIC } from '../lambdas/deletion/deletion-metrics.ts';
+import {
+  DELETION_GAVE_UP_METRIC,
+  DELETION_START_FAILED_METRIC,
+} from '../lambdas/deletion/deletion-metrics.ts';
 import type { HandlerFunctions } from './handler-functions.ts';
 import { DELETION_REDRIVE_MODULE } from './handler-modules.ts';
-import { countAlarm } from './monitoring-alarms.ts';
+import { countAlarm, startKeepsFailing } from './monitoring-alarms.ts';
 
 /** Longer than one execution's own retries of a failing step take to give up is not needed: idle sweeps are one query. */
 export const DELETION_REDRIVE_MINUTES = 15;
@@ -22,6 +27,7 @@ export const DELETION_REDRIVE_MINUTES = 15;
 export class DeletionRedrive extends Construct {
   readonly schedule: Schedule;
   readonly alarm: Alarm;
+  readonly startFailedAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: { functions: HandlerFunctions; alarmTopic: ITopic }) {
     super(scope, id);
@@ -36,6 +42,13 @@ export class DeletionRedrive extends Construct {
       description:
         'A deletion kept failing and is no longer restarted; its bag answers 409 and may be partly deleted. Read GET /deletion-requests?status=approved (needsOperator) and the failed deletion executions, fix the cause, then approve the request again.',
       topic: props.alarmTopic,
+    });
+    this.startFailedAlarm = countAlarm(this, 'StartFailed', {
+      metricName: DELETION_START_FAILED_METRIC,
+      description:
+        'Step Functions keeps refusing to start approved deletions (throttled, the deletion state machine missing, or its start denied); their bags answer 409 and no deletion run is under way. GET /deletion-requests?status=approved shows which (startRefused) and the re-drive log says why; fix the cause and the next sweep starts them.',
+      topic: props.alarmTopic,
+      persistence: startKeepsFailing(DELETION_REDRIVE_MINUTES),
     });
   }
 }

@@ -11,12 +11,40 @@ import type { Construct } from 'constructs';
 /** Powertools metrics carry the service as a dimension (observability.ts names it). */
 const METRIC_DIMENSIONS = { service: 'bagvault' };
 
-/** Alarms when `metricName` counts one or more in five minutes; no data is no failure. */
+/**
+ * When a count pages: in `of` consecutive periods of `minutes`, at least `periods` count one or more.
+ * The default pages on the first count: each such metric is a failure nobody should wait to hear of.
+ */
+export interface AlarmPersistence {
+  minutes: number;
+  periods: number;
+  of: number;
+}
+
+const FIRST_OCCURRENCE: AlarmPersistence = { minutes: 5, periods: 1, of: 1 };
+
+/**
+ * A deletion the re-drive sweep cannot start is counted once per sweep (each sweep tries each request
+ * once), so a start that keeps failing shows as a count in period after period, not as many in one:
+ * "3 or more in 15 minutes" would only page when three deletions were refused at once, never for one
+ * that is refused for hours. Paging when three of the last four sweep periods saw a refusal lets one
+ * throttled sweep (or a burst of refusals within one) pass, pages within about an hour of a start that
+ * keeps failing (a state machine gone, a denied start), and tolerates a sweep that fell into the
+ * neighbouring period. `sweepMinutes` is the re-drive's period (lib/deletion-redrive.ts).
+ */
+export const startKeepsFailing = (sweepMinutes: number): AlarmPersistence => ({
+  minutes: sweepMinutes,
+  periods: 3,
+  of: 4,
+});
+
+/** Alarms when `metricName` counts one or more in enough periods (`persistence`); no data is no failure. */
 export function countAlarm(
   scope: Construct,
   id: string,
-  props: { metricName: string; description: string; topic: ITopic },
+  props: { metricName: string; description: string; topic: ITopic; persistence?: AlarmPersistence },
 ): Alarm {
+  const persistence = props.persistence ?? FIRST_OCCURRENCE;
   const alarm = new Alarm(scope, id, {
     alarmDescription: props.description,
     metric: new Metric({
@@ -24,10 +52,11 @@ export function countAlarm(
       metricName: props.metricName,
       dimensionsMap: METRIC_DIMENSIONS,
       statistic: 'Sum',
-      period: Duration.minutes(5),
+      period: Duration.minutes(persistence.minutes),
     }),
     threshold: 1,
-    evaluationPeriods: 1,
+    evaluationPeriods: persistence.of,
+    datapointsToAlarm: persistence.periods,
     comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     treatMissingData: TreatMissingData.NOT_BREACHING,
   });

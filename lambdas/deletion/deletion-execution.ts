@@ -3,7 +3,11 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo, stepFunctions } from '../aws-clients.ts';
 import { config } from '../config.ts';
 import { logger } from '../observability.ts';
-import { recordDeletionGaveUp, recordDeletionRestart } from './deletion-metrics.ts';
+import {
+  recordDeletionGaveUp,
+  recordDeletionRestart,
+  recordDeletionStartFailed,
+} from './deletion-metrics.ts';
 import { isConditionFailure } from '../table/conditions.ts';
 import { TABLE_KEYS } from '../table/keys.ts';
 import { queryPages } from '../table/query-pages.ts';
@@ -58,21 +62,59 @@ async function startExecution(requestId: string, attempt: number): Promise<void>
 }
 
 /**
+ * Starts the execution of the attempt `request` is on. A start Step Functions refuses (throttled, the
+ * state machine missing, access denied) loses nothing: the request stays approved on its attempt and
+ * the next sweep starts it once the cause is gone. It is counted (the stack alarms when refusals go on
+ * sweep after sweep) and noted on the request for its listing. It does not count toward
+ * needsOperator: no run began, so there is nothing in the bag for an operator to look at; a start is
+ * idempotent, so retrying it costs nothing; and once the cause is fixed (a redeploy, a restored
+ * grant) every waiting deletion goes on by itself instead of each waiting to be approved again.
+ */
+async function startAttempt(request: DeletionRequest): Promise<boolean> {
+  try {
+    await startExecution(request.id, attemptOf(request));
+  } catch (error) {
+    recordDeletionStartFailed();
+    logger.error('Step Functions refused to start the deletion workflow; the next re-drive tries again', {
+      requestId: request.id,
+      attempt: attemptOf(request),
+      error: error as Error,
+    });
+    await noteStartRefused(request, error as Error);
+    return false;
+  }
+  if (request.startRefused) await noteStartRefused(request);
+  return true;
+}
+
+/**
+ * Keeps `startRefused` on the request (or removes it once a start succeeds), on the attempt the caller
+ * holds. Only the error's name is kept: the request is shown to approvers, and the message may name
+ * roles and accounts (the log has it). Best effort: the metric and the log have said it already.
+ */
+async function noteStartRefused(request: DeletionRequest, error?: Error): Promise<void> {
+  const refused = error && {
+    times: (request.startRefused?.times ?? 0) + 1,
+    date: new Date().toISOString(),
+    error: error.name,
+  };
+  try {
+    await (refused
+      ? updateOnAttempt(request, 'SET startRefused = :refused', { ':refused': refused })
+      : updateOnAttempt(request, 'REMOVE startRefused', {}));
+  } catch (failure) {
+    logger.warn('Could not note a refused deletion start on its request', {
+      requestId: request.id,
+      error: failure as Error,
+    });
+  }
+}
+
+/**
  * Starts the approved request's workflow. Never throws: the approval stands whatever happens here,
  * and a start that failed is made by the next re-drive (the sweep, or approving again).
  */
-export async function startDeletionWorkflow(request: DeletionRequest): Promise<boolean> {
-  try {
-    await startExecution(request.id, attemptOf(request));
-    return true;
-  } catch (error) {
-    logger.error('The deletion workflow could not be started; the re-drive will start it', {
-      requestId: request.id,
-      error: error as Error,
-    });
-    return false;
-  }
-}
+export const startDeletionWorkflow = (request: DeletionRequest): Promise<boolean> => startAttempt(request);
 
 async function executionStatus(name: string): Promise<string | undefined> {
   try {
@@ -179,14 +221,22 @@ async function giveUp(request: DeletionRequest, execution: string, status: strin
 }
 
 export type RedriveOutcome =
-  'not-approved' | 'done' | 'running' | 'started' | 'restarted' | 'raced' | 'needs-operator';
+  | 'not-approved'
+  | 'done'
+  | 'running'
+  | 'started'
+  | 'restarted'
+  | 'start-refused'
+  | 'raced'
+  | 'needs-operator';
 
 /**
  * Makes sure an approved request's deletion is on its way: nothing when its tombstone is written or
  * its execution runs; the same attempt when its execution never started; a new attempt when the
  * execution ended without writing the tombstone (every step is idempotent, so it resumes safely),
  * until `MAX_REDRIVE_RESTARTS`, after which the request waits for an operator. `operator`: the user
- * approving again, who restarts it whatever the count.
+ * approving again, who restarts it whatever the count. 'start-refused': Step Functions refused the
+ * start; the request keeps its attempt and the next sweep starts it (see `startAttempt`).
  */
 export async function redriveDeletion(requestId: string, operator?: string): Promise<RedriveOutcome> {
   const request = await getRequest(requestId);
@@ -201,7 +251,7 @@ export async function redriveDeletion(requestId: string, operator?: string): Pro
   if (status === 'RUNNING') return 'running';
   // One waiting for an operator gets a new attempt even if its run is gone (the local stack forgets them).
   if (status === undefined && !request.needsOperator) {
-    await startExecution(request.id, attempt);
+    if (!(await startAttempt(request))) return 'start-refused';
     logger.warn('Started a deletion workflow that had never started', { requestId });
     return 'started';
   }
@@ -209,7 +259,8 @@ export async function redriveDeletion(requestId: string, operator?: string): Pro
     return giveUp(request, execution, status ?? 'gone');
   if (!(await (operator ? operatorAttempt(request) : nextAttempt(request)))) return 'raced';
   recordDeletionRestart();
-  await startExecution(request.id, attempt + 1);
+  // The request is on the next attempt now: a refused start leaves it there for the next sweep.
+  if (!(await startAttempt({ ...request, workflowAttempt: attempt + 1 }))) return 'start-refused';
   logger.warn('Restarted a deletion workflow that ended before its tombstone', {
     requestId,
     previous: status,

@@ -5,6 +5,11 @@ import { metrics } from '../observability.ts';
 export const DELETION_RESTARTED_METRIC = 'DeletionRestarted';
 /** The metric the stack's alarm watches: a deletion the re-drive gave up on, waiting for an operator. */
 export const DELETION_GAVE_UP_METRIC = 'DeletionNeedsOperator';
+/**
+ * Step Functions refused to start a deletion workflow, after the start's own tries (throttled, the
+ * state machine missing, access denied): one per refused start. The stack alarms when it goes on.
+ */
+export const DELETION_START_FAILED_METRIC = 'DeletionStartFailed';
 
 /** Published at once: the sweep is a scheduled invocation, not a request with an end to flush at. */
 function count(metricName: string): void {
@@ -14,3 +19,4 @@ function count(metricName: string): void {
 
 export const recordDeletionRestart = () => count(DELETION_RESTARTED_METRIC);
 export const recordDeletionGaveUp = () => count(DELETION_GAVE_UP_METRIC);
+export const recordDeletionStartFailed = () => count(DELETION_START_FAILED_METRIC);

@@ -25,6 +25,12 @@ export const deletionRequestSchema = z
      * Set when the re-drive gave up: the workflow kept failing, the bag stays as it is (answering
      * 409) until an operator fixes the cause and approves the request again.
      */
+    /**
+     * Set while Step Functions refuses to start the current attempt (throttled, the state machine
+     * missing, access denied): how often, the last time and the error's name. The re-drive keeps trying
+     * and removes it once a start succeeds; nothing ran, so nothing waits for an operator here.
+     */
+    startRefused: z.object({ times: z.number(), date: z.string(), error: z.string() }).optional(),
     needsOperator: z
       .object({
         date: z.string(),

@@ -1,6 +1,9 @@
 /** The deletion re-drive in AWS: a schedule invokes it, and it may only start and look at deletions. */
 import { describe, expect, it } from 'vitest';
-import { DELETION_GAVE_UP_METRIC } from '../../lambdas/deletion/deletion-metrics.ts';
+import {
+  DELETION_GAVE_UP_METRIC,
+  DELETION_START_FAILED_METRIC,
+} from '../../lambdas/deletion/deletion-metrics.ts';
 import { DELETION_REDRIVE_MINUTES } from '../../lib/deletion-redrive.ts';
 import { DELETION_REDRIVE_MODULE } from '../../lib/handler-modules.ts';
 import {
@@ -54,5 +57,28 @@ describe('the deletion re-drive', () => {
     expect([...referencedIds(alarms[0]?.Properties.AlarmActions)]).toEqual(topics);
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect([...referencedIds(outputs.FixityAlarmTopicArn?.Value)]).toEqual(topics);
+  });
+
+  it('alarms on a start Step Functions refuses in three of four sweep periods, not on one, on the same topic', () => {
+    const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).filter(
+      (alarm) => alarm.Properties.MetricName === DELETION_START_FAILED_METRIC,
+    );
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]?.Properties).toMatchObject({
+      ...ALARM_ON_FIRST_OCCURRENCE,
+      // One count per sweep period: a single refused sweep is one datapoint, below three.
+      Period: DELETION_REDRIVE_MINUTES * 60,
+      EvaluationPeriods: 4,
+      DatapointsToAlarm: 3,
+    });
+    expect([...referencedIds(alarms[0]?.Properties.AlarmActions)]).toEqual(
+      Object.keys(resourcesOfType(template, 'AWS::SNS::Topic')),
+    );
+    // The count goes out through the function's log (EMF): no metric or wildcard grant for it.
+    const statements = statementsOfRole(template, roleOfFunction(template, redriveId));
+    const actions = statements.flatMap((statement) => asArray(statement.Action));
+    expect(actions.filter((action) => action.startsWith('cloudwatch:') || action.endsWith('*'))).toEqual([]);
+    for (const statement of statements.filter((s) => asArray(s.Resource).includes('*')))
+      expect(asArray(statement.Action).every((action) => action.startsWith('xray:'))).toBe(true);
   });
 });

@@ -13,6 +13,7 @@ import {
 import {
   DELETION_GAVE_UP_METRIC,
   DELETION_RESTARTED_METRIC,
+  DELETION_START_FAILED_METRIC,
 } from '../../lambdas/deletion/deletion-metrics.ts';
 import { finishDeletion } from '../../lambdas/deletion/deletion-workflow.ts';
 import { config } from '../../lambdas/config.ts';
@@ -435,22 +436,28 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
   }
 }
 
+/** Until `restore()`, Step Functions refuses every StartExecution of the deletion workflow, throttled. */
+function refuseDeletionStarts() {
+  const client = stepFunctions();
+  const send = client.send.bind(client);
+  const calls = { refused: 0 };
+  client.send = ((command: unknown, ...rest: unknown[]) => {
+    if (command instanceof StartExecutionCommand && command.input.stateMachineArn?.endsWith('deletion')) {
+      calls.refused += 1;
+      return Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    }
+    return (send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
+  }) as typeof client.send;
+  return { calls, restore: () => (client.send = send as typeof client.send) };
+}
+
 describe('an approved deletion whose workflow did not run to its end', () => {
   /** Requests and approves the deletion of a fresh bag while StartExecution of deletions fails. */
   async function approveWhileStartsFail(externalIdentifier: string): Promise<string> {
     expect((await ingest(externalIdentifier, { 'data/u.txt': 'never started\n' })).status.id).toBe(
       'succeeded',
     );
-    const client = stepFunctions();
-    const send = client.send.bind(client);
-    let refused = 0;
-    client.send = ((command: unknown, ...rest: unknown[]) => {
-      if (command instanceof StartExecutionCommand && command.input.stateMachineArn?.endsWith('deletion')) {
-        refused += 1;
-        return Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
-      }
-      return (send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
-    }) as typeof client.send;
+    const refusal = refuseDeletionStarts();
     try {
       const { id } = (await (
         await post(`/bags/digitised/${externalIdentifier}/deletion-requests`, requester, {
@@ -459,10 +466,10 @@ describe('an approved deletion whose workflow did not run to its end', () => {
       ).json()) as { id: string };
       // The approval is recorded (two people decided) even though its workflow could not start.
       expect((await post(`/deletion-requests/${id}/approve`, approver)).status).toBe(202);
-      expect(refused).toBeGreaterThanOrEqual(1);
+      expect(refusal.calls.refused).toBeGreaterThanOrEqual(1);
       return id;
     } finally {
-      client.send = send as typeof client.send;
+      refusal.restore();
     }
   }
 
@@ -592,6 +599,67 @@ describe('a deletion whose workflow keeps failing', () => {
       expect(countOf(DELETION_RESTARTED_METRIC)).toBe(MAX_REDRIVE_RESTARTS + 1);
     } finally {
       finishFails = false;
+      counted.mockRestore();
+    }
+  });
+});
+
+describe('a deletion whose StartExecution keeps being refused', () => {
+  it('is tried again by every sweep, counted each time for the alarm and shown on the request, without using up its restarts', async () => {
+    expect((await ingest('refused', { 'data/r.txt': 'Step Functions says no\n' })).status.id).toBe(
+      'succeeded',
+    );
+    const counted = vi.spyOn(metrics, 'addMetric');
+    const countOf = (name: string) => counted.mock.calls.filter(([metric]) => metric === name).length;
+    const request = async () =>
+      (await (await stack.api(`/deletion-requests/${id}`)).json()) as Record<string, unknown>;
+    let id = '';
+    let refusal: ReturnType<typeof refuseDeletionStarts> | undefined;
+    try {
+      // A first run that fails, so the sweep's restart is what Step Functions then refuses.
+      finishFails = true;
+      ({ id } = (await (
+        await post('/bags/digitised/refused/deletion-requests', requester, { reason: 'Start refused' })
+      ).json()) as { id: string });
+      expect((await post(`/deletion-requests/${id}/approve`, approver)).status).toBe(202);
+      await until(() => executionStatus(id) === 'FAILED', 'the first run to fail');
+      finishFails = false;
+
+      refusal = refuseDeletionStarts();
+      // The restart is counted, then refused: the request stays on its new attempt.
+      expect((await redriveUnfinishedDeletions())[id]).toBe('start-refused');
+      // The next sweep starts that attempt again (and is refused again), not a third one.
+      expect((await redriveUnfinishedDeletions())[id]).toBe('start-refused');
+      expect(countOf(DELETION_START_FAILED_METRIC)).toBe(2);
+      expect(countOf(DELETION_RESTARTED_METRIC)).toBe(1);
+      expect(await request()).toMatchObject({
+        workflowAttempt: 2,
+        restarts: 1,
+        startRefused: { times: 2, error: 'ThrottlingException' },
+      });
+      expect((await request()).needsOperator).toBeUndefined();
+      expect(executionStatus(executionName(id, 2))).toBeUndefined();
+      expect((await stack.api('/bags/digitised/refused')).status).toBe(409);
+      const listed = await bagvault(
+        ['deletion', 'list', '--status', 'approved'],
+        cliEnvironment(stack, { BAGVAULT_KEY: approver }),
+      );
+      expect(listed.stdout).toMatch(
+        new RegExp(
+          `${id} .*\\n  reason: Start refused\\n  start refused 2 times, last .*: ThrottlingException \\(the re-drive keeps trying\\)`,
+        ),
+      );
+
+      // The cause is gone: the next sweep starts the same attempt, and the note goes.
+      refusal.restore();
+      expect((await redriveUnfinishedDeletions())[id]).toBe('started');
+      await waitForStatus('/bags/digitised/refused', 410);
+      expect((await request()).startRefused).toBeUndefined();
+      expect(countOf(DELETION_START_FAILED_METRIC)).toBe(2);
+      expect(countOf(DELETION_RESTARTED_METRIC)).toBe(1);
+    } finally {
+      finishFails = false;
+      refusal?.restore();
       counted.mockRestore();
     }
   });
