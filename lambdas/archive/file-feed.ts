@@ -38,7 +38,7 @@ export class FileFeed {
     done.catch(() => undefined);
     this.feeding = true;
     try {
-      await this.write(stream);
+      await this.write(stream, done);
       stream.end();
     } catch (error) {
       if (!stream.destroyed) stream.destroy(error as Error);
@@ -64,13 +64,14 @@ export class FileFeed {
     close(this.fd, () => undefined);
   }
 
-  private async write(stream: Writable): Promise<void> {
+  /** `ended`: settles when the stream is done, e.g. destroyed, which may leave a write's callback uncalled. */
+  private async write(stream: Writable, ended: Promise<void>): Promise<void> {
     const buffers = [Buffer.allocUnsafe(this.readBytes), Buffer.allocUnsafe(this.readBytes)];
     const taken: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
     let position = this.head.length;
     for (let turn = 0; ; turn ^= 1) {
-      await taken[turn];
-      if (this.stopped) throw new Error('The file feed was stopped');
+      await Promise.race([taken[turn], ended]);
+      if (this.stopped || stream.destroyed) throw new Error('The file feed was stopped');
       const buffer = buffers[turn];
       const bytesRead = await readInto(this.fd, buffer, position);
       if (bytesRead === 0) break;
@@ -81,7 +82,7 @@ export class FileFeed {
       // Written but not yet taken: seen by the next wait on this buffer or, at the end, below.
       taken[turn].catch(() => undefined);
     }
-    await Promise.all(taken);
+    await Promise.race([Promise.all(taken), ended]);
   }
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -50,6 +51,27 @@ describe('Inflation', () => {
     const path = await file('corrupt.gz', compressed);
     const failure = await inflated(Inflation.ofFile(path, 8192)).catch((error: unknown) => error);
     expect((failure as NodeJS.ErrnoException).code).toMatch(/^Z_/);
+  });
+
+  it('closes the file and settles when the reader stops partway (e.g. on a refused entry)', async () => {
+    const path = await file('stopped.gz', gzipSync(randomBytes(4 << 20), { level: 1 }));
+    const realPath = realpathSync(path);
+    // Whether this process holds the file open (Linux names each open file under /proc/self/fd).
+    const isOpen = () =>
+      readdirSync('/proc/self/fd').some((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === realPath;
+        } catch {
+          return false;
+        }
+      });
+    const inflation = Inflation.ofFile(path, 4096, { chunkBytes: 16_384, queuedBytes: 16_384 });
+    await inflation.chunks.next();
+    expect(isOpen()).toBe(true);
+    inflation.destroy();
+    await expect(inflation.fed).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(isOpen()).toBe(false);
   });
 
   it('has the first block read and handed to zlib before ofFile returns (it needs no turn of the event loop)', async () => {
