@@ -62,15 +62,16 @@ async function startExecution(requestId: string, attempt: number): Promise<void>
 }
 
 /**
- * Starts the execution of the attempt `request` is on. A start Step Functions refuses (throttled, the
- * state machine missing, access denied) loses nothing: the request stays approved on its attempt and
- * the next sweep starts it once the cause is gone. It is counted (the stack alarms when refusals go on
+ * Starts the execution of the attempt `request` is on. Never throws: the approval stands whatever
+ * happens here. A start Step Functions refuses (throttled, the state machine missing, access denied)
+ * loses nothing: the request stays approved on its attempt and the next sweep starts it once the
+ * cause is gone. It is counted (the stack alarms when refusals go on
  * sweep after sweep) and noted on the request for its listing. It does not count toward
  * needsOperator: no run began, so there is nothing in the bag for an operator to look at; a start is
  * idempotent, so retrying it costs nothing; and once the cause is fixed (a redeploy, a restored
  * grant) every waiting deletion goes on by itself instead of each waiting to be approved again.
  */
-async function startAttempt(request: DeletionRequest): Promise<boolean> {
+export async function startDeletionWorkflow(request: DeletionRequest): Promise<boolean> {
   try {
     await startExecution(request.id, attemptOf(request));
   } catch (error) {
@@ -109,12 +110,6 @@ async function noteStartRefused(request: DeletionRequest, error?: Error): Promis
     });
   }
 }
-
-/**
- * Starts the approved request's workflow. Never throws: the approval stands whatever happens here,
- * and a start that failed is made by the next re-drive (the sweep, or approving again).
- */
-export const startDeletionWorkflow = (request: DeletionRequest): Promise<boolean> => startAttempt(request);
 
 async function executionStatus(name: string): Promise<string | undefined> {
   try {
@@ -236,7 +231,7 @@ export type RedriveOutcome =
  * execution ended without writing the tombstone (every step is idempotent, so it resumes safely),
  * until `MAX_REDRIVE_RESTARTS`, after which the request waits for an operator. `operator`: the user
  * approving again, who restarts it whatever the count. 'start-refused': Step Functions refused the
- * start; the request keeps its attempt and the next sweep starts it (see `startAttempt`).
+ * start; the request keeps its attempt and the next sweep starts it (see `startDeletionWorkflow`).
  */
 export async function redriveDeletion(requestId: string, operator?: string): Promise<RedriveOutcome> {
   const request = await getRequest(requestId);
@@ -251,7 +246,7 @@ export async function redriveDeletion(requestId: string, operator?: string): Pro
   if (status === 'RUNNING') return 'running';
   // One waiting for an operator gets a new attempt even if its run is gone (the local stack forgets them).
   if (status === undefined && !request.needsOperator) {
-    if (!(await startAttempt(request))) return 'start-refused';
+    if (!(await startDeletionWorkflow(request))) return 'start-refused';
     logger.warn('Started a deletion workflow that had never started', { requestId });
     return 'started';
   }
@@ -260,7 +255,7 @@ export async function redriveDeletion(requestId: string, operator?: string): Pro
   if (!(await (operator ? operatorAttempt(request) : nextAttempt(request)))) return 'raced';
   recordDeletionRestart();
   // The request is on the next attempt now: a refused start leaves it there for the next sweep.
-  if (!(await startAttempt({ ...request, workflowAttempt: attempt + 1 }))) return 'start-refused';
+  if (!(await startDeletionWorkflow({ ...request, workflowAttempt: attempt + 1 }))) return 'start-refused';
   logger.warn('Restarted a deletion workflow that ended before its tombstone', {
     requestId,
     previous: status,

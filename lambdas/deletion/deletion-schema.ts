@@ -22,15 +22,15 @@ export const deletionRequestSchema = z
     /** Restarts by the re-drive since approval or an operator's last restart; it gives up at its cap. */
     restarts: z.number().optional(),
     /**
-     * Set when the re-drive gave up: the workflow kept failing, the bag stays as it is (answering
-     * 409) until an operator fixes the cause and approves the request again.
-     */
-    /**
      * Set while Step Functions refuses to start the current attempt (throttled, the state machine
      * missing, access denied): how often, the last time and the error's name. The re-drive keeps trying
      * and removes it once a start succeeds; nothing ran, so nothing waits for an operator here.
      */
     startRefused: z.object({ times: z.number(), date: z.string(), error: z.string() }).optional(),
+    /**
+     * Set when the re-drive gave up: the workflow kept failing, the bag stays as it is (answering
+     * 409) until an operator fixes the cause and approves the request again.
+     */
     needsOperator: z
       .object({
         date: z.string(),
