@@ -1,7 +1,11 @@
 /**
  * The BagIt engine against its bounds and against other tools (issue 14). Generates bags once under
- * bench/.data/, then times each command as a fresh process, best of BENCH_RUNS (default 3, after a
- * warm-up run), in this one process so that the ratios compare like with like on a shared machine:
+ * bench/.data/, then times each command as a fresh process, BENCH_RUNS times (default 5, after a
+ * warm-up round), in this one process so that the ratios compare like with like on a shared machine.
+ * The commands a ratio compares take turns (A B A B …) and the ratio is the median of the per-round
+ * ratios: on the development VM a run's speed drifts by tens of percent within a minute (idle memory
+ * is paged out, and a fresh page costs several times its copy), which "best of each, one command
+ * after the other" reads as a change in the code. Printed times are medians.
  *
  *   tar.gz     bagvault validate  |  Node gunzip alone (the bound: decompression is sequential)
  *                                 |  GNU two-pass: tar -xzf, then sha256sum -c
@@ -21,7 +25,7 @@ import { join } from 'node:path';
 
 const DATA = 'bench/.data';
 const NODE = process.execPath;
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const MiB = 1 << 20;
 const RSS_LIMIT_MB = 300;
 const COMPARE = process.env.BENCH_COMPARE;
@@ -50,11 +54,15 @@ interface PreparedBag {
   archiveBytes: number;
 }
 
+/** One command's runs: the median of each figure (peak RSS: the largest), and every run's times. */
 interface Timing {
   seconds: number;
   /** User + system CPU seconds of the process and all its threads (less disturbed by a busy machine). */
   cpuSeconds: number | undefined;
   maxRssMb: number | undefined;
+  runs: { seconds: number; cpuSeconds: number | undefined }[];
+  /** Which measureInTurns call took the runs: only runs taken in turns are compared round by round. */
+  turns: number;
 }
 
 const SHAPES: Shape[] = [
@@ -66,7 +74,10 @@ const SHAPES: Shape[] = [
 export async function run(): Promise<void> {
   requireTools(['tar', 'gzip', 'sha256sum', 'python3']);
   const python = pythonBaseline();
-  console.log(`best of ${RUNS} runs each (after one warm-up); ratios are against runs in this same process`);
+  console.log(
+    `median of ${RUNS} runs each (after a warm-up round), compared commands taking turns; a ratio is the ` +
+      'median of the per-round ratios',
+  );
   console.log(`directory baseline: ${python.label}\n`);
   const peaks: number[] = [];
   for (const shape of SHAPES) {
@@ -79,37 +90,44 @@ export async function run(): Promise<void> {
         `${mb.toFixed(0)} MB, tar.gz ${(bag.archiveBytes / 1e6).toFixed(0)} MB (gzip -${shape.gzipLevel})`,
     );
 
-    const archive = measure(() => [NODE, 'bin/bagvault.js', 'validate', '--quiet', bag.archive]);
-    const gunzip = measure(() => [NODE, 'bench/gunzip.js', bag.archive, String(MiB)]);
-    const gnu = measure(
-      () => [
-        'sh',
-        '-c',
-        `tar -xzf ${bag.archive} -C ${extracted} && cd ${extractedBag} && sha256sum -c --quiet manifest-sha256.txt`,
+    const validateWith = (entry: string, path: string) => () => [NODE, entry, 'validate', '--quiet', path];
+    const [archive, gunzip, earlierArchive] = measureInTurns([
+      validateWith('bin/bagvault.js', bag.archive),
+      () => [NODE, 'bench/gunzip.js', bag.archive, String(MiB)],
+      ...(COMPARE ? [validateWith(COMPARE_ENTRY, bag.archive)] : []),
+    ]);
+    // Also what the directory runs read: the archive extracted by GNU tar.
+    const [gnu] = measureInTurns(
+      [
+        () => [
+          'sh',
+          '-c',
+          `tar -xzf ${bag.archive} -C ${extracted} && cd ${extractedBag} && sha256sum -c --quiet manifest-sha256.txt`,
+        ],
       ],
       () => {
         rmSync(extracted, { recursive: true, force: true });
         mkdirSync(extracted, { recursive: true });
       },
     );
-    const directory = measure(() => [NODE, 'bin/bagvault.js', 'validate', '--quiet', extractedBag]);
-    const earlier = COMPARE
-      ? {
-          archive: measure(() => [NODE, COMPARE_ENTRY, 'validate', '--quiet', bag.archive]),
-          directory: measure(() => [NODE, COMPARE_ENTRY, 'validate', '--quiet', extractedBag]),
-        }
-      : undefined;
-    const baseline = measure(() => python.command(extractedBag));
-    const sha256sum = measure(() => [
-      'sh',
-      '-c',
-      `cd ${extractedBag} && sha256sum -c --quiet manifest-sha256.txt`,
+    const [directory, baseline, sha256sum, earlierDirectory] = measureInTurns([
+      validateWith('bin/bagvault.js', extractedBag),
+      () => python.command(extractedBag),
+      () => ['sh', '-c', `cd ${extractedBag} && sha256sum -c --quiet manifest-sha256.txt`],
+      ...(COMPARE ? [validateWith(COMPARE_ENTRY, extractedBag)] : []),
     ]);
+    const earlier =
+      earlierArchive && earlierDirectory
+        ? { archive: earlierArchive, directory: earlierDirectory }
+        : undefined;
 
     // Wall-clock ratio, then the CPU-time ratio, which a machine shared with other work disturbs less.
-    const ratio = (a: Timing, b: Timing) =>
-      `${(a.seconds / b.seconds).toFixed(2)}` +
-      (a.cpuSeconds && b.cpuSeconds ? ` (cpu ${(a.cpuSeconds / b.cpuSeconds).toFixed(2)})` : '');
+    const ratio = (a: Timing, b: Timing) => {
+      const cpu = pairedRatio(a, b, 'cpuSeconds');
+      return (
+        `${pairedRatio(a, b, 'seconds').toFixed(2)}` + (cpu === undefined ? '' : ` (cpu ${cpu.toFixed(2)})`)
+      );
+    };
     const row = (label: string, timing: Timing, note = '') =>
       console.log(
         `  ${label.padEnd(38)} ${timing.seconds.toFixed(3).padStart(7)} s ${(mb / timing.seconds).toFixed(0).padStart(5)} MB/s` +
@@ -136,11 +154,11 @@ export async function run(): Promise<void> {
     row(`dir:    ${python.short}`, baseline);
     row('dir:    sha256sum -c', sha256sum);
     console.log(
-      `  tar.gz: validate / gunzip = ${ratio(archive, gunzip)} (goal ≤ ${bound}: ${goal(archive.seconds <= gunzip.seconds * bound)});` +
+      `  tar.gz: validate / gunzip = ${ratio(archive, gunzip)} (goal ≤ ${bound}: ${goal(pairedRatio(archive, gunzip, 'seconds') <= bound)});` +
         ` GNU two-pass / validate = ${ratio(gnu, archive)}`,
     );
     console.log(
-      `  dir:    ${python.short} / validate = ${ratio(baseline, directory)} (goal ≥ 2: ${goal(baseline.seconds >= 2 * directory.seconds)});` +
+      `  dir:    ${python.short} / validate = ${ratio(baseline, directory)} (goal ≥ 2: ${goal(pairedRatio(baseline, directory, 'seconds') >= 2)});` +
         ` sha256sum / validate = ${ratio(sha256sum, directory)}\n`,
     );
     peaks.push(archive.maxRssMb ?? 0, directory.maxRssMb ?? 0);
@@ -151,34 +169,34 @@ export async function run(): Promise<void> {
   }
 
   const tiny = prepareBag({ name: 'tiny', content: 'text', files: 20, size: 256 * 1024, gzipLevel: 6 });
-  const tinyDir = measure(() => [NODE, 'bin/bagvault.js', 'validate', '--quiet', tiny.directory]);
-  const tinyArchive = measure(() => [NODE, 'bin/bagvault.js', 'validate', '--quiet', tiny.archive]);
-  const tinyEarlier = COMPARE
-    ? [tiny.directory, tiny.archive].map((path) =>
-        measure(() => [NODE, COMPARE_ENTRY, 'validate', '--quiet', path]),
-      )
-    : undefined;
-  const help = measure(() => [NODE, 'bin/bagvault.js', 'validate', '--help']);
+  const validateTiny = (entry: string) =>
+    [tiny.directory, tiny.archive].map((path) => () => [NODE, entry, 'validate', '--quiet', path]);
+  const [tinyDir, tinyArchive, help, ...tinyEarlier] = measureInTurns([
+    ...validateTiny('bin/bagvault.js'),
+    () => [NODE, 'bin/bagvault.js', 'validate', '--help'],
+    ...(COMPARE ? validateTiny(COMPARE_ENTRY) : []),
+  ]);
   console.log(
     `--- start-up: bagvault validate --help ${help.seconds.toFixed(3)} s; validate of a 5 MB bag: directory ` +
       `${tinyDir.seconds.toFixed(3)} s, tar.gz ${tinyArchive.seconds.toFixed(3)} s`,
   );
 
-  if (tinyEarlier) {
+  if (COMPARE) {
     console.log(
-      `    BENCH_COMPARE: directory ${tinyEarlier[0].seconds.toFixed(3)} s, tar.gz ${tinyEarlier[1].seconds.toFixed(3)} s`,
+      `    BENCH_COMPARE: directory ${tinyEarlier[0]?.seconds.toFixed(3)} s, tar.gz ${tinyEarlier[1]?.seconds.toFixed(3)} s`,
     );
   }
 
   if (process.env.BENCH_BIG !== '0') {
     const big = prepareBag({ name: 'big', content: 'random', files: 1, size: 1024 * MiB, gzipLevel: 1 });
-    const bigArchive = measure(
-      () => [NODE, 'bin/bagvault.js', 'validate', '--quiet', big.archive],
-      undefined,
-      1,
-    );
-    const bigDirectory = measure(
-      () => [NODE, 'bin/bagvault.js', 'validate', '--quiet', big.directory],
+    const [bigArchive, bigDirectory] = measureInTurns(
+      [big.archive, big.directory].map((path) => () => [
+        NODE,
+        'bin/bagvault.js',
+        'validate',
+        '--quiet',
+        path,
+      ]),
       undefined,
       1,
     );
@@ -305,27 +323,67 @@ function prepareBag(shape: Shape): PreparedBag {
   return prepared();
 }
 
-/** Best wall-clock time of several fresh processes (a warm-up run first), and their peak RSS. */
-function measure(command: () => string[], before?: () => void, runs = RUNS): Timing {
-  const timings: Timing[] = [];
-  for (let i = 0; i <= runs; i++) {
-    if (i === 0 && runs === 1) continue;
-    before?.();
-    const timing = timeProcess(command());
-    if (i > 0) timings.push(timing);
+/**
+ * Runs the commands in turns, `runs` rounds after a warm-up round (none when `runs` is 1), each a
+ * fresh process (`before` runs before each): a machine whose speed drifts slows them alike.
+ */
+let turnsTaken = 0;
+
+function measureInTurns(commands: (() => string[])[], before?: () => void, runs = RUNS): Timing[] {
+  const turns = ++turnsTaken;
+  const samples: ReturnType<typeof timeProcess>[][] = commands.map(() => []);
+  for (let round = runs === 1 ? 1 : 0; round <= runs; round++) {
+    commands.forEach((command, index) => {
+      before?.();
+      const timing = timeProcess(command());
+      if (round > 0) samples[index]?.push(timing);
+    });
   }
-  return {
-    seconds: Math.min(...timings.map((timing) => timing.seconds)),
-    cpuSeconds: timings.some((timing) => timing.cpuSeconds === undefined)
-      ? undefined
-      : Math.min(...timings.map((timing) => timing.cpuSeconds as number)),
-    maxRssMb: timings.some((timing) => timing.maxRssMb === undefined)
-      ? undefined
-      : Math.max(...timings.map((timing) => timing.maxRssMb as number)),
-  };
+  return samples.map((runsOf) => {
+    const cpu = runsOf.map((run) => run.cpuSeconds);
+    return {
+      seconds: median(runsOf.map((run) => run.seconds)),
+      cpuSeconds: cpu.includes(undefined) ? undefined : median(cpu as number[]),
+      maxRssMb: runsOf.some((run) => run.maxRssMb === undefined)
+        ? undefined
+        : Math.max(...runsOf.map((run) => run.maxRssMb as number)),
+      runs: runsOf.map(({ seconds, cpuSeconds }) => ({ seconds, cpuSeconds })),
+      turns,
+    };
+  });
 }
 
-function timeProcess([program, ...args]: string[]): Timing {
+/**
+ * The median of a's figure over b's in the same round when they took turns; otherwise (e.g. GNU's
+ * two passes, which rewrite the directory the others read) the ratio of their medians.
+ */
+function pairedRatio(a: Timing, b: Timing, figure: 'seconds'): number;
+function pairedRatio(a: Timing, b: Timing, figure: 'cpuSeconds'): number | undefined;
+function pairedRatio(a: Timing, b: Timing, figure: 'seconds' | 'cpuSeconds'): number | undefined {
+  if (a.turns !== b.turns) {
+    const top = a[figure];
+    const bottom = b[figure];
+    return top === undefined || bottom === undefined ? undefined : top / bottom;
+  }
+  const ratios: number[] = [];
+  for (const [index, run] of a.runs.entries()) {
+    const top = run[figure];
+    const bottom = b.runs[index]?.[figure];
+    if (top === undefined || bottom === undefined) return undefined;
+    ratios.push(top / bottom);
+  }
+  return median(ratios);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+function timeProcess([program, ...args]: string[]): Omit<Timing, 'runs' | 'turns'> {
   const withTime = existsSync('/usr/bin/time');
   const rssFile = join(DATA, 'rss.txt');
   const start = performance.now();
