@@ -2,8 +2,22 @@ import { Readable } from 'node:stream';
 import type { StreamHash } from './hashing/stream-hash.ts';
 import type { TarReader } from './tar-reader.ts';
 
-/** Hash the current entry's content without storing it: slices of the decompressed chunks, no copies. */
-export async function hashBody(reader: TarReader, hash: StreamHash): Promise<void> {
+/**
+ * Hash the current entry's content without storing it: slices of the decompressed chunks, no copies.
+ * Undefined when it was all there and hashed at once (a small file's body usually lies in the current
+ * chunk: no await per entry of an archive of many), else a promise that settles once it is hashed.
+ */
+export function hashBody(reader: TarReader, hash: StreamHash): Promise<void> | undefined {
+  for (;;) {
+    const piece = reader.bodyPiece();
+    if (piece === null) return undefined;
+    if (piece === undefined) return hashRest(reader, hash);
+    const wait = hash.update(piece);
+    if (wait) return wait.then(() => hashRest(reader, hash));
+  }
+}
+
+async function hashRest(reader: TarReader, hash: StreamHash): Promise<void> {
   for (;;) {
     const piece = reader.bodyPiece() ?? (await reader.body());
     if (piece === null) return;

@@ -198,15 +198,8 @@ class Unpacker {
     const hash = this.pool.stream(digests, header.size, { preferHere: this.inflation?.chunks.readerIsAhead });
     try {
       if (this.sink.wantsContent?.(path, header.size) === false) {
-        // The body of a small file usually lies in the current chunk: no await then.
-        for (let piece = reader.bodyPiece(); piece !== null; piece = reader.bodyPiece()) {
-          if (piece === undefined) {
-            await hashBody(reader, hash);
-            break;
-          }
-          const wait = hash.update(piece);
-          if (wait) await wait;
-        }
+        const hashing = hashBody(reader, hash);
+        if (hashing) await hashing;
       } else {
         const bytes = await writeBody(reader, hash, (content) =>
           this.sink.writeFile(path, header.size, content),
