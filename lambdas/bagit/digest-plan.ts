@@ -18,11 +18,9 @@ export function manifestAwareDigests(
   let payloadDigests: readonly DigestAlgorithm[] = [...seen];
   return (path) => {
     if (isPayloadFileName(path)) return payloadDigests;
-    const segments = path.split('/');
-    if (segments[0] === 'data' || segments[1] === 'data') return payloadDigests;
-    const name = segments.length <= 2 ? /^manifest-(\w+)\.txt$/.exec(segments.at(-1) as string) : null;
-    if (name && isDigestAlgorithm(name[1]) && !seen.has(name[1])) {
-      seen.add(name[1]);
+    const algorithm = payloadManifestAlgorithm(path);
+    if (algorithm && !seen.has(algorithm)) {
+      seen.add(algorithm);
       payloadDigests = [...seen];
     }
     return DIGEST_ALGORITHMS;
@@ -31,18 +29,35 @@ export function manifestAwareDigests(
 
 /** Tag files needed to read a bag (not tag files in general), at the top or one directory down. */
 export function isBagReadingFile(path: string): boolean {
-  // Nearly every file of a big bag is deeper than that: judged without splitting its path.
-  const slash = path.indexOf('/');
-  if (slash !== -1 && path.indexOf('/', slash + 1) !== -1) return false;
-  const segments = path.split('/');
-  if (segments.length > 2) return false;
-  const name = segments.at(-1) as string;
+  const name = nameAtTopOrOneDown(path);
+  if (name === undefined) return false;
   return /^(bagit|bag-info|package-info|fetch)\.txt$/.test(name) || /^(tag)?manifest-[^/]+\.txt$/.test(name);
 }
 
-/** `data/…` at the top or one directory down, judged without splitting the path. */
-function isPayloadFileName(path: string): boolean {
-  if (path.startsWith('data/')) return true;
+/**
+ * Whether `data` is the first or the second segment: a payload path of a bag at the top or one
+ * directory down. Judged without splitting the path: it is asked for every file of a bag.
+ */
+export function isPayloadFileName(path: string): boolean {
+  if (isDataSegmentAt(path, 0)) return true;
   const slash = path.indexOf('/');
-  return slash !== -1 && path.startsWith('data/', slash + 1);
+  return slash !== -1 && isDataSegmentAt(path, slash + 1);
+}
+
+/** The algorithm of a payload manifest (manifest-ALGORITHM.txt) at the top or one directory down. */
+export function payloadManifestAlgorithm(path: string): DigestAlgorithm | undefined {
+  const name = nameAtTopOrOneDown(path);
+  const manifest = name === undefined ? null : /^manifest-(\w+)\.txt$/.exec(name);
+  return manifest && isDigestAlgorithm(manifest[1]) ? manifest[1] : undefined;
+}
+
+function isDataSegmentAt(path: string, at: number): boolean {
+  return path.startsWith('data', at) && (path.length === at + 4 || path.charCodeAt(at + 4) === 0x2f);
+}
+
+/** The last segment of a path of at most two; undefined for a deeper one (nearly every file of a big bag). */
+function nameAtTopOrOneDown(path: string): string | undefined {
+  const slash = path.indexOf('/');
+  if (slash !== -1 && path.indexOf('/', slash + 1) !== -1) return undefined;
+  return path.slice(slash + 1);
 }

@@ -1,17 +1,13 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  isDigestAlgorithm,
-  RELATIVE_COST,
-  type DigestAlgorithm,
-  type Digests,
-} from '../archive/hashing/algorithms.ts';
+import { RELATIVE_COST, type DigestAlgorithm, type Digests } from '../archive/hashing/algorithms.ts';
 import { HashPool } from '../archive/hashing/hash-pool.ts';
 import { hashFileInline } from '../archive/hashing/stream-hash.ts';
 import type { Verification } from './bag.ts';
 import { parseBagInfo, parsePayloadOxum } from './bag-info.ts';
 import { findBagRoot } from './bag-root.ts';
 import type { StoredFile } from './bag-store.ts';
+import { isPayloadFileName, payloadManifestAlgorithm } from './digest-plan.ts';
 import { DirectoryBagStore } from './directory-store.ts';
 import { walkDirectory } from './directory-walk.ts';
 import { failedVerification } from './failed-verification.ts';
@@ -123,8 +119,7 @@ class PayloadPrehash {
 
   see(file: StoredFile): void {
     if (file.notRegular) return;
-    const segments = file.path.split('/');
-    if (segments[0] === 'data' || segments[1] === 'data') {
+    if (isPayloadFileName(file.path)) {
       if (this.cost === 0) return;
       this.waiting.push(file);
       this.unsettled.set(file.path, []);
@@ -132,9 +127,9 @@ class PayloadPrehash {
       return;
     }
     // Only manifests met before any payload file count, so that every file gets the same algorithms.
-    const manifest = segments.length <= 2 ? /^manifest-(\w+)\.txt$/.exec(segments.at(-1) as string) : null;
-    if (manifest && isDigestAlgorithm(manifest[1]) && this.waiting.length === 0) {
-      if (!this.algorithms.includes(manifest[1])) this.algorithms.push(manifest[1]);
+    const algorithm = payloadManifestAlgorithm(file.path);
+    if (algorithm && this.waiting.length === 0) {
+      if (!this.algorithms.includes(algorithm)) this.algorithms.push(algorithm);
       this.cost = this.algorithms.reduce((sum, algorithm) => sum + RELATIVE_COST[algorithm], 0);
     }
   }
