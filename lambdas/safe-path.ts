@@ -36,3 +36,16 @@ export function relativePathProblem(path: string, maxBytes: number): string | un
   if (Buffer.byteLength(path) > maxBytes) return `must be at most ${maxBytes} bytes (UTF-8).`;
   return undefined;
 }
+
+/**
+ * Whether a "/"-separated path is already in its plain relative form: not empty, no leading or
+ * trailing "/", no empty, "." or ".." segment, not a Windows drive path. Judged without splitting it:
+ * readers of archives and manifests ask it for every name, and nearly every name is. Says nothing of
+ * the characters in it (see relativePathProblem for a path that becomes a key).
+ */
+export function isPlainRelativePath(path: string): boolean {
+  if (path.length === 0 || path.charCodeAt(0) === 0x2f || path.charCodeAt(path.length - 1) === 0x2f)
+    return false;
+  if (/^[A-Za-z]:[\\/]/.test(path)) return false;
+  return !path.includes('//') && !/(?:^|\/)\.\.?(?:\/|$)/.test(path);
+}

@@ -1,4 +1,4 @@
-import { relativePathProblem } from '../safe-path.ts';
+import { isPlainRelativePath, relativePathProblem } from '../safe-path.ts';
 
 /**
  * Turn a tar entry name into the relative path it will be stored under, or explain why it may not
@@ -43,12 +43,8 @@ function refuse(problem: string): EntryPath {
 
 /**
  * A name already in the form normaliseEntryPath gives it (nearly every name of a tar made by a bag
- * tool): relative, no empty, "." or ".." segment, no trailing "/", no NUL, not a Windows drive path.
- * Checked here without splitting, for the unpack of many small files.
+ * tool): plain and relative, no NUL, not a Windows network path.
  */
 function isPlainName(name: string): boolean {
-  if (name.length === 0 || name.includes('\0') || name.charCodeAt(0) === 0x2f) return false;
-  if (name.charCodeAt(name.length - 1) === 0x2f || name.startsWith('\\\\') || /^[A-Za-z]:[\\/]/.test(name))
-    return false;
-  return !name.includes('//') && !/(?:^|\/)\.\.?(?:\/|$)/.test(name);
+  return isPlainRelativePath(name) && !name.includes('\0') && !name.startsWith('\\\\');
 }

@@ -1,3 +1,5 @@
+import { isPlainRelativePath } from '../safe-path.ts';
+
 /**
  * Paths in manifests and fetch.txt: "/"-separated, relative to the bag, with CR, LF and "%"
  * percent-encoded (RFC 8493 §2.1.3). A leading "./" (or any "." or ".." that stays inside the bag)
@@ -36,12 +38,7 @@ export function isPayloadPath(path: string): boolean {
   return path.startsWith('data/');
 }
 
-/**
- * A path that decodes to itself (nearly every manifest line): no "%", no empty, "." or ".." segment,
- * no leading or trailing "/", not a Windows drive path. Judged without splitting it.
- */
+/** A path that decodes to itself (nearly every manifest line): plain and relative, no "%". */
 function isPlainPath(raw: string): boolean {
-  if (raw.length === 0 || raw.includes('%') || raw.charCodeAt(0) === 0x2f) return false;
-  if (raw.charCodeAt(raw.length - 1) === 0x2f || /^[A-Za-z]:[\\/]/.test(raw)) return false;
-  return !raw.includes('//') && !/(?:^|\/)\.\.?(?:\/|$)/.test(raw);
+  return isPlainRelativePath(raw) && !raw.includes('%');
 }
