@@ -46,15 +46,12 @@ export class DirectoryBagStore implements BagStore {
    * else to overlap them. Like the walk, a link is never followed nor a FIFO waited on.
    */
   async readFile(path: string): Promise<Readable> {
-    const fd = openSync(
-      join(this.root, path),
-      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
-    );
+    const opened = openRegularFile(join(this.root, path));
+    if (!opened) throw new Error(`${path} is not a regular file`);
+    const { fd, size } = opened;
     try {
-      const stats = fstatSync(fd);
-      if (!stats.isFile()) throw new Error(`${path} is not a regular file`);
-      if (stats.size <= READ_AT_ONCE_BYTES) {
-        const bytes = Buffer.allocUnsafe(stats.size);
+      if (size <= READ_AT_ONCE_BYTES) {
+        const bytes = Buffer.allocUnsafe(size);
         let read = 0;
         for (let got = -1; got !== 0 && read < bytes.length; read += got) {
           got = readSync(fd, bytes, read, bytes.length - read, read);
@@ -93,4 +90,21 @@ export class DirectoryBagStore implements BagStore {
     await walkDirectory(this.root, (file) => files.push(file));
     return files;
   }
+}
+
+/**
+ * Opens a file for reading only if it is a regular file: like the walk, never follows a link (the
+ * open fails) nor waits on a FIFO (undefined, as for anything else that is not a regular file).
+ */
+export function openRegularFile(path: string): { fd: number; size: number } | undefined {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const stats = fstatSync(fd);
+    if (stats.isFile()) return { fd, size: stats.size };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  closeSync(fd);
+  return undefined;
 }

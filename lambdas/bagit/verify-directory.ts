@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { RELATIVE_COST, type DigestAlgorithm, type Digests } from '../archive/hashing/algorithms.ts';
 import { HashPool } from '../archive/hashing/hash-pool.ts';
@@ -8,7 +8,7 @@ import { parseBagInfo, parsePayloadOxum } from './bag-info.ts';
 import { findBagRoot } from './bag-root.ts';
 import type { StoredFile } from './bag-store.ts';
 import { isPayloadFileName, payloadManifestAlgorithm } from './digest-plan.ts';
-import { DirectoryBagStore } from './directory-store.ts';
+import { DirectoryBagStore, openRegularFile } from './directory-store.ts';
 import { walkDirectory } from './directory-walk.ts';
 import { failedVerification } from './failed-verification.ts';
 import { scopeStore } from './scoped-store.ts';
@@ -272,13 +272,11 @@ const BAG_INFO_HINT_BYTES = 64 << 10;
 function declaredPayloadBytes(directory: string): number | undefined {
   let text: string;
   try {
-    // Like the walk, never follow a link nor wait on a FIFO: a hint is not worth a hang.
-    const fd = openSync(
-      join(directory, 'bag-info.txt'),
-      constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
-    );
+    // A hint is not worth a hang: no link followed, no FIFO waited on.
+    const opened = openRegularFile(join(directory, 'bag-info.txt'));
+    if (!opened) return undefined;
+    const { fd } = opened;
     try {
-      if (!fstatSync(fd).isFile()) return undefined;
       const bytes = Buffer.allocUnsafe(BAG_INFO_HINT_BYTES);
       text = bytes.toString('latin1', 0, readSync(fd, bytes, 0, bytes.length, 0));
     } finally {
