@@ -10,19 +10,9 @@ export interface TagLine {
 /**
  * The lines of a tag file, decoded as they stream in: split at CRLF, CR or LF exactly as
  * `text.split(/\r\n|\r|\n/)` would split the whole file (a final empty line included), so line
- * numbers match. Throws TagDecodeError at the first bytes the encoding refuses.
- */
-export async function* readTagLines(
-  store: BagStore,
-  path: string,
-  decoder: TagDecoder,
-): AsyncGenerator<TagLine> {
-  for await (const lines of readTagLineBatches(store, path, decoder)) yield* lines;
-}
-
-/**
- * Like readTagLines, the lines of each chunk read together: a manifest of many lines costs one
- * await per chunk rather than per line. Lines before bytes the encoding refuses still come first.
+ * numbers match. Throws TagDecodeError at the first bytes the encoding refuses; the lines before
+ * them still come first. The lines of each chunk come together: a manifest of many lines costs one
+ * await per chunk rather than per line.
  */
 export async function* readTagLineBatches(
   store: BagStore,
