@@ -19,10 +19,21 @@ import {
 } from '../lambdas/deletion/deletion-metrics.ts';
 import type { HandlerFunctions } from './handler-functions.ts';
 import { DELETION_REDRIVE_MODULE } from './handler-modules.ts';
-import { countAlarm, startKeepsFailing } from './monitoring-alarms.ts';
+import { type AlarmPersistence, countAlarm } from './monitoring-alarms.ts';
 
 /** Longer than one execution's own retries of a failing step take to give up is not needed: idle sweeps are one query. */
 export const DELETION_REDRIVE_MINUTES = 15;
+
+/**
+ * A deletion the re-drive sweep cannot start is counted once per sweep (each sweep tries each request
+ * once), so a start that keeps failing shows as a count in period after period, not as many in one:
+ * "3 or more in 15 minutes" would only page when three deletions were refused at once, never for one
+ * that is refused for hours. Paging when three of the last four sweep periods saw a refusal lets one
+ * throttled sweep (or a burst of refusals within one) pass, pages within about an hour of a start that
+ * keeps failing (a state machine gone, a denied start), and tolerates a sweep that fell into the
+ * neighbouring period.
+ */
+const START_KEEPS_FAILING: AlarmPersistence = { minutes: DELETION_REDRIVE_MINUTES, periods: 3, of: 4 };
 
 export class DeletionRedrive extends Construct {
   readonly schedule: Schedule;
@@ -48,7 +59,7 @@ export class DeletionRedrive extends Construct {
       description:
         'Step Functions keeps refusing to start approved deletions (throttled, the deletion state machine missing, or its start denied); their bags answer 409 and no deletion run is under way. GET /deletion-requests?status=approved shows which (startRefused) and the re-drive log says why; fix the cause and the next sweep starts them.',
       topic: props.alarmTopic,
-      persistence: startKeepsFailing(DELETION_REDRIVE_MINUTES),
+      persistence: START_KEEPS_FAILING,
     });
   }
 }

@@ -23,21 +23,6 @@ export interface AlarmPersistence {
 
 const FIRST_OCCURRENCE: AlarmPersistence = { minutes: 5, periods: 1, of: 1 };
 
-/**
- * A deletion the re-drive sweep cannot start is counted once per sweep (each sweep tries each request
- * once), so a start that keeps failing shows as a count in period after period, not as many in one:
- * "3 or more in 15 minutes" would only page when three deletions were refused at once, never for one
- * that is refused for hours. Paging when three of the last four sweep periods saw a refusal lets one
- * throttled sweep (or a burst of refusals within one) pass, pages within about an hour of a start that
- * keeps failing (a state machine gone, a denied start), and tolerates a sweep that fell into the
- * neighbouring period. `sweepMinutes` is the re-drive's period (lib/deletion-redrive.ts).
- */
-export const startKeepsFailing = (sweepMinutes: number): AlarmPersistence => ({
-  minutes: sweepMinutes,
-  periods: 3,
-  of: 4,
-});
-
 /** Alarms when `metricName` counts one or more in enough periods (`persistence`); no data is no failure. */
 export function countAlarm(
   scope: Construct,
